@@ -1,0 +1,44 @@
+"""The studio intranet: create_app builds the whole application; nothing happens at import."""
+
+import os
+from importlib import import_module
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from intranet import cli, config, errors, formatting
+from intranet.db import init_engine
+from intranet.extensions import csrf, db, limiter, login_manager, migrate
+
+# One blueprint per area, registered in this order; each area's views.py defines `bp`.
+AREAS = ("auth", "home", "people", "schedule", "suggestions")
+MIGRATIONS = os.path.join(os.path.dirname(__file__), os.pardir, "migrations")
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    overrides = overrides or {}
+    app = Flask(__name__, template_folder="../templates", static_folder="../static")
+    app.instance_path = overrides.get("INSTANCE_PATH") or os.environ.get(
+        "INTRANET_INSTANCE", app.instance_path
+    )
+    config.load(app, overrides)
+    if app.config.get("PROXY_HOPS"):
+        # Only when a reverse proxy really sits in front, with that many hops (SECURITY.md A).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"], x_proto=1)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.normpath(MIGRATIONS), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    with app.app_context():
+        init_engine(db.engine)
+
+    for area in AREAS:
+        app.register_blueprint(import_module(f"intranet.{area}.views").bp)
+    app.before_request(import_module("intranet.auth.views").guard_request)
+    errors.register(app)
+    errors.configure_logging(app)
+    formatting.register(app)
+    cli.register(app)
+    return app

@@ -1,0 +1,89 @@
+"""Password policy and hashing (SECURITY.md B)."""
+
+import secrets
+import threading
+from functools import cache
+
+from flask import current_app
+from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+MIN_LENGTH = 8
+MAX_LENGTH = 128
+COMMON_LIST_SIZE = 3000
+# Common in Chinese leaks and absent from the English-leaning list.
+EXTRA_COMMON = {
+    "woaini1314", "woaini520", "a123456", "a12345678", "qq123456", "aa123456",
+    "5201314", "1314520", "abc123456", "123456abc", "zxcvbnm", "asdfghjkl",
+    "88888888", "66666666", "11111111", "00000000", "147258369", "123qwe",
+}  # fmt: skip
+# scrypt at 2^14 for one-time passwords: they are long random strings, so slowness buys nothing,
+# and an admin importing a roster of sixty would otherwise wait half a minute.
+ONE_TIME_METHOD = "scrypt:16384:8:1"
+OTP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud in an office
+OTP_LENGTH = 12
+
+_hash_slots: threading.BoundedSemaphore | None = None
+_slots_lock = threading.Lock()
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    return frozenset(FREQUENCY_LISTS["passwords"][:COMMON_LIST_SIZE]) | EXTRA_COMMON
+
+
+def policy_error(password: str, username: str = "") -> str | None:
+    """The Chinese reason a new password is refused, or None. No composition rules (ASVS 6.2.5)."""
+    if len(password) < MIN_LENGTH:
+        return f"密码至少需要 {MIN_LENGTH} 个字符。"
+    if len(password) > MAX_LENGTH:
+        return f"密码不能超过 {MAX_LENGTH} 个字符。"
+    if password.lower() in common_passwords():
+        return "这个密码太常见，很容易被猜到，请换一个。"
+    if username and password.lower() == username.lower():
+        return "密码不能与工号相同。"
+    return None
+
+
+def _slots() -> threading.BoundedSemaphore:
+    global _hash_slots
+    with _slots_lock:
+        if _hash_slots is None:
+            _hash_slots = threading.BoundedSemaphore(current_app.config["LOGIN_HASH_CONCURRENCY"])
+        return _hash_slots
+
+
+def hash_password(password: str) -> str:
+    with _slots():
+        return generate_password_hash(password, current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def hash_one_time_password(password: str) -> str:
+    return generate_password_hash(password, ONE_TIME_METHOD)
+
+
+def check_password(stored: str | None, password: str) -> bool:
+    """Constant work whether or not the account exists (no user enumeration by timing)."""
+    with _slots():
+        if not stored:
+            check_password_hash(_dummy_hash(), password)
+            return False
+        return check_password_hash(stored, password)
+
+
+def needs_rehash(stored: str) -> bool:
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    return not stored.startswith(method + "$")
+
+
+@cache
+def _dummy_hash_for(method: str) -> str:
+    return generate_password_hash(secrets.token_urlsafe(16), method)
+
+
+def _dummy_hash() -> str:
+    return _dummy_hash_for(current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def one_time_password() -> str:
+    return "".join(secrets.choice(OTP_ALPHABET) for _ in range(OTP_LENGTH))

@@ -1,0 +1,70 @@
+"""Who may do what: every permission rule of the app, in one place.
+
+A view states its rule in one line: `@require("people.manage")`, or `@public` for the few pages
+an anonymous visitor may open. Ownership rules are functions below, next to the role rules.
+"""
+
+import logging
+from functools import wraps
+
+from flask import abort, request
+from flask_login import current_user
+
+log = logging.getLogger("intranet.access")
+
+EVERYONE = frozenset({"admin", "leader", "manager", "teacher"})
+LEADERS = frozenset({"admin", "leader"})
+STUDIO = frozenset({"admin", "leader", "manager"})
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "home.view": EVERYONE,
+    "people.view": EVERYONE,
+    "people.manage": frozenset({"admin"}),
+    "people.export": STUDIO,
+    # schedule: ownership rules (a responsible person edits their own row) are functions below
+    "schedule.view": EVERYONE,
+    "schedule.manage": frozenset({"admin", "manager"}),
+    # suggestions
+    "suggestions.submit": EVERYONE,
+    "suggestions.manage": LEADERS,
+}
+
+
+def can(user, permission: str) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.role in PERMISSIONS[permission]
+
+
+def deny(reason: str = ""):
+    """Refuse with 403 and leave a line for the audit (ASVS 16.3.2)."""
+    log.warning(
+        "forbidden user=%s path=%s %s",
+        getattr(current_user, "username", "-"),
+        request.path,
+        reason,
+    )
+    abort(403)
+
+
+def require(permission: str):
+    if permission not in PERMISSIONS:
+        raise KeyError(f"unknown permission {permission!r}")
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not can(current_user, permission):
+                deny(permission)
+            return view(*args, **kwargs)
+
+        wrapped.permission = permission
+        return wrapped
+
+    return decorator
+
+
+def public(view):
+    """Mark a view as open without login; everything else requires it (see auth.views)."""
+    view.is_public = True
+    return view

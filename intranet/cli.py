@@ -1,0 +1,113 @@
+"""Commands for whoever runs the server: `flask --app wsgi <command>`."""
+
+import sqlite3
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from sqlalchemy import select
+
+from intranet.extensions import db
+from intranet.people.models import POLITICAL_STATUSES, ROLES, Staff
+
+STATUS_BY_LABEL = {label: code for code, label in POLITICAL_STATUSES.items()}
+
+
+def register(app):
+    app.cli.add_command(create_user)
+    app.cli.add_command(demo)
+    app.cli.add_command(backup)
+    app.cli.add_command(import_roster)
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--name", required=True, help="姓名")
+@click.option("--role", type=click.Choice(list(ROLES)), default="teacher", show_default=True)
+@click.option(
+    "--political-status",
+    type=click.Choice(list(STATUS_BY_LABEL)),
+    default="群众",
+    show_default=True,
+    help="政治面貌 (Chinese name)",
+)
+@click.option("--password-stdin", is_flag=True, help="Read the user's chosen password from stdin.")
+def create_user(username, name, role, political_status, password_stdin):
+    """Create an account. Without --password-stdin a one-time password is printed."""
+    from intranet.auth.passwords import hash_password, policy_error
+    from intranet.people.services import create_staff, username_taken
+
+    if username_taken(username):
+        raise click.ClickException(f"工号 {username} 已存在。")
+    values = {
+        "username": username,
+        "name": name,
+        "role": role,
+        "political_status": STATUS_BY_LABEL[political_status],
+    }
+    staff, one_time = create_staff(values)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if error := policy_error(password, username):
+            raise click.ClickException(error)
+        staff.password_hash = hash_password(password)
+        staff.must_change_password = False
+    db.session.commit()
+    click.echo(f"已创建 {name}（{username}，{ROLES[role]}）。")
+    if not password_stdin:
+        click.echo(f"一次性密码：{one_time}  （首次登录后必须修改）")
+
+
+@click.command("demo")
+def demo():
+    """Fill an empty database with the demo school. Does nothing when staff exist."""
+    from intranet.demo import seed
+
+    if db.session.scalar(select(Staff.id).limit(1)) is not None:
+        click.echo("数据库里已有数据，未导入演示数据。")
+        return
+    logins = seed()
+    click.echo("已导入演示学校（六合区实验小学）。以下账号仅供试用，正式使用前请删除演示数据库：")
+    for role_label, username, name in logins["accounts"]:
+        click.echo(f"  {role_label:<8} 工号 {username:<8} {name}")
+    click.echo(f"  演示账号的密码都是：{logins['password']}")
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(path_type=Path))
+def backup(path):
+    """Online, verified copy of the database and the uploads into folder PATH."""
+    from intranet.backup import make_backup
+
+    try:
+        target = make_backup(path)
+    except (RuntimeError, sqlite3.Error, OSError) as error:
+        raise click.ClickException(f"备份失败：{error}") from error
+    click.echo(f"备份完成并已校验：{target}")
+
+
+@click.command("import-roster")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--skip-bad", is_flag=True, help="Import the good rows even when some are bad.")
+def import_roster(file, skip_bad):
+    """Import staff from a .xlsx or .csv roster; nothing is imported while rows are bad."""
+    from intranet.people import services
+
+    try:
+        rows = services.validate_roster(services.read_roster(file.name, file.read_bytes()))
+    except services.RosterError as error:
+        raise click.ClickException(str(error)) from error
+    bad = [row for row in rows if row.errors]
+    for row in bad:
+        click.echo(f"第 {row.line} 行：{'；'.join(row.errors)}", err=True)
+    if bad and not skip_bad:
+        raise click.ClickException(
+            f"{len(bad)} 行有误，未导入任何数据（加 --skip-bad 只导入正确的行）。"
+        )
+    created = services.import_rows([row for row in rows if not row.errors])
+    db.session.commit()
+    click.echo(f"已导入 {len(created)} 人。一次性密码（首次登录后必须修改）：")
+    for staff, password in created:
+        click.echo(f"  {staff.username}\t{staff.name}\t{password}")
+    current_app.logger.info("roster imported from cli count=%d", len(created))

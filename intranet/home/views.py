@@ -1,0 +1,31 @@
+"""The home page every role lands on, and the health check."""
+
+from flask import Blueprint, render_template
+from sqlalchemy import text
+
+from intranet.auth.permissions import public, require
+from intranet.extensions import db
+from intranet.navigation import visible_entries
+
+bp = Blueprint("home", __name__)
+
+
+@bp.app_context_processor
+def navigation():
+    return {"nav_entries": visible_entries}
+
+
+@bp.get("/")
+@require("home.view")
+def index():
+    return render_template("home/index.html")
+
+
+@bp.get("/healthz")
+@public
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # any database failure means "not healthy", never a 500 page
+        return {"status": "error"}, 503
+    return {"status": "ok"}

@@ -1,0 +1,28 @@
+"""The main navigation: each entry shows only to roles whose permission allows it."""
+
+from flask import current_app
+from flask_login import current_user
+
+from intranet.auth.permissions import can
+
+# (label, endpoint, permission). An area adds its entry here when its blueprint exists.
+ENTRIES = [
+    ("首页", "home.index", "home.view"),
+    ("活动安排", "schedule.index", "schedule.view"),
+    ("师徒结对", "mentoring.index", "mentoring.view"),
+    ("建议箱", "suggestions.new", "suggestions.submit"),
+    ("建议处理", "suggestions.index", "suggestions.manage"),
+    ("成果", "achievements.index", "achievements.view"),
+    ("驾驶舱", "dashboard.index", "dashboard.view"),
+    ("教职工", "people.index", "people.view"),
+]
+
+
+def visible_entries():
+    if not current_user.is_authenticated:
+        return []
+    return [
+        (label, endpoint)
+        for label, endpoint, permission in ENTRIES
+        if endpoint in current_app.view_functions and can(current_user, permission)
+    ]

@@ -1,0 +1,218 @@
+"""Demo staff: about sixty people of 六合区实验小学 and its merged campuses."""
+
+from intranet.auth.passwords import hash_password
+from intranet.extensions import db
+from intranet.people.models import CAMPUSES, GRADE_GROUPS, Staff
+
+DEMO_PASSWORD = "xingguang2025"
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦方白邹孟熊秦邱江尹薛段雷侯史陶贺顾毛龚邵钱严戴孔汤"  # noqa: E501
+GIVEN = [
+    "晓明",
+    "丽华",
+    "静",
+    "敏",
+    "海燕",
+    "建国",
+    "志强",
+    "秀英",
+    "玉兰",
+    "文杰",
+    "红梅",
+    "伟",
+    "芳",
+    "娟",
+    "俊",
+    "雪梅",
+    "春燕",
+    "国庆",
+    "晓燕",
+    "慧",
+    "琳",
+    "婷婷",
+    "磊",
+    "勇",
+    "军",
+    "霞",
+    "明",
+    "涛",
+    "斌",
+    "艳",
+    "杰",
+    "丹",
+    "萍",
+    "欣怡",
+    "思雨",
+    "佳",
+    "雯",
+    "颖",
+    "倩",
+    "宇",
+    "浩",
+    "鹏",
+    "亮",
+    "辉",
+    "晨",
+    "悦",
+    "琴",
+    "蕾",
+    "莉",
+    "燕",
+    "慧敏",
+    "丽娟",
+    "建华",
+    "卫东",
+    "立新",
+    "桂芳",
+    "美玲",
+    "雅琴",
+    "晓东",
+    "振华",
+    "子涵",
+    "梦瑶",
+    "玉洁",
+    "文静",
+    "永红",
+    "海峰",
+    "春华",
+]
+
+# (工号, 姓名, gender, subject, grade group, title, political status, campus, role, duty)
+KEY_PEOPLE = [
+    (
+        "admin",
+        "陆志远",
+        "male",
+        "信息技术",
+        "行政后勤",
+        "一级教师",
+        "member",
+        "本部",
+        "admin",
+        "管理员",
+    ),
+    (
+        "xiaozhang",
+        "周文华",
+        "male",
+        "语文",
+        "行政后勤",
+        "正高级教师",
+        "member",
+        "本部",
+        "leader",
+        "校长",
+    ),
+    (
+        "shuji",
+        "陈秀英",
+        "female",
+        "道德与法治",
+        "行政后勤",
+        "高级教师",
+        "member",
+        "本部",
+        "leader",
+        "党总支书记",
+    ),
+    (
+        "guanli",
+        "徐丽萍",
+        "female",
+        "语文",
+        "五年级组",
+        "高级教师",
+        "member",
+        "本部",
+        "manager",
+        "工作室管理组",
+    ),
+    (
+        "guanli2",
+        "孙建华",
+        "male",
+        "数学",
+        "四年级组",
+        "高级教师",
+        "member",
+        "滁和",
+        "manager",
+        "工作室管理组",
+    ),
+    (
+        "t001",
+        "王晓燕",
+        "female",
+        "英语",
+        "三年级组",
+        "二级教师",
+        "non_party",
+        "彤华",
+        "teacher",
+        "教师（群众）",
+    ),
+]
+SUBJECT_WEIGHTS = {
+    "语文": 14, "数学": 12, "英语": 6, "科学": 4, "音乐": 3, "体育": 4, "美术": 3,
+    "信息技术": 2, "道德与法治": 3, "综合实践": 2, "心理健康": 1, "后勤": 2,
+}  # fmt: skip
+STATUS_WEIGHTS = {"member": 22, "probationary": 3, "development_target": 3, "activist": 6,
+                  "democratic_party": 4, "non_party": 16}  # fmt: skip
+TITLE_WEIGHTS = {"正高级教师": 1, "高级教师": 12, "一级教师": 22, "二级教师": 15, "三级教师": 3,
+                 "未定级": 4}  # fmt: skip
+STAFF_COUNT = 60
+
+
+def _pick(rng, weights: dict) -> str:
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def seed(rng) -> dict:
+    password_hash = hash_password(DEMO_PASSWORD)  # one slow hash shared by every demo account
+    used = {row[1] for row in KEY_PEOPLE}
+    people = []
+    for username, name, gender, subject, grade, title, status, campus, role, _duty in KEY_PEOPLE:
+        people.append(
+            Staff(
+                username=username,
+                name=name,
+                gender=gender,
+                subject=subject,
+                grade_group=grade,
+                title=title,
+                political_status=status,
+                campus=campus,
+                role=role,
+            )
+        )
+    number = 2
+    while len(people) < STAFF_COUNT:
+        name = rng.choice(SURNAMES) + rng.choice(GIVEN)
+        if name in used:
+            continue
+        used.add(name)
+        subject = _pick(rng, SUBJECT_WEIGHTS)
+        people.append(
+            Staff(
+                username=f"t{number:03d}",
+                name=name,
+                gender=rng.choice(["female", "female", "female", "male"]),
+                subject=subject,
+                grade_group="行政后勤" if subject == "后勤" else rng.choice(GRADE_GROUPS[:7]),
+                title=_pick(rng, TITLE_WEIGHTS),
+                political_status=_pick(rng, STATUS_WEIGHTS),
+                # Most came with the merger; a few from every merged campus, the rest from 本部.
+                campus=rng.choice(CAMPUSES + ["本部"] * 4),
+                role="teacher",
+            )
+        )
+        number += 1
+    for person in people:
+        person.password_hash = password_hash
+        person.must_change_password = False
+    db.session.add_all(people)
+    accounts = [(ROLE_HINT[role], username, name) for username, name, *_, role, _ in KEY_PEOPLE]
+    return {"password": DEMO_PASSWORD, "accounts": accounts}
+
+
+ROLE_HINT = {"admin": "管理员", "leader": "校领导", "manager": "管理组", "teacher": "教师"}

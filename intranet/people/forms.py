@@ -1,0 +1,67 @@
+"""The staff form: one class serves the inline row and the new-staff row."""
+
+import re
+
+from wtforms import SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+
+from intranet.forms import Form, choices
+from intranet.people.models import (
+    CAMPUSES,
+    GENDERS,
+    GRADE_GROUPS,
+    POLITICAL_STATUSES,
+    ROLES,
+    SUBJECTS,
+    TITLES,
+)
+
+BLANK = "（未填）"
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{2,32}$")
+
+
+class StaffForm(Form):
+    username = StringField(
+        "工号",
+        validators=[
+            DataRequired("请填写工号。"),
+            Regexp(USERNAME_PATTERN, message="工号只能用 2–32 位字母、数字、点、横线或下划线。"),
+        ],
+    )
+    name = StringField("姓名", validators=[DataRequired("请填写姓名。"), Length(max=40)])
+    gender = SelectField("性别", choices=choices(GENDERS, BLANK), validators=[Optional()])
+    subject = SelectField("学科", choices=choices(SUBJECTS, BLANK), validators=[Optional()])
+    grade_group = SelectField(
+        "年级组", choices=choices(GRADE_GROUPS, BLANK), validators=[Optional()]
+    )
+    title = SelectField("职称", choices=choices(TITLES, BLANK), validators=[Optional()])
+    political_status = SelectField("政治面貌", choices=choices(POLITICAL_STATUSES))
+    campus = SelectField("原校区", choices=choices(CAMPUSES, BLANK), validators=[Optional()])
+    role = SelectField("角色", choices=choices(ROLES))
+
+    def __init__(self, *args, existing=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._existing = existing  # the staff being edited; None when creating
+
+    def validate_name(self, field):
+        field.data = (field.data or "").strip()
+        if not field.data:
+            raise ValidationError("请填写姓名。")
+
+    def validate_username(self, field):
+        from intranet.people.services import username_taken
+
+        field.data = field.data.strip()
+        if username_taken(field.data, exclude=self._existing):
+            raise ValidationError("这个工号已经有人使用。")
+
+    def apply(self, staff) -> None:
+        """Copy the listed fields only: role and the rest are never bound blindly from a request."""
+        for name in ("username", "name", "political_status", "role"):
+            setattr(staff, name, getattr(self, name).data)
+        for name in ("gender", "subject", "grade_group", "title", "campus"):
+            setattr(staff, name, getattr(self, name).data or None)
+
+
+class RosterUploadForm(Form):
+    pass  # the file is read from request.files; the form carries the CSRF token

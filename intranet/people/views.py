@@ -1,0 +1,245 @@
+"""The staff directory: search, filters, inline editing by admins, roster import and export."""
+
+import logging
+from dataclasses import asdict
+
+from flask import Blueprint, abort, current_app, render_template, request
+from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from intranet.auth.permissions import can, deny, require
+from intranet.extensions import db
+from intranet.htmx import is_htmx, render, toast
+from intranet.people import services
+from intranet.people.forms import RosterUploadForm, StaffForm
+from intranet.people.models import (
+    CAMPUSES,
+    GRADE_GROUPS,
+    POLITICAL_STATUSES,
+    ROLES,
+    SUBJECTS,
+    Staff,
+)
+
+bp = Blueprint("people", __name__, url_prefix="/people")
+log = logging.getLogger("intranet.people")
+
+
+def _directory_args():
+    filters = {name: request.args.get(name, "") for name in services.FILTERS}
+    return request.args.get("q", ""), filters
+
+
+def _roster_signer():
+    return URLSafeSerializer(current_app.secret_key, salt="roster-import")
+
+
+def _get_staff(staff_id: int) -> Staff:
+    return db.get_or_404(Staff, staff_id)
+
+
+@bp.get("")
+@require("people.view")
+def index():
+    q, filters = _directory_args()
+    inactive = can(current_user, "people.manage") and request.args.get("inactive") == "1"
+    staff = db.session.scalars(services.directory_query(q, filters, inactive)).all()
+    return render(
+        "people/index.html",
+        "people/_rows.html",
+        staff=staff,
+        q=q,
+        filters=filters,
+        inactive=inactive,
+        choices={
+            "political_status": POLITICAL_STATUSES,
+            "subject": SUBJECTS,
+            "grade_group": GRADE_GROUPS,
+            "campus": CAMPUSES,
+            "role": ROLES,
+        },
+        new_form=StaffForm(formdata=None) if can(current_user, "people.manage") else None,
+    )
+
+
+@bp.get("/<int:staff_id>")
+@require("people.view")
+def show(staff_id):
+    staff = _get_staff(staff_id)
+    if is_htmx():
+        return render_template("people/_staff.html", person=staff)
+    return render_template("people/show.html", person=staff)
+
+
+@bp.get("/<int:staff_id>/edit")
+@require("people.manage")
+def edit(staff_id):
+    staff = _get_staff(staff_id)
+    return render_template("people/_staff_form.html", person=staff, form=StaffForm(obj=staff))
+
+
+@bp.put("/<int:staff_id>")
+@require("people.manage")
+def update(staff_id):
+    staff = _get_staff(staff_id)
+    form = StaffForm(existing=staff)
+    if form.validate() and _keeps_an_admin(staff, form.role.data):
+        form.apply(staff)
+        db.session.commit()
+        return toast(render_template("people/_staff.html", person=staff), f"已保存 {staff.name}")
+    if not form.errors:
+        form.role.errors = ["系统至少需要保留一位在用的管理员。"]
+    return render_template("people/_staff_form.html", person=staff, form=form), 422
+
+
+@bp.post("")
+@require("people.manage")
+def create():
+    form = StaffForm()
+    if not form.validate():
+        return render_template("people/_new_staff.html", form=form), 422
+    staff, password = services.create_staff({})
+    form.apply(staff)
+    db.session.commit()
+    log.info("staff created username=%s by=%s", staff.username, current_user.username)
+    return render_template(
+        "people/_created.html", person=staff, password=password, form=StaffForm(formdata=None)
+    )
+
+
+@bp.post("/<int:staff_id>/password")
+@require("people.manage")
+def reset_password(staff_id):
+    staff = _get_staff(staff_id)
+    password = services.reset_password(staff)
+    db.session.commit()
+    log.info("password reset username=%s by=%s", staff.username, current_user.username)
+    return render_template("people/_staff.html", person=staff, password=password)
+
+
+@bp.post("/<int:staff_id>/disable")
+@require("people.manage")
+def disable(staff_id):
+    staff = _get_staff(staff_id)
+    if staff.id == current_user.id or not _keeps_an_admin(staff, None):
+        deny("cannot disable self or the last admin")
+    staff.active = False
+    staff.end_sessions()  # a disabled account is logged out everywhere at once
+    db.session.commit()
+    log.info("staff disabled username=%s by=%s", staff.username, current_user.username)
+    return toast(render_template("people/_staff.html", person=staff), f"已停用 {staff.name}")
+
+
+@bp.post("/<int:staff_id>/enable")
+@require("people.manage")
+def enable(staff_id):
+    staff = _get_staff(staff_id)
+    staff.active = True
+    db.session.commit()
+    return toast(render_template("people/_staff.html", person=staff), f"已启用 {staff.name}")
+
+
+@bp.post("/<int:staff_id>/sessions")
+@require("people.manage")
+def end_sessions(staff_id):
+    staff = _get_staff(staff_id)
+    staff.end_sessions()
+    db.session.commit()
+    log.info("sessions ended username=%s by=%s", staff.username, current_user.username)
+    return toast(
+        render_template("people/_staff.html", person=staff), f"{staff.name} 已在所有设备上退出"
+    )
+
+
+def _keeps_an_admin(staff: Staff, new_role: str | None) -> bool:
+    """False when the change would leave no active admin."""
+    if staff.role != "admin" or new_role == "admin":
+        return True
+    others = db.session.scalar(
+        db.select(db.func.count(Staff.id)).where(
+            Staff.role == "admin", Staff.active, Staff.id != staff.id
+        )
+    )
+    return others > 0
+
+
+@bp.get("/export.xlsx")
+@require("people.export")
+def export():
+    staff = db.session.scalars(services.directory_query(*_directory_args())).all()
+    return (
+        services.export_workbook(staff),
+        200,
+        {
+            "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "Content-Disposition": "attachment; filename=staff.xlsx; "
+            "filename*=UTF-8''%E6%95%99%E8%81%8C%E5%B7%A5%E5%90%8D%E5%86%8C.xlsx",
+        },
+    )
+
+
+@bp.get("/import")
+@require("people.manage")
+def new_import():
+    return render_template("people/import.html", form=RosterUploadForm())
+
+
+@bp.post("/import")
+@require("people.manage")
+def preview_import():
+    form = RosterUploadForm()
+    upload = request.files.get("roster")
+    if not form.validate() or upload is None or not upload.filename:
+        return render_template("people/import.html", form=form, error="请选择名册文件。"), 422
+    try:
+        rows = services.validate_roster(services.read_roster(upload.filename, upload.read()))
+    except services.RosterError as error:
+        return render_template("people/import.html", form=form, error=str(error)), 422
+    good = [asdict(row) for row in rows if not row.errors]
+    return render_template(
+        "people/import.html",
+        form=form,
+        rows=rows,
+        good_count=len(good),
+        payload=_roster_signer().dumps(good) if good else "",
+        statuses=POLITICAL_STATUSES,
+        roles=ROLES,
+    )
+
+
+@bp.post("/import/confirm")
+@require("people.manage")
+def confirm_import():
+    form = RosterUploadForm()
+    if not form.validate():
+        abort(400)
+    try:
+        good = _roster_signer().loads(request.form.get("payload", ""))
+    except BadSignature:
+        abort(400)
+    # Check again: someone may have created one of these 工号 since the preview.
+    rows = services.validate_roster(
+        [{"工号": r["values"]["username"], "姓名": r["values"]["name"]} for r in good]
+    )
+    if any(row.errors for row in rows):
+        message = "预览之后名册中的部分工号已被占用，请重新上传名册核对。"
+        return render_template("people/import.html", form=form, error=message), 409
+    created = services.import_rows([services.RosterRow(**r) for r in good])
+    db.session.commit()
+    log.info("roster imported count=%d by=%s", len(created), current_user.username)
+    return render_template("people/imported.html", created=created)
+
+
+@bp.get("/import/template.csv")
+@require("people.manage")
+def roster_template():
+    sample = "工号,姓名,性别,学科,年级组,职称,政治面貌,原校区,角色\n"
+    sample += "t1001,张晓明,男,数学,三年级组,一级教师,中共党员,滁和,教师\n"
+    return (
+        "\ufeff" + sample,  # BOM: Excel on Windows then opens it as UTF-8
+        200,
+        {
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": "attachment; filename=roster-template.csv",
+        },
+    )

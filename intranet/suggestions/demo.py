@@ -1,0 +1,5 @@
+"""Demo data for the suggestions area."""
+
+
+def seed(rng) -> dict:
+    return {}

@@ -1,0 +1,55 @@
+// The little JavaScript the studio needs; htmx does the rest. No inline scripts (CSP).
+(function () {
+  "use strict";
+
+  // Short messages from the server (HX-Trigger: {"toast": {...}}) appear in #messages.
+  document.addEventListener("toast", function (event) {
+    var box = document.getElementById("messages");
+    if (!box) return;
+    var note = document.createElement("div");
+    note.className = "message message-" + (event.detail.level || "success");
+    note.setAttribute("role", "status");
+    note.textContent = event.detail.message;
+    box.appendChild(note);
+    setTimeout(function () { note.remove(); }, 5000);
+  });
+
+  // Esc in a row being edited restores it, like a spreadsheet.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var row = event.target.closest && event.target.closest("[data-inline-form]");
+    var cancel = row && row.querySelector("[data-cancel]");
+    if (cancel) {
+      event.preventDefault();
+      cancel.click();
+    }
+  });
+
+  // Something that expires by itself (an undo offer): data-expires-in="seconds".
+  function arm(root) {
+    root.querySelectorAll("[data-expires-in]").forEach(function (el) {
+      if (el.dataset.armed) return;
+      el.dataset.armed = "1";
+      setTimeout(function () { el.remove(); }, 1000 * Number(el.dataset.expiresIn));
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { arm(document); });
+  document.addEventListener("htmx:load", function (event) { arm(event.detail.elt.parentNode || document); });
+
+  // Before the request leaves, drop old error messages so only current ones show.
+  document.addEventListener("htmx:beforeRequest", function () {
+    document.querySelectorAll("#messages .message-error").forEach(function (el) { el.remove(); });
+  });
+
+  // A network failure must not look like nothing happened.
+  document.addEventListener("htmx:sendError", function () {
+    document.dispatchEvent(new CustomEvent("toast", {
+      detail: { message: "网络连接失败，内容未保存。请检查网络后重试。", level: "error" }
+    }));
+  });
+
+  // Print buttons (the A4 views) without inline handlers.
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-print]")) window.print();
+  });
+})();

@@ -1,0 +1,23 @@
+"""The role x route matrix: each area lists who may open each of its routes.
+
+Every rule in the app's url_map must appear in exactly one area file here, so a new route
+without a rule fails tests/test_access.py. URLs may hold placeholders ({staff}, ...) that the
+central test fills with ids of objects it creates; an area file may add its own objects with
+a function `objects(app, world) -> dict`.
+"""
+
+from typing import NamedTuple
+
+ADMIN = frozenset({"admin"})
+LEADERS = frozenset({"admin", "leader"})
+STUDIO = frozenset({"admin", "leader", "manager"})
+MANAGERS = frozenset({"admin", "manager"})
+EVERYONE = frozenset({"admin", "leader", "manager", "teacher"})
+PUBLIC = EVERYONE | {"anonymous"}
+ROLES = ("anonymous", "teacher", "manager", "leader", "admin")
+
+
+class Route(NamedTuple):
+    method: str
+    url: str
+    allowed: frozenset

@@ -1,0 +1,27 @@
+"""Access rules of the foundation: auth, home, the staff directory."""
+
+from tests.access import ADMIN, EVERYONE, PUBLIC, STUDIO, Route
+
+ROUTES = {
+    "auth.login": Route("GET", "/login", PUBLIC),
+    "auth.create_session": Route("POST", "/login", PUBLIC),
+    "auth.logout": Route("POST", "/logout", EVERYONE),
+    "auth.password": Route("GET", "/password", EVERYONE),
+    "auth.update_password": Route("POST", "/password", EVERYONE),
+    "home.index": Route("GET", "/", EVERYONE),
+    "home.healthz": Route("GET", "/healthz", PUBLIC),
+    "people.index": Route("GET", "/people", EVERYONE),
+    "people.show": Route("GET", "/people/{staff}", EVERYONE),
+    "people.edit": Route("GET", "/people/{staff}/edit", ADMIN),
+    "people.update": Route("PUT", "/people/{staff}", ADMIN),
+    "people.create": Route("POST", "/people", ADMIN),
+    "people.reset_password": Route("POST", "/people/{staff}/password", ADMIN),
+    "people.disable": Route("POST", "/people/{staff}/disable", ADMIN),
+    "people.enable": Route("POST", "/people/{staff}/enable", ADMIN),
+    "people.end_sessions": Route("POST", "/people/{staff}/sessions", ADMIN),
+    "people.export": Route("GET", "/people/export.xlsx", STUDIO),
+    "people.new_import": Route("GET", "/people/import", ADMIN),
+    "people.preview_import": Route("POST", "/people/import", ADMIN),
+    "people.confirm_import": Route("POST", "/people/import/confirm", ADMIN),
+    "people.roster_template": Route("GET", "/people/import/template.csv", ADMIN),
+}
