@@ -17,7 +17,7 @@ TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 FAST_HASH = "scrypt:1024:8:1"  # tests hash hundreds of passwords; production uses 2^17
 
 
-def test_config(instance: Path, **extra) -> dict:
+def make_config(instance: Path, **extra) -> dict:
     return {
         "TESTING": True,
         "SECRET_KEY": TEST_SECRET,
@@ -32,7 +32,7 @@ def test_config(instance: Path, **extra) -> dict:
 def migrated_db(tmp_path_factory) -> Path:
     """One database built by the real migrations; each test gets a copy of the file."""
     instance = tmp_path_factory.mktemp("template")
-    app = create_app(test_config(instance))
+    app = create_app(make_config(instance))
     with app.app_context():
         upgrade()
         db.engine.dispose()
@@ -48,7 +48,7 @@ def config_overrides() -> dict:
 @pytest.fixture
 def app(tmp_path, migrated_db, config_overrides):
     shutil.copy(migrated_db, tmp_path / "studio.db")
-    app = create_app(test_config(tmp_path, **config_overrides))
+    app = create_app(make_config(tmp_path, **config_overrides))
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -60,6 +60,14 @@ def _push_request_context():
     whole test: every request would then share one app context, so Flask-Login's cached user and
     the database session would leak between clients (flask-login#721). Each request gets its own."""
     yield
+
+
+@pytest.fixture
+def client(app):
+    """Replaces pytest-flask's `client`, which opens `with app.test_client()`: that keeps the
+    last request's app context pushed, so another client's next request would reuse its `g`
+    and be served as the first client's user."""
+    return app.test_client()
 
 
 @pytest.fixture
