@@ -246,10 +246,13 @@ def test_htmx_request_with_expired_session_is_redirected_not_swapped(client):
 def test_two_clients_in_one_test_keep_their_own_identities(app, client, auth, make_staff):
     """Guards the pytest-flask pitfall: a shared app context would leak the first login."""
     make_staff(username="first", name="第一位")
+    make_staff(username="second", name="第二位")
     auth.login("first")
+    other = app.test_client()
+    type(auth)(other).login("second")
     assert "第一位" in client.get("/").get_data(as_text=True)
-    second = app.test_client()
-    r = second.get("/")
+    assert "第二位" in other.get("/").get_data(as_text=True)
+    r = app.test_client().get("/")
     assert r.status_code == 302 and "/login" in r.headers["Location"]
 
 
