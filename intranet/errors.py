@@ -6,7 +6,7 @@ import time
 from flask import render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from intranet.htmx import is_htmx
 
@@ -52,6 +52,9 @@ def register(app):
     def http_error(error):
         if error.code is None or error.code < 400:
             return error
+        if isinstance(error, SecurityError):
+            # An untrusted Host header: building any URL would fail again, so answer plainly.
+            return "请求的主机名不被信任。", 400, {"Content-Type": "text/plain; charset=utf-8"}
         response = error_response(error.code, getattr(error, "chinese", None))
         if error.code == 405 and getattr(error, "valid_methods", None):
             return *response, {"Allow": ", ".join(error.valid_methods)}
