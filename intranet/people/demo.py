@@ -151,6 +151,19 @@ KEY_PEOPLE = [
         "teacher",
         "教师（群众）",
     ),
+    # Non-Party colleagues the report invites to speak: a democratic-party member among them.
+    (
+        "t002",
+        "顾雅琴",
+        "female",
+        "音乐",
+        "综合组",
+        "一级教师",
+        "democratic_party",
+        "宝真",
+        "teacher",
+        "教师（民主党派）",
+    ),
 ]
 SUBJECT_WEIGHTS = {
     "语文": 14, "数学": 12, "英语": 6, "科学": 4, "音乐": 3, "体育": 4, "美术": 3,
@@ -185,7 +198,7 @@ def seed(rng) -> dict:
                 role=role,
             )
         )
-    number = 2
+    number = 3
     while len(people) < STAFF_COUNT:
         name = rng.choice(SURNAMES) + rng.choice(GIVEN)
         if name in used:
