@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from intranet.extensions import db
@@ -22,6 +23,7 @@ def register(app):
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("username")
 @click.option("--name", required=True, help="姓名")
 @click.option("--role", type=click.Choice(list(ROLES)), default="teacher", show_default=True)
@@ -60,6 +62,7 @@ def create_user(username, name, role, political_status, password_stdin):
 
 
 @click.command("demo")
+@with_appcontext
 def demo():
     """Fill an empty database with the demo school. Does nothing when staff exist."""
     from intranet.demo import seed
@@ -75,6 +78,7 @@ def demo():
 
 
 @click.command("backup")
+@with_appcontext
 @click.argument("path", type=click.Path(path_type=Path))
 def backup(path):
     """Online, verified copy of the database and the uploads into folder PATH."""
@@ -88,6 +92,7 @@ def backup(path):
 
 
 @click.command("import-roster")
+@with_appcontext
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--skip-bad", is_flag=True, help="Import the good rows even when some are bad.")
 def import_roster(file, skip_bad):
