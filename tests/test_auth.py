@@ -97,7 +97,7 @@ def test_one_username_is_throttled_even_from_rotating_addresses(app, make_staff)
         token = csrf_token(client)
         r = client.post(
             "/login",
-            data={"username": "principal", "password": "guess-%d" % i, "csrf_token": token},
+            data={"username": "principal", "password": f"guess-{i}", "csrf_token": token},
             environ_base=address,
         )
         codes.append(r.status_code)
