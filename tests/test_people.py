@@ -374,7 +374,16 @@ def test_export_round_trips_through_import(app, admin_client, make_staff):
 
 def test_create_user_prints_a_one_time_password(app):
     result = app.test_cli_runner().invoke(
-        args="create-user chief --name 首任管理员 --role admin --political-status 中共党员".split()
+        args=[
+            "create-user",
+            "chief",
+            "--name",
+            "首任管理员",
+            "--role",
+            "admin",
+            "--political-status",
+            "中共党员",
+        ]
     )
     assert result.exit_code == 0, result.output
     assert re.search(r"一次性密码：[a-z0-9]{12}", result.output)
