@@ -35,9 +35,12 @@ class StaffForm(Form):
         "年级组", choices=choices(GRADE_GROUPS, BLANK), validators=[Optional()]
     )
     title = SelectField("职称", choices=choices(TITLES, BLANK), validators=[Optional()])
-    political_status = SelectField("政治面貌", choices=choices(POLITICAL_STATUSES))
+    political_status = SelectField(
+        "政治面貌", choices=choices(POLITICAL_STATUSES), default="non_party"
+    )
     campus = SelectField("原校区", choices=choices(CAMPUSES, BLANK), validators=[Optional()])
-    role = SelectField("角色", choices=choices(ROLES))
+    # A new account is a teacher unless the admin says otherwise: never admin by accident.
+    role = SelectField("角色", choices=choices(ROLES), default="teacher")
 
     def __init__(self, *args, existing=None, **kwargs):
         super().__init__(*args, **kwargs)
