@@ -33,6 +33,7 @@ class Config:
     TIME_ZONE = "Asia/Shanghai"
     HTTPS = False
     TRUSTED_HOSTS = None
+    PROXY_HOPS = 0  # how many reverse proxies sit in front; 0 trusts no X-Forwarded-* header
     TESTING = False
     DEBUG = False
 
@@ -50,6 +51,8 @@ def load(app, overrides=None):
         app.config["HTTPS"] = True
     if env.get("INTRANET_TRUSTED_HOSTS"):
         app.config["TRUSTED_HOSTS"] = [h.strip() for h in env["INTRANET_TRUSTED_HOSTS"].split(",")]
+    if env.get("INTRANET_PROXY_HOPS"):
+        app.config["PROXY_HOPS"] = int(env["INTRANET_PROXY_HOPS"])
     if env.get("INTRANET_TIME_ZONE"):
         app.config["TIME_ZONE"] = env["INTRANET_TIME_ZONE"]
     app.config.update(overrides or {})
