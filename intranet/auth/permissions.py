@@ -27,6 +27,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # suggestions
     "suggestions.submit": EVERYONE,
     "suggestions.manage": LEADERS,
+    # mentoring: who sees whose pairing, plan and observations is decided by functions below
+    "mentoring.view": EVERYONE,
+    "mentoring.manage": frozenset({"admin", "manager"}),
 }
 
 
