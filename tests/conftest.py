@@ -1,12 +1,16 @@
 """Shared fixtures, in flaskr's shape: app, client, auth; plus a factory for staff."""
 
+import os
 import re
 import shutil
 import time
+import uuid
 from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from intranet import create_app
 from intranet.extensions import db
@@ -15,28 +19,95 @@ from intranet.people.models import Staff
 PASSWORD = "correct horse battery"
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 FAST_HASH = "scrypt:1024:8:1"  # tests hash hundreds of passwords; production uses 2^17
+# The suite runs on SQLite. Given a PostgreSQL server URL here (scripts/test starts one when it
+# can), it runs on PostgreSQL instead: the path a district running one instance would take.
+POSTGRES = os.environ.get("INTRANET_TEST_DATABASE_URL")
+TEMPLATE = "studio_template"
 
 
-def make_config(instance: Path, **extra) -> dict:
+def pytest_collection_modifyitems(config, items):
+    if POSTGRES:
+        marker = pytest.mark.skipif(True, reason="checks SQLite itself")
+        for item in items:
+            if "sqlite_only" in item.keywords:
+                item.add_marker(marker)
+
+
+def make_config(instance: Path, database_url: str | None = None, **extra) -> dict:
     return {
         "TESTING": True,
         "SECRET_KEY": TEST_SECRET,
         "INSTANCE_PATH": str(instance),
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'studio.db'}",
+        "SQLALCHEMY_DATABASE_URI": database_url or f"sqlite:///{instance / 'studio.db'}",
         "PASSWORD_HASH_METHOD": FAST_HASH,
         **extra,
     }
 
 
+class Databases:
+    """Hands each test a fresh database cloned from one built by the real migrations."""
+
+    def __init__(self, workdir: Path):
+        self.workdir = workdir
+        if POSTGRES:
+            self.server = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+            with self.server.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)'))
+                connection.execute(text(f'CREATE DATABASE "{TEMPLATE}"'))
+            self._migrate(self._url(TEMPLATE))
+        else:
+            self._migrate(f"sqlite:///{workdir / 'studio.db'}")
+
+    def _url(self, name: str) -> str:
+        return make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
+
+    def _migrate(self, url: str) -> None:
+        app = create_app(make_config(self.workdir, url))
+        with app.app_context():
+            upgrade()
+            db.engine.dispose()
+
+    def new(self, instance: Path) -> str:
+        if not POSTGRES:
+            shutil.copy(self.workdir / "studio.db", instance / "studio.db")
+            return f"sqlite:///{instance / 'studio.db'}"
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        with self.server.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"'))
+        return self._url(name)
+
+    def drop(self, url: str) -> None:
+        if POSTGRES:
+            with self.server.connect() as connection:
+                connection.execute(text(f'DROP DATABASE "{make_url(url).database}" WITH (FORCE)'))
+
+
 @pytest.fixture(scope="session")
-def migrated_db(tmp_path_factory) -> Path:
-    """One database built by the real migrations; each test gets a copy of the file."""
-    instance = tmp_path_factory.mktemp("template")
-    app = create_app(make_config(instance))
-    with app.app_context():
-        upgrade()
-        db.engine.dispose()
-    return instance / "studio.db"
+def databases(tmp_path_factory) -> Databases:
+    return Databases(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture
+def database_url(tmp_path, databases):
+    url = databases.new(tmp_path)
+    yield url
+    databases.drop(url)
+
+
+@pytest.fixture
+def make_app(tmp_path, database_url):
+    """Build the app on this test's database, with configuration overrides."""
+    apps = []
+
+    def make(**overrides):
+        app = create_app(make_config(tmp_path, database_url, **overrides))
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture
@@ -46,12 +117,8 @@ def config_overrides() -> dict:
 
 
 @pytest.fixture
-def app(tmp_path, migrated_db, config_overrides):
-    shutil.copy(migrated_db, tmp_path / "studio.db")
-    app = create_app(make_config(tmp_path, **config_overrides))
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+def app(make_app, config_overrides):
+    return make_app(**config_overrides)
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ from werkzeug.security import generate_password_hash
 from intranet import create_app
 from intranet.extensions import db
 from intranet.people.models import Staff
-from tests.conftest import PASSWORD, csrf_token, htmx, login_as, make_config
+from tests.conftest import PASSWORD, csrf_token, htmx, login_as
 
 CSRF_VALUES = re.compile(r'(content="|value="|"X-CSRFToken": ")[^"]*"')
 
@@ -160,11 +160,8 @@ def test_session_cookie_is_httponly_and_samesite_lax(client, auth, make_staff):
     assert "remember_token" not in cookie  # no remember-me cookie is ever issued
 
 
-def test_https_mode_hardens_cookies_and_sends_hsts(tmp_path, migrated_db, make_staff):
-    import shutil
-
-    shutil.copy(migrated_db, tmp_path / "studio.db")
-    app = create_app(make_config(tmp_path, HTTPS=True))
+def test_https_mode_hardens_cookies_and_sends_hsts(make_app):
+    app = make_app(HTTPS=True)
     with app.app_context():
         db.session.add(
             Staff(

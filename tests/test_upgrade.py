@@ -3,12 +3,16 @@ to the newest, and find every row again."""
 
 import sqlite3
 
+import pytest
 from flask_migrate import downgrade, upgrade
 
 from intranet import create_app
 from intranet.extensions import db
 from intranet.people.models import Staff
 from tests.conftest import make_config
+
+# Both build their own SQLite file to step through the migrations one by one.
+pytestmark = pytest.mark.sqlite_only
 
 
 def test_upgrade_from_the_first_migration_keeps_every_row(tmp_path):
