@@ -1,12 +1,29 @@
 """The base form and choice lists: WTForms' own messages in Chinese, without Flask-Babel."""
 
+import re
+
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice
+from wtforms import PasswordField, SelectChoice, StringField
+
+# Control characters nobody types (NUL among them, which PostgreSQL refuses to store);
+# tab, line feed and carriage return stay.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def drop_control_characters(value):
+    return CONTROL.sub("", value) if isinstance(value, str) else value
 
 
 class Form(FlaskForm):
     class Meta:
         locales = ["zh"]
+
+        def bind_field(self, form, unbound_field, options):
+            field_class = unbound_field.field_class
+            if issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):
+                declared = unbound_field.kwargs.get("filters", ())
+                options["filters"] = [drop_control_characters, *declared]
+            return super().bind_field(form, unbound_field, options)
 
 
 def choices(values, blank: str | None = None) -> list[SelectChoice]:

@@ -1,0 +1,118 @@
+"""Hostile and random input on every route: never a 5xx, and text always comes back escaped.
+
+Field names come from every form class of the app, so a new form is fuzzed without a change
+here; URLs and objects come from the access matrix in tests/access/.
+"""
+
+import inspect
+import pkgutil
+from importlib import import_module
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import intranet
+from intranet.forms import Form
+from tests.access import ROLES
+from tests.conftest import csrf_token, login_as
+from tests.test_access import ROUTES, build_world
+
+CANARY = "<b hx-get=/logout>x</b>"
+HOSTILE = [
+    CANARY,
+    "<script>alert(1)</script>",
+    '" onmouseover="alert(1)',
+    "javascript:alert(1)",
+    "{{ 7*7 }}",
+    "'; DROP TABLE staff; --",
+    "\x00\x01\x1b[31m",
+    "\u202e\u200b",
+    "🌟" * 50,
+    " " * 10,
+    "",
+    "x" * 5000,
+    "99999999999999999999999",
+    "-1",
+    "0",
+    "1e308",
+    "NaN",
+    "9999-12-31",
+    "0001-01-01",
+    "2025-02-30",
+    "25:61",
+    "../../etc/passwd",
+]
+values = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=60))
+
+
+def form_field_names() -> list[str]:
+    names = set()
+    for module_info in pkgutil.walk_packages(intranet.__path__, "intranet."):
+        if not module_info.name.endswith(".forms"):
+            continue
+        module = import_module(module_info.name)
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, Form) and cls is not Form:
+                names |= {
+                    name
+                    for name, value in vars(cls).items()
+                    if hasattr(value, "field_class") and name != "csrf_token"
+                }
+    return sorted(names)
+
+
+FIELDS = form_field_names()
+WRITES = sorted(e for e, r in ROUTES.items() if r.method != "GET" and "anonymous" not in r.allowed)
+READS = sorted(e for e, r in ROUTES.items() if r.method == "GET")
+
+
+def most_powerful_role(allowed) -> str:
+    return next(role for role in reversed(ROLES) if role in allowed)
+
+
+def assert_safe(response, sent: dict):
+    assert response.status_code < 500, f"{response.status_code} for {sent!r}"
+    if response.mimetype == "text/html":
+        assert CANARY not in response.get_data(as_text=True), "hostile text came back unescaped"
+
+
+@pytest.mark.parametrize("endpoint", WRITES)
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.dictionaries(st.sampled_from(FIELDS), values, max_size=8))
+def test_no_write_route_breaks_on_hostile_input(app, make_staff, endpoint, data):
+    route = ROUTES[endpoint]
+    world = getattr(app, "_fuzz_world", None) or build_world(app, make_staff)
+    app._fuzz_world = world  # one world per test function: hypothesis reuses the fixtures
+    client = app.test_client()
+    login_as(client, app, world[most_powerful_role(route.allowed)])
+    token = csrf_token(client, "/password")
+    response = client.open(
+        route.url.format(**world),
+        method=route.method,
+        data={**data, "csrf_token": token},
+        headers={"HX-Request": "true"},
+    )
+    assert_safe(response, data)
+
+
+@pytest.mark.parametrize("endpoint", READS)
+@settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(query=st.dictionaries(st.sampled_from([*FIELDS, "q", "page", "month", "next"]), values))
+def test_no_page_breaks_on_hostile_query_strings(app, make_staff, endpoint, query):
+    route = ROUTES[endpoint]
+    world = getattr(app, "_fuzz_world", None) or build_world(app, make_staff)
+    app._fuzz_world = world
+    client = app.test_client()
+    if "anonymous" not in route.allowed:
+        login_as(client, app, world[most_powerful_role(route.allowed)])
+    response = client.get(route.url.format(**world), query_string=query)
+    assert_safe(response, query)
