@@ -1,0 +1,144 @@
+"""A real studio server for the load and crash scripts: waitress in a subprocess on loopback,
+and a small HTTP client that logs in and sends CSRF tokens the way a browser does.
+
+Only loopback addresses are ever contacted.
+"""
+
+import http.cookiejar
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "a sentence for load tests"
+CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """`python wsgi.py` against an instance folder, started and killed at will."""
+
+    def __init__(self, instance: Path, threads: int = 8):
+        self.instance = instance
+        self.port = free_port()
+        self.threads = threads
+        self.process: subprocess.Popen | None = None
+        self.log = instance / "server.log"
+        self.env = {
+            **os.environ,
+            "INTRANET_INSTANCE": str(instance),
+            "INTRANET_SECRET_KEY": "bench-secret-key-0123456789-abcdefghijkl",
+            "INTRANET_HOST": "127.0.0.1",
+            "INTRANET_PORT": str(self.port),
+            "INTRANET_THREADS": str(threads),
+            "FLASK_APP": "wsgi",
+        }
+        self.env.pop("INTRANET_DATABASE_URL", None)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def flask(self, *args: str, stdin: str | None = None) -> str:
+        result = subprocess.run(
+            [sys.executable, "-m", "flask", *args],
+            cwd=ROOT,
+            env=self.env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
+        )
+        return result.stdout
+
+    def prepare(self, users: dict[str, str]) -> None:
+        """Migrate an empty instance and create the given accounts {username: role}."""
+        self.flask("db", "upgrade")
+        for username, role in users.items():
+            self.flask(
+                "create-user", username, "--name", username, "--role", role, "--password-stdin",
+                stdin=PASSWORD + "\n",
+            )  # fmt: skip
+
+    def start(self) -> None:
+        with self.log.open("a") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "wsgi.py"], cwd=ROOT, env=self.env, stdout=log, stderr=log
+            )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("server did not start; see " + str(self.log))
+
+    def kill(self) -> None:
+        """SIGKILL: no cleanup, no flush, like a crash."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+class Client:
+    """One person's browser: its own cookies, the page's CSRF token, htmx headers."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), NoRedirect()
+        )
+        self.token = ""
+
+    def request(self, method: str, path: str, data: dict | None = None, htmx: bool = False):
+        """Returns (status, body text, seconds)."""
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        request = urllib.request.Request(self.base + path, data=body, method=method)
+        if self.token:
+            request.add_header("X-CSRFToken", self.token)
+        if htmx:
+            request.add_header("HX-Request", "true")
+        started = time.perf_counter()
+        try:
+            with self.opener.open(request, timeout=30) as response:
+                status, text = response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            status, text = error.code, error.read().decode(errors="replace")
+        return status, text, time.perf_counter() - started
+
+    def login(self, username: str) -> None:
+        status, page, _ = self.request("GET", "/login")
+        self.token = CSRF.search(page).group(1)
+        status, _, _ = self.request(
+            "POST", "/login", {"username": username, "password": PASSWORD, "csrf_token": self.token}
+        )
+        if status != 302:
+            raise RuntimeError(f"login of {username} answered {status}")
+        _, page, _ = self.request("GET", "/")
+        self.token = CSRF.search(page).group(1)
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
