@@ -7,7 +7,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
-from crash import run  # noqa: E402
+from crash import run
 
 
 @pytest.mark.sqlite_only
