@@ -9,7 +9,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from intranet.auth.permissions import can, deny, require
 from intranet.extensions import db
-from intranet.htmx import is_htmx, render, toast
+from intranet.htmx import render, toast
 from intranet.people import services
 from intranet.people.forms import RosterUploadForm, StaffForm
 from intranet.people.models import (
@@ -65,10 +65,7 @@ def index():
 @bp.get("/<int:staff_id>")
 @require("people.view")
 def show(staff_id):
-    staff = _get_staff(staff_id)
-    if is_htmx():
-        return render_template("people/_staff.html", person=staff)
-    return render_template("people/show.html", person=staff)
+    return render("people/show.html", "people/_staff.html", person=_get_staff(staff_id))
 
 
 @bp.get("/<int:staff_id>/edit")
