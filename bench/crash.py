@@ -16,6 +16,7 @@ import sys
 import tempfile
 import threading
 import time
+from http.client import HTTPException
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -37,7 +38,7 @@ def write_until_killed(client: Client, name: str, acknowledged: list[str], stop:
                  "role": "teacher"},
                 htmx=True,
             )  # fmt: skip
-        except OSError:
+        except (OSError, HTTPException):
             return  # the server is gone: this write was never acknowledged
         if status == 200:
             acknowledged.append(username)

@@ -18,6 +18,7 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
+from http.client import HTTPException
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -98,7 +99,7 @@ def person(server, role, username, world, recorder, rng, clock, gate):
         scenario = rng.choices([s for _, s in choices], weights=[w for w, _ in choices])[0]
         try:
             scenario(client, rng, world, recorder)
-        except OSError as error:  # a refused or broken connection counts against the server
+        except (OSError, HTTPException) as error:  # a broken connection counts against the server
             recorder.record(f"connection error ({type(error).__name__})", 599, 0.0)
         time.sleep(rng.uniform(0.05, 0.3))  # a person reads before clicking again
 
