@@ -1,5 +1,314 @@
-"""The suggestion box (建议箱)."""
+"""The suggestion box (建议箱): staff write, named or anonymous; leaders answer.
 
-from flask import Blueprint
+Anonymous submissions and receipt lookups write nothing but the suggestion itself and log
+nothing at all: no audit line, no flash, no id in the response (SECURITY.md L).
+"""
+
+import logging
+
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user
+
+from intranet.auth.permissions import can, deny, require
+from intranet.extensions import db, limiter
+from intranet.htmx import render, toast
+from intranet.suggestions import services
+from intranet.suggestions.forms import (
+    DuplicateForm,
+    MessageForm,
+    StatusForm,
+    SuggestionForm,
+    TrackForm,
+)
+from intranet.suggestions.models import CATEGORIES, STATUSES, BoxItem, Suggestion
+from intranet.uploads import IMAGE, PDF, UploadError, serve, store
 
 bp = Blueprint("suggestions", __name__, url_prefix="/suggestions")
+log = logging.getLogger("intranet.suggestions")
+
+
+def _item(ref: str) -> BoxItem:
+    return services.find(ref) or abort(404)
+
+
+def _values(form: SuggestionForm) -> dict:
+    return {"category": form.category.data, "title": form.title.data, "body": form.body.data}
+
+
+def _store_attachment(form: SuggestionForm, anonymous: bool):
+    """The uploaded file, checked and stored, or None. Anonymous suggestions take images only
+    (a PDF's metadata cannot be scrubbed here and may name its author) and keep no file name."""
+    upload = form.attachment.data
+    if not upload or not upload.filename:
+        return None
+    return store(upload, kinds=(IMAGE,) if anonymous else (IMAGE, PDF), keep_name=not anonymous)
+
+
+# --- writing a suggestion ----------------------------------------------------------------
+
+
+@bp.get("/new")
+@require("suggestions.submit")
+def new():
+    return render_template("suggestions/new.html", form=SuggestionForm())
+
+
+@bp.post("")
+@require("suggestions.submit")
+def create():
+    form = SuggestionForm()
+    anonymous = form.identity.data == "anonymous"
+    valid = form.validate()
+    try:
+        attachment = _store_attachment(form, anonymous) if valid else None
+    except UploadError as error:
+        form.attachment.errors.append(str(error))
+        valid = False
+    if not valid:
+        return render("suggestions/new.html", "suggestions/_form.html", 422, form=form)
+    if anonymous:
+        receipt = services.submit_anonymous(_values(form), attachment)
+        db.session.commit()
+        return render(
+            "suggestions/new.html", "suggestions/_received.html", receipt=receipt, form=None
+        )
+    suggestion = services.submit_named(current_user, _values(form), attachment)
+    db.session.commit()
+    log.info("named suggestion by=%s", current_user.username)
+    return render(
+        "suggestions/new.html", "suggestions/_received.html", suggestion=suggestion, form=None
+    )
+
+
+@bp.get("/mine")
+@require("suggestions.submit")
+def mine():
+    items = db.session.scalars(
+        db.select(Suggestion)
+        .where(Suggestion.author_id == current_user.id)
+        .order_by(Suggestion.created_on.desc(), Suggestion.id)
+    ).all()
+    return render_template(
+        "suggestions/mine.html",
+        items=items,
+        replies={i.ref: services.replies(i) for i in items},
+        message_form=MessageForm(formdata=None),
+    )
+
+
+@bp.post("/mine/<key>/follow-up")
+@require("suggestions.submit")
+def follow_up(key):
+    item = db.get_or_404(Suggestion, key)
+    if item.author_id != current_user.id:
+        deny("not the author")
+    form = MessageForm()
+    if form.validate():
+        services.add_reply(item, form.body.data, author=current_user, follow_up=True)
+        db.session.commit()
+        form = MessageForm(formdata=None)
+    return render_template(
+        "suggestions/_conversation.html", item=item, replies=services.replies(item), form=form
+    ), (200 if not form.errors else 422)
+
+
+# --- following an anonymous suggestion by receipt ---------------------------------------
+
+
+@bp.get("/track")
+@require("suggestions.submit")
+def track():
+    return render_template("suggestions/track.html", form=TrackForm())
+
+
+@bp.post("/track")
+@require("suggestions.submit")
+@limiter.limit("10 per minute")  # guessing receipts; counters live in memory only
+def lookup():
+    form = TrackForm()
+    item = services.find_by_receipt(form.receipt.data or "") if form.validate() else None
+    if item is None:
+        if not form.errors:
+            form.receipt.errors = ["没有找到这个回执码对应的建议，请核对后再试。"]
+        return render_template("suggestions/track.html", form=form), 404
+    return render_template(
+        "suggestions/track.html",
+        form=form,
+        item=item,
+        replies=services.replies(item),
+        message_form=MessageForm(formdata=None),
+        original=services.find(item.duplicate_of) if item.duplicate_of else None,
+    )
+
+
+@bp.post("/track/follow-up")
+@require("suggestions.submit")
+@limiter.limit("10 per minute")
+def anonymous_follow_up():
+    item = services.find_by_receipt(request.form.get("receipt", "")) or abort(404)
+    form = MessageForm()
+    if form.validate():
+        services.add_reply(item, form.body.data, follow_up=True)
+        db.session.commit()
+        form = MessageForm(formdata=None)
+    return (
+        render_template(
+            "suggestions/_conversation.html",
+            item=item,
+            replies=services.replies(item),
+            form=form,
+            receipt=request.form.get("receipt", ""),
+        ),
+        200 if not form.errors else 422,
+    )
+
+
+# --- public suggestions and support -------------------------------------------------------
+
+
+@bp.get("/public")
+@require("suggestions.submit")
+def public():
+    items = services.public_items()
+    return render_template(
+        "suggestions/public.html",
+        items=items,
+        counts=services.support_counts(items),
+        supported=services.supported_refs(items, current_user.id),
+        replies={i.ref: [r for r in services.replies(i) if not r.is_follow_up] for i in items},
+    )
+
+
+@bp.post("/<ref>/support")
+@require("suggestions.submit")
+def support(ref):
+    item = _item(ref)
+    if not item.is_public:
+        abort(404)
+    added = services.support(item, current_user.id)
+    db.session.commit()
+    response = render_template(
+        "suggestions/_support.html",
+        item=item,
+        count=services.support_counts([item]).get(item.ref, 0),
+        supported=True,
+    )
+    return toast(response, "已支持这条建议" if added else "您已经支持过这条建议", "info")
+
+
+# --- the leaders' box ---------------------------------------------------------------------
+
+
+def _box_filters() -> dict:
+    return {name: request.args.get(name, "") for name in ("status", "category", "kind")}
+
+
+@bp.get("")
+@require("suggestions.manage")
+def index():
+    filters = _box_filters()
+    items = services.box(**filters)
+    return render(
+        "suggestions/index.html",
+        "suggestions/_box.html",
+        items=items,
+        filters=filters,
+        stats=services.stats(),
+        statuses=STATUSES,
+        categories=CATEGORIES,
+    )
+
+
+def _detail(item: BoxItem, status: int = 200, **forms):
+    context = {
+        "item": item,
+        "replies": services.replies(item),
+        "notes": services.notes(item),
+        "history": services.history(item),
+        "duplicates": services.duplicates_of(item),
+        "status_form": forms.get("status_form") or StatusForm(formdata=None, status=item.status),
+        "reply_form": forms.get("reply_form") or MessageForm(formdata=None, prefix="reply"),
+        "note_form": forms.get("note_form") or MessageForm(formdata=None, prefix="note"),
+        "duplicate_form": forms.get("duplicate_form") or DuplicateForm(formdata=None),
+        "others": [i for i in services.box() if i.ref != item.ref],
+        "statuses_label": STATUSES.get,
+    }
+    return render("suggestions/show.html", "suggestions/_item.html", status, **context)
+
+
+@bp.get("/<ref>")
+@require("suggestions.manage")
+def show(ref):
+    return _detail(_item(ref))
+
+
+@bp.post("/<ref>/status")
+@require("suggestions.manage")
+def update_status(ref):
+    item = _item(ref)
+    form = StatusForm()
+    if form.validate() and form.status.data not in item.next_statuses:
+        form.status.errors = [f"不能从“{item.status_label}”改为这个状态。"]
+    if form.errors:
+        return _detail(item, 422, status_form=form)
+    services.change_status(item, form.status.data, current_user, form.reason.data or None)
+    db.session.commit()
+    return toast(_detail(item)[0], f"状态已改为“{item.status_label}”")
+
+
+@bp.post("/<ref>/replies")
+@require("suggestions.manage")
+def create_reply(ref):
+    item = _item(ref)
+    form = MessageForm(prefix="reply")
+    if not form.validate():
+        return _detail(item, 422, reply_form=form)
+    services.add_reply(item, form.body.data, author=current_user)
+    db.session.commit()
+    return toast(_detail(item)[0], "回复已发送")
+
+
+@bp.post("/<ref>/notes")
+@require("suggestions.manage")
+def create_note(ref):
+    item = _item(ref)
+    form = MessageForm(prefix="note")
+    if not form.validate():
+        return _detail(item, 422, note_form=form)
+    services.add_note(item, current_user, form.body.data)
+    db.session.commit()
+    return _detail(item)
+
+
+@bp.post("/<ref>/duplicate")
+@require("suggestions.manage")
+def mark_duplicate(ref):
+    item = _item(ref)
+    form = DuplicateForm()
+    original = services.find(form.original.data or "") if form.validate() else None
+    if original is None or original.ref == item.ref:
+        form.original.errors = ["请选择另一条建议作为原建议。"]
+        return _detail(item, 422, duplicate_form=form)
+    services.mark_duplicate(item, original)
+    db.session.commit()
+    return toast(_detail(item)[0], f"已合并到《{original.title}》")
+
+
+@bp.post("/<ref>/public")
+@require("suggestions.manage")
+def toggle_public(ref):
+    item = _item(ref)
+    item.is_public = not item.is_public
+    db.session.commit()
+    return toast(_detail(item)[0], "已公开给全体教职工" if item.is_public else "已取消公开")
+
+
+@bp.get("/<ref>/attachment")
+@require("suggestions.submit")
+def attachment(ref):
+    item = _item(ref)
+    if not (can(current_user, "suggestions.manage") or item.author == current_user):
+        deny("attachment of another's suggestion")
+    if item.attachment is None:
+        abort(404)
+    return serve(item.attachment)
