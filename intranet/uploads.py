@@ -67,9 +67,11 @@ def check(data: bytes, kinds: tuple[str, ...]) -> Checked:
     """The file's bytes made safe to keep, or UploadError saying why not."""
     if not data:
         raise UploadError("文件是空的。")
-    if PDF in kinds and data.startswith(b"%PDF-"):
-        return Checked(PDF, data)
     allowed = "JPG、PNG 图片或 PDF 文件" if PDF in kinds else "JPG 或 PNG 图片"
+    if data.startswith(b"%PDF-"):
+        if PDF not in kinds:
+            raise UploadError(f"这里不能上传 PDF 文件，只能上传{allowed}。")
+        return Checked(PDF, data)
     if IMAGE in kinds:
         return Checked(IMAGE, _reencode(data, allowed))
     raise UploadError(f"只能上传{allowed}。")

@@ -1,0 +1,458 @@
+"""The suggestion box: writing, receipts, the leaders' work, support, and the anonymity promise."""
+
+import io
+import logging
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+from markupsafe import escape
+from PIL import Image
+
+from intranet.extensions import db
+from intranet.people.models import Staff
+from intranet.suggestions.models import AnonymousSuggestion, Reply, Suggestion, Support
+from tests.conftest import csrf_token, htmx, login_as
+
+RECEIPT = re.compile(r'<code id="receipt-code">([A-Z2-9-]+)</code>')
+
+
+@pytest.fixture
+def people(make_staff):
+    return {
+        "teacher": make_staff(username="canary-user", name="金丝雀"),
+        "other": make_staff(username="t2", name="另一位老师"),
+        "leader": make_staff(role="leader", username="principal", name="周校长"),
+    }
+
+
+def as_user(app, staff_id):
+    client = app.test_client()
+    login_as(client, app, staff_id)
+    client.token = csrf_token(client, "/suggestions/new")
+    return client
+
+
+def post(client, url, data=None, **kwargs):
+    headers = htmx(**{"X-CSRFToken": client.token}, **kwargs.pop("headers", {}))
+    return client.post(url, data=data or {}, headers=headers, **kwargs)
+
+
+def submit(client, identity="anonymous", **fields):
+    data = {"category": "activities", "title": "活动太多", "body": "希望减少重复的听课活动。",
+            "identity": identity, **fields}  # fmt: skip
+    return post(client, "/suggestions", data, content_type="multipart/form-data")
+
+
+def receipt_of(response) -> str:
+    return RECEIPT.search(response.get_data(as_text=True)).group(1)
+
+
+# --- writing ---------------------------------------------------------------------------
+
+
+def test_named_suggestion_shows_in_my_suggestions(app, people):
+    teacher = as_user(app, people["teacher"])
+    r = submit(teacher, identity="named")
+    assert r.status_code == 200 and "建议已收到" in r.get_data(as_text=True)
+    assert b"<html" not in r.data
+    mine = teacher.get("/suggestions/mine").get_data(as_text=True)
+    assert "活动太多" in mine and "待处理" in mine
+    other = as_user(app, people["other"])
+    assert "活动太多" not in other.get("/suggestions/mine").get_data(as_text=True)
+
+
+def test_anonymous_suggestion_gives_a_receipt_once(app, people):
+    teacher = as_user(app, people["teacher"])
+    r = submit(teacher)
+    receipt = receipt_of(r)
+    assert re.fullmatch(r"([A-Z2-9]{5}-){4}[A-Z2-9]{5}", receipt)
+    with app.app_context():
+        stored = db.session.scalar(db.select(AnonymousSuggestion))
+        assert receipt.replace("-", "") not in stored.receipt_hash
+        assert stored.receipt_hash.startswith("scrypt:")
+    assert "活动太多" not in teacher.get("/suggestions/mine").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"title": ""}, "请写一个标题。"),
+        ({"title": "   "}, "请写一个标题。"),
+        ({"body": " \n "}, "请写下您的建议。"),
+        ({"title": "题" * 101}, "标题不能超过 100 个字。"),
+        ({"body": "字" * 5001}, "内容不能超过 5000 个字"),
+        ({"category": "gossip"}, "不是有效的选择"),
+        ({"identity": "somebody-else"}, "不是有效的选择"),
+    ],
+)
+def test_bad_suggestion_gets_422_and_keeps_the_text(app, people, fields, message):
+    teacher = as_user(app, people["teacher"])
+    r = submit(teacher, **{"body": "我写了很久的一段话", **fields})
+    body = r.get_data(as_text=True)
+    assert r.status_code == 422 and message in body
+    if "body" not in fields:
+        assert "我写了很久的一段话" in body
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(AnonymousSuggestion.id))) == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '<b hx-get="/logout" hx-trigger="load">点我</b>',
+        "<script>alert(1)</script>",
+        "🌟✨🎉 emoji 也可以",
+        "  前后有空格  ",
+        "第一行\n第二行\n\n第四行",
+    ],
+)
+def test_any_text_is_stored_as_typed_and_shown_escaped(app, people, text):
+    teacher = as_user(app, people["teacher"])
+    submit(teacher, identity="named", title="标题", body=text)
+    with app.app_context():
+        assert db.session.scalar(db.select(Suggestion.body)) == text
+    leader = as_user(app, people["leader"])
+    with app.app_context():
+        ref = db.session.scalar(db.select(Suggestion)).ref
+    for client, page in ((leader, f"/suggestions/{ref}"), (teacher, "/suggestions/mine")):
+        body = client.get(page).get_data(as_text=True)
+        assert str(escape(text)) in body
+        assert "<script>alert" not in body and '<b hx-get="/logout"' not in body
+
+
+# --- tracking by receipt ---------------------------------------------------------------
+
+
+def test_receipt_opens_its_own_suggestion_and_allows_an_anonymous_follow_up(app, people):
+    teacher = as_user(app, people["teacher"])
+    receipt = receipt_of(submit(teacher))
+    submit(teacher, title="另一条匿名建议")
+    r = teacher.post(
+        "/suggestions/track",
+        data={"receipt": receipt.lower().replace("-", " "), "csrf_token": teacher.token},
+    )
+    body = r.get_data(as_text=True)
+    assert r.status_code == 200 and "活动太多" in body and "另一条匿名建议" not in body
+    r = post(
+        teacher,
+        "/suggestions/track/follow-up",
+        {"receipt": receipt, "body": "补充：周三下午最合适。"},
+    )
+    assert r.status_code == 200 and "周三下午最合适" in r.get_data(as_text=True)
+    with app.app_context():
+        reply = db.session.scalar(db.select(Reply))
+        assert reply.author_id is None and reply.is_follow_up
+
+
+@pytest.mark.parametrize("guess", ["", "AAAAA-AAAAA-AAAAA-AAAAA-AAAAA", "short", "x" * 61])
+def test_wrong_receipts_open_nothing(app, people, guess):
+    teacher = as_user(app, people["teacher"])
+    submit(teacher)
+    r = teacher.post("/suggestions/track", data={"receipt": guess, "csrf_token": teacher.token})
+    assert r.status_code in (404, 422)
+    assert "活动太多" not in r.get_data(as_text=True)
+
+
+def test_a_receipt_with_a_wrong_secret_part_opens_nothing(app, people):
+    teacher = as_user(app, people["teacher"])
+    receipt = receipt_of(submit(teacher))
+    forged = receipt[:12] + ("A" if receipt[12] != "A" else "B") + receipt[13:]
+    r = teacher.post("/suggestions/track", data={"receipt": forged, "csrf_token": teacher.token})
+    assert r.status_code == 404
+
+
+def test_guessing_receipts_is_rate_limited(app, people):
+    teacher = as_user(app, people["teacher"])
+    codes = [
+        teacher.post(
+            "/suggestions/track", data={"receipt": f"GUESS-{i:05d}", "csrf_token": teacher.token}
+        ).status_code
+        for i in range(11)
+    ]
+    assert codes[-1] == 429 and 429 not in codes[:10]
+
+
+# --- the leaders' box ------------------------------------------------------------------
+
+
+def test_teachers_cannot_read_the_box_or_its_notes(app, people):
+    teacher = as_user(app, people["teacher"])
+    submit(teacher, identity="named")
+    with app.app_context():
+        ref = db.session.scalar(db.select(Suggestion)).ref
+    other = as_user(app, people["other"])
+    assert other.get("/suggestions").status_code == 403
+    r = other.get(f"/suggestions/{ref}", headers=htmx())
+    assert r.status_code == 403 and "活动太多" not in r.get_data(as_text=True)
+    assert post(other, f"/suggestions/{ref}/notes", {"note-body": "x"}).status_code == 403
+
+
+def test_leader_replies_and_moves_status_along(app, people):
+    teacher = as_user(app, people["teacher"])
+    receipt = receipt_of(submit(teacher))
+    leader = as_user(app, people["leader"])
+    with app.app_context():
+        ref = db.session.scalar(db.select(AnonymousSuggestion)).ref
+    r = post(leader, f"/suggestions/{ref}/replies", {"reply-body": "收到，下周讨论。"})
+    assert r.status_code == 200 and "处理中" in r.get_data(as_text=True)  # a reply starts the work
+    r = post(leader, f"/suggestions/{ref}/status", {"status": "declined", "reason": ""})
+    assert r.status_code == 422 and "需要写明原因" in r.get_data(as_text=True)
+    r = post(leader, f"/suggestions/{ref}/status", {"status": "done"})
+    assert r.status_code == 422 and "不能从“处理中”改为" in r.get_data(as_text=True)
+    r = post(leader, f"/suggestions/{ref}/status", {"status": "adopted"})
+    assert r.status_code == 200 and "已采纳" in r.get_data(as_text=True)
+    tracked = teacher.post(
+        "/suggestions/track", data={"receipt": receipt, "csrf_token": teacher.token}
+    )
+    body = tracked.get_data(as_text=True)
+    assert "收到，下周讨论。" in body and "已采纳" in body and "周校长" in body
+
+
+def test_private_notes_never_reach_the_author(app, people):
+    teacher = as_user(app, people["teacher"])
+    submit(teacher, identity="named")
+    leader = as_user(app, people["leader"])
+    with app.app_context():
+        ref = db.session.scalar(db.select(Suggestion)).ref
+    post(leader, f"/suggestions/{ref}/notes", {"note-body": "内部：先问后勤"})
+    assert "内部：先问后勤" in leader.get(f"/suggestions/{ref}").get_data(as_text=True)
+    assert "内部：先问后勤" not in teacher.get("/suggestions/mine").get_data(as_text=True)
+
+
+def test_duplicate_is_merged_into_the_original(app, people):
+    teacher = as_user(app, people["teacher"])
+    receipt = receipt_of(submit(teacher, title="重复的建议"))
+    submit(teacher, identity="named", title="原来的建议")
+    leader = as_user(app, people["leader"])
+    with app.app_context():
+        dup = db.session.scalar(db.select(AnonymousSuggestion)).ref
+        original = db.session.scalar(db.select(Suggestion)).ref
+    r = post(leader, f"/suggestions/{dup}/duplicate", {"original": original})
+    assert r.status_code == 200
+    box = leader.get("/suggestions", headers=htmx()).get_data(as_text=True)
+    assert "原来的建议" in box and "重复的建议" not in box
+    assert "有 1 条相同的建议合并到了这里" in leader.get(f"/suggestions/{original}").get_data(
+        as_text=True
+    )
+    tracked = teacher.post(
+        "/suggestions/track", data={"receipt": receipt, "csrf_token": teacher.token}
+    )
+    assert "已合并处理" in tracked.get_data(as_text=True)
+    assert (
+        post(leader, f"/suggestions/{original}/duplicate", {"original": original}).status_code
+        == 422
+    )
+
+
+def test_box_filters_by_status_category_and_kind(app, people):
+    teacher = as_user(app, people["teacher"])
+    submit(teacher, title="匿名的", category="logistics")
+    submit(teacher, identity="named", title="实名的", category="party")
+    leader = as_user(app, people["leader"])
+
+    def titles(q):
+        return re.findall(
+            r"<strong>([^<]+)</strong>",
+            leader.get("/suggestions", query_string=q, headers=htmx()).get_data(as_text=True),
+        )
+
+    assert sorted(titles({})) == ["匿名的", "实名的"]
+    assert titles({"kind": "anonymous"}) == ["匿名的"]
+    assert titles({"category": "party"}) == ["实名的"]
+    assert titles({"status": "done"}) == []
+
+
+def test_statistics_count_open_replies_and_adoption(app, people):
+    from intranet.suggestions import services
+
+    teacher = as_user(app, people["teacher"])
+    for title in ("一", "二", "三"):
+        submit(teacher, identity="named", title=title)
+    leader = as_user(app, people["leader"])
+    with app.app_context():
+        refs = [s.ref for s in db.session.scalars(db.select(Suggestion).order_by(Suggestion.title))]
+    post(leader, f"/suggestions/{refs[0]}/replies", {"reply-body": "好"})
+    post(leader, f"/suggestions/{refs[0]}/status", {"status": "adopted"})
+    post(leader, f"/suggestions/{refs[1]}/status", {"status": "declined", "reason": "经费不足"})
+    with app.app_context():
+        stats = services.stats()
+    assert stats["open"] == 1 and stats["adopted_share"] == 0.5
+    assert stats["median_days_to_reply"] == 0 and stats["unanswered"] == 2
+
+
+# --- public suggestions and support ----------------------------------------------------
+
+
+def test_public_suggestion_can_be_supported_once_and_nobody_sees_who(app, people):
+    teacher = as_user(app, people["teacher"])
+    submit(teacher, identity="named")
+    leader = as_user(app, people["leader"])
+    with app.app_context():
+        ref = db.session.scalar(db.select(Suggestion)).ref
+    other = as_user(app, people["other"])
+    assert post(other, f"/suggestions/{ref}/support").status_code == 404  # not public yet
+    post(leader, f"/suggestions/{ref}/public")
+    assert "活动太多" in other.get("/suggestions/public").get_data(as_text=True)
+    assert "1 人支持" in post(other, f"/suggestions/{ref}/support").get_data(as_text=True)
+    assert "1 人支持" in post(other, f"/suggestions/{ref}/support").get_data(as_text=True)
+    assert "2 人支持" in post(leader, f"/suggestions/{ref}/support").get_data(as_text=True)
+    with app.app_context():
+        keys = db.session.scalars(db.select(Support.supporter)).all()
+    assert len(keys) == 2
+    assert not any(str(people["other"]) == k or "t2" in k for k in keys)
+    assert "另一位老师" not in leader.get(f"/suggestions/{ref}").get_data(as_text=True)
+
+
+# --- attachments -----------------------------------------------------------------------
+
+
+def jpeg_with_exif_and_tail() -> bytes:
+    image = Image.new("RGB", (40, 30), "red")
+    exif = Image.Exif()
+    exif[0x013B] = "CANARY-AUTHOR"  # Artist
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif)
+    return out.getvalue() + b"<script>CANARY-TAIL</script>"
+
+
+def test_anonymous_image_is_re_encoded_without_metadata(app, people):
+    teacher = as_user(app, people["teacher"])
+    r = submit(teacher, attachment=(io.BytesIO(jpeg_with_exif_and_tail()), "张三的照片.jpg"))
+    assert r.status_code == 200
+    with app.app_context():
+        item = db.session.scalar(db.select(AnonymousSuggestion))
+        stored = item.attachment.path.read_bytes()
+        assert item.attachment.original_name is None
+        assert re.fullmatch(r"[0-9a-f]{32}\.jpg", item.attachment.path.name)
+    assert b"CANARY-AUTHOR" not in stored and b"CANARY-TAIL" not in stored
+    assert Image.open(io.BytesIO(stored)).format == "JPEG"
+
+
+@pytest.mark.parametrize(
+    "content, name, message",
+    [
+        (b"%PDF-1.4 author: me", "建议.pdf", "只能上传JPG 或 PNG 图片"),
+        (b"<html>hi</html>", "photo.jpg", "无法识别这个文件"),
+        (b"SIMPLE  =                    T", "sky.jpg", "无法识别这个文件"),
+    ],
+)
+def test_bad_anonymous_attachment_is_refused_and_text_kept(app, people, content, name, message):
+    teacher = as_user(app, people["teacher"])
+    r = submit(teacher, body="我的长篇建议", attachment=(io.BytesIO(content), name))
+    body = r.get_data(as_text=True)
+    assert r.status_code == 422 and message in body and "我的长篇建议" in body
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(AnonymousSuggestion.id))) == 0
+
+
+def test_named_suggestion_may_attach_a_pdf_which_downloads(app, people):
+    teacher = as_user(app, people["teacher"])
+    r = submit(teacher, identity="named", attachment=(io.BytesIO(b"%PDF-1.4 plan"), "方案.pdf"))
+    assert r.status_code == 200
+    with app.app_context():
+        ref = db.session.scalar(db.select(Suggestion)).ref
+    download = teacher.get(f"/suggestions/{ref}/attachment")
+    assert download.status_code == 200 and download.data == b"%PDF-1.4 plan"
+    assert download.headers["Content-Disposition"].startswith("attachment")
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
+    assert as_user(app, people["other"]).get(f"/suggestions/{ref}/attachment").status_code == 403
+
+
+def test_huge_image_dimensions_are_refused(app, people):
+    image = Image.new("1", (20000, 20000))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    teacher = as_user(app, people["teacher"])
+    r = submit(teacher, attachment=(io.BytesIO(out.getvalue()), "big.png"))
+    assert r.status_code == 422 and "图片尺寸太大" in r.get_data(as_text=True)
+
+
+# --- the anonymity promise (SECURITY.md L) ---------------------------------------------
+
+CANARY_IP = "10.99.88.77"
+CANARY_UA = "CanaryBrowser/9.9"
+
+
+def dump(path: Path) -> dict[str, set]:
+    connection = sqlite3.connect(path)
+    try:
+        tables = [
+            r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        ]
+        return {t: set(connection.execute(f'SELECT * FROM "{t}"').fetchall()) for t in tables} | {
+            "sqlite_master": set(connection.execute("SELECT * FROM sqlite_master").fetchall())
+        }
+    finally:
+        connection.close()
+
+
+@pytest.mark.sqlite_only
+def test_anonymous_post_writes_exactly_one_row_that_names_nobody(app, people):
+    teacher = as_user(app, people["teacher"])
+    with app.app_context():
+        token = db.session.get(Staff, people["teacher"]).session_token
+    database = Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
+    before = dump(database)
+    r = submit(teacher, environ_base={"REMOTE_ADDR": CANARY_IP}, headers={"User-Agent": CANARY_UA})
+    assert r.status_code == 200
+    after = dump(database)
+    changed = {t: after[t] - before.get(t, set()) for t in after if after[t] != before.get(t)}
+    assert list(changed) == ["anonymous_suggestion"]
+    (row,) = changed["anonymous_suggestion"]
+    text = repr(row)
+    for canary in ("canary-user", "金丝雀", token, CANARY_IP, CANARY_UA):
+        assert canary not in text
+    with sqlite3.connect(database) as connection:
+        columns = [c[1] for c in connection.execute("PRAGMA table_info(anonymous_suggestion)")]
+    identifying = {"author", "staff", "user", "ip", "agent", "time", "at"}
+    assert not [c for c in columns if identifying & set(c.split("_"))]
+    assert not re.search(r"\d{2}:\d{2}", text), "a time of day was stored"
+    with sqlite3.connect(database) as connection, pytest.raises(sqlite3.OperationalError):
+        connection.execute("SELECT rowid FROM anonymous_suggestion")
+
+
+def test_anonymous_post_logs_nothing_that_identifies(app, people, caplog):
+    teacher = as_user(app, people["teacher"])
+    with caplog.at_level(logging.DEBUG):
+        submit(teacher, environ_base={"REMOTE_ADDR": CANARY_IP}, headers={"User-Agent": CANARY_UA})
+        teacher.post("/suggestions/track", data={"receipt": "X", "csrf_token": teacher.token})
+    for canary in ("canary-user", "金丝雀", CANARY_IP, CANARY_UA):
+        assert canary not in caplog.text
+
+
+def test_anonymous_response_carries_no_id_and_no_flash(app, people):
+    teacher = as_user(app, people["teacher"])
+    r = submit(teacher)
+    with app.app_context():
+        key = db.session.scalar(db.select(AnonymousSuggestion.id))
+    assert key not in r.get_data(as_text=True).replace(receipt_of(r).replace("-", ""), "")
+    assert not any(key in value for value in r.headers.values())
+    assert "Location" not in r.headers
+    with teacher.session_transaction() as session:
+        assert "_flashes" not in session and key not in repr(dict(session))
+
+
+def test_suggestion_pages_are_not_cached_and_forms_do_not_autocomplete(app, people):
+    teacher = as_user(app, people["teacher"])
+    r = teacher.get("/suggestions/new")
+    body = r.get_data(as_text=True)
+    assert r.headers["Cache-Control"] == "no-store"
+    assert 'hx-history="false"' in body and 'autocomplete="off"' in body
+    assert "不记录是谁提交的" in body and "可能猜到是您" in body
+
+
+def test_leaders_see_no_order_beyond_the_date(app, people):
+    teacher = as_user(app, people["teacher"])
+    for i in range(6):
+        submit(teacher, title=f"第{i}条")
+    leader = as_user(app, people["leader"])
+    with app.app_context():
+        keys = sorted(db.session.scalars(db.select(AnonymousSuggestion.id)))
+        titles_by_key = [db.session.get(AnonymousSuggestion, k).title for k in keys]
+    shown = re.findall(
+        r"<strong>([^<]+)</strong>",
+        leader.get("/suggestions", headers=htmx()).get_data(as_text=True),
+    )
+    assert shown == titles_by_key  # ordered by random key within the day, not by arrival
