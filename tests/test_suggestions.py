@@ -39,10 +39,17 @@ def post(client, url, data=None, **kwargs):
     return client.post(url, data=data or {}, headers=headers, **kwargs)
 
 
-def submit(client, identity="anonymous", **fields):
+def submit(client, identity="anonymous", environ_base=None, headers=None, **fields):
     data = {"category": "activities", "title": "活动太多", "body": "希望减少重复的听课活动。",
             "identity": identity, **fields}  # fmt: skip
-    return post(client, "/suggestions", data, content_type="multipart/form-data")
+    return post(
+        client,
+        "/suggestions",
+        data,
+        content_type="multipart/form-data",
+        environ_base=environ_base or {},
+        headers=headers or {},
+    )
 
 
 def receipt_of(response) -> str:
@@ -416,7 +423,10 @@ def test_anonymous_post_writes_exactly_one_row_that_names_nobody(app, people):
 def test_anonymous_post_logs_nothing_that_identifies(app, people, caplog):
     teacher = as_user(app, people["teacher"])
     with caplog.at_level(logging.DEBUG):
-        submit(teacher, environ_base={"REMOTE_ADDR": CANARY_IP}, headers={"User-Agent": CANARY_UA})
+        r = submit(
+            teacher, environ_base={"REMOTE_ADDR": CANARY_IP}, headers={"User-Agent": CANARY_UA}
+        )
+        assert r.status_code == 200
         teacher.post("/suggestions/track", data={"receipt": "X", "csrf_token": teacher.token})
     for canary in ("canary-user", "金丝雀", CANARY_IP, CANARY_UA):
         assert canary not in caplog.text
