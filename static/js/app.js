@@ -33,7 +33,13 @@
       setTimeout(function () { el.remove(); }, 1000 * Number(el.dataset.expiresIn));
     });
   }
-  document.addEventListener("DOMContentLoaded", function () { arm(document); });
+  document.addEventListener("DOMContentLoaded", function () {
+    arm(document);
+    // Messages flashed with a page fade like toasts; errors stay until the next request.
+    document.querySelectorAll("#messages .message:not(.message-error)").forEach(function (el) {
+      setTimeout(function () { el.remove(); }, 6000);
+    });
+  });
   document.addEventListener("htmx:load", function (event) { arm(event.detail.elt.parentNode || document); });
 
   // Before the request leaves, drop old error messages so only current ones show.
