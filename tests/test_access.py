@@ -69,3 +69,17 @@ def test_role_gets_exactly_what_the_rule_allows(app, client, make_staff, endpoin
         assert to_login or response.status_code == 401, response.status_code
     else:
         assert response.status_code == 403, f"{role} got {response.status_code} on {url}"
+
+
+OWNED = sorted(endpoint for endpoint, route in ROUTES.items() if route.owner)
+
+
+@pytest.mark.parametrize("endpoint", OWNED)
+def test_owner_reaches_what_only_the_owner_may_use(app, client, make_staff, endpoint):
+    route = ROUTES[endpoint]
+    world = build_world(app, make_staff)
+    login_as(client, app, world[route.owner])
+    data = {} if route.method == "GET" else {"csrf_token": csrf_token(client, "/password")}
+    response = client.open(route.url.format(**world), method=route.method, data=data)
+    assert response.status_code < 500
+    assert response.status_code not in (401, 403), f"the owner got {response.status_code}"

@@ -67,8 +67,11 @@ WRITES = sorted(e for e, r in ROUTES.items() if r.method != "GET" and "anonymous
 READS = sorted(e for e, r in ROUTES.items() if r.method == "GET")
 
 
-def most_powerful_role(allowed) -> str:
-    return next(role for role in reversed(ROLES) if role in allowed)
+def most_powerful_user(route, world) -> int:
+    """The owner for owner-only routes, else the strongest role the route allows."""
+    if route.owner:
+        return world[route.owner]
+    return world[next(role for role in reversed(ROLES) if role in route.allowed)]
 
 
 def assert_safe(response, sent: dict):
@@ -89,7 +92,7 @@ def test_no_write_route_breaks_on_hostile_input(app, make_staff, endpoint, data)
     world = getattr(app, "_fuzz_world", None) or build_world(app, make_staff)
     app._fuzz_world = world  # one world per test function: hypothesis reuses the fixtures
     client = app.test_client()
-    login_as(client, app, world[most_powerful_role(route.allowed)])
+    login_as(client, app, most_powerful_user(route, world))
     token = csrf_token(client, "/password")
     response = client.open(
         route.url.format(**world),
@@ -113,6 +116,6 @@ def test_no_page_breaks_on_hostile_query_strings(app, make_staff, endpoint, quer
     app._fuzz_world = world
     client = app.test_client()
     if "anonymous" not in route.allowed:
-        login_as(client, app, world[most_powerful_role(route.allowed)])
+        login_as(client, app, most_powerful_user(route, world))
     response = client.get(route.url.format(**world), query_string=query)
     assert_safe(response, query)

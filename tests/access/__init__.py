@@ -3,7 +3,8 @@
 Every rule in the app's url_map must appear in exactly one area file here, so a new route
 without a rule fails tests/test_access.py. URLs may hold placeholders ({staff}, ...) that the
 central test fills with ids of objects it creates; an area file may add its own objects with
-a function `objects(app, world) -> dict`.
+a function `objects(app, world) -> dict`. A route that only an object's owner may use (an
+author's follow-up, an apprentice's own plan) names that owner's world key in `owner`.
 """
 
 from typing import NamedTuple
@@ -20,4 +21,5 @@ ROLES = ("anonymous", "teacher", "manager", "leader", "admin")
 class Route(NamedTuple):
     method: str
     url: str
-    allowed: frozenset
+    allowed: frozenset  # roles that may use the route on anyone's object
+    owner: str | None = None  # the world key of the one account that may use it on its own object

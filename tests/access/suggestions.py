@@ -8,7 +8,9 @@ ROUTES = {
     "suggestions.create": Route("POST", "/suggestions", EVERYONE),
     "suggestions.mine": Route("GET", "/suggestions/mine", EVERYONE),
     # Only the author may follow up: the world's named suggestion belongs to the target teacher.
-    "suggestions.follow_up": Route("POST", "/suggestions/mine/{named_key}/follow-up", frozenset()),
+    "suggestions.follow_up": Route(
+        "POST", "/suggestions/mine/{named_key}/follow-up", frozenset(), owner="staff"
+    ),
     "suggestions.track": Route("GET", "/suggestions/track", EVERYONE),
     "suggestions.lookup": Route("POST", "/suggestions/track", EVERYONE),
     "suggestions.anonymous_follow_up": Route("POST", "/suggestions/track/follow-up", EVERYONE),
