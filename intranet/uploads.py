@@ -1,13 +1,15 @@
 """Uploaded files: checked by content, images re-encoded, stored under generated names.
 
 A file's name says nothing we trust: an image must open with Pillow as JPEG or PNG and is
-re-encoded to JPEG (which drops EXIF, GPS and anything appended after the image data); a PDF
-must start with %PDF-. Files live in the instance folder's uploads/, never under static/, each
+re-encoded to JPEG (which drops EXIF, GPS and anything appended after the image data), with a
+thumbnail beside it; a PDF must start with %PDF-; an Office document must be an OLE file or a
+zip holding [Content_Types].xml, and is only ever downloaded. Files live in the instance folder's uploads/, never under static/, each
 under a random name; the user's file name is kept only as a label, and only when allowed.
 """
 
 import io
 import secrets
+import zipfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -21,8 +23,12 @@ from intranet.extensions import db
 
 MAX_PIXELS = 40_000_000  # a 40-megapixel phone photo; larger is refused, not decoded
 MAX_SIDE = 2400  # stored images are scaled down to this, which keeps them small and printable
+THUMB_SIDE = 480
 IMAGE = "image"
 PDF = "pdf"
+OFFICE = "office"  # Word, Excel, PowerPoint: stored as sent, only ever downloaded
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .doc .xls .ppt
+EXTENSIONS = {IMAGE: "jpg", PDF: "pdf", OFFICE: "bin"}
 
 
 class UploadError(ValueError):
@@ -46,38 +52,61 @@ class Attachment(db.Model):
 
     @property
     def filename(self) -> str:
-        return f"{self.id}.{'jpg' if self.is_image else 'pdf'}"
+        return f"{self.id}.{EXTENSIONS[self.kind]}"
 
     @property
     def path(self) -> Path:
         return Path(current_app.config["UPLOAD_FOLDER"]) / self.filename
 
     @property
+    def thumb_path(self) -> Path:
+        return self.path.with_suffix(".thumb.jpg")
+
+    @property
     def label(self) -> str:
-        return self.original_name or ("图片" if self.is_image else "PDF 文件")
+        return self.original_name or ("图片" if self.is_image else "文件")
 
 
 @dataclass
 class Checked:
     kind: str
     data: bytes
+    thumbnail: bytes | None = None
 
 
 def check(data: bytes, kinds: tuple[str, ...]) -> Checked:
     """The file's bytes made safe to keep, or UploadError saying why not."""
     if not data:
         raise UploadError("文件是空的。")
-    allowed = "JPG、PNG 图片或 PDF 文件" if PDF in kinds else "JPG 或 PNG 图片"
+    allowed = "、".join(
+        label for kind, label in ((IMAGE, "JPG 或 PNG 图片"), (PDF, "PDF"), (OFFICE, "Office 文档"))
+        if kind in kinds
+    )  # fmt: skip
     if data.startswith(b"%PDF-"):
         if PDF not in kinds:
             raise UploadError(f"这里不能上传 PDF 文件，只能上传{allowed}。")
         return Checked(PDF, data)
+    if OFFICE in kinds and _is_office(data):
+        return Checked(OFFICE, data)
     if IMAGE in kinds:
-        return Checked(IMAGE, _reencode(data, allowed))
+        return Checked(IMAGE, *_reencode(data, allowed))
     raise UploadError(f"只能上传{allowed}。")
 
 
-def _reencode(data: bytes, allowed: str) -> bytes:
+def _is_office(data: bytes) -> bool:
+    if data.startswith(OLE_MAGIC):
+        return True
+    if not data.startswith(b"PK\x03\x04"):
+        return False
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return "[Content_Types].xml" in archive.namelist()
+    except zipfile.BadZipFile:
+        return False
+
+
+def _reencode(data: bytes, allowed: str) -> tuple[bytes, bytes]:
+    """The image as a fresh JPEG, and a small thumbnail of it."""
     try:
         with Image.open(io.BytesIO(data), formats=["JPEG", "PNG"]) as image:
             width, height = image.size  # read from the header, before any pixel is decoded
@@ -90,13 +119,14 @@ def _reencode(data: bytes, allowed: str) -> bytes:
                 image = image.convert("RGB")
             out = io.BytesIO()
             image.save(out, "JPEG", quality=85, optimize=True)
-            return out.getvalue()
+            image.thumbnail((THUMB_SIDE, THUMB_SIDE))
+            thumb = io.BytesIO()
+            image.save(thumb, "JPEG", quality=80)
+            return out.getvalue(), thumb.getvalue()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise UploadError("图片尺寸太大，请缩小后再上传。") from error
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
-        raise UploadError(
-            "无法识别这个文件：只能上传 JPG 或 PNG 图片（或允许时的 PDF）。"
-        ) from error
+        raise UploadError(f"无法识别这个文件：只能上传{allowed}。") from error
 
 
 def store(file_storage, kinds: tuple[str, ...], keep_name: bool = True) -> Attachment:
@@ -111,6 +141,8 @@ def store(file_storage, kinds: tuple[str, ...], keep_name: bool = True) -> Attac
     folder = Path(current_app.config["UPLOAD_FOLDER"])
     folder.mkdir(parents=True, exist_ok=True)
     attachment.path.write_bytes(checked.data)
+    if checked.thumbnail:
+        attachment.thumb_path.write_bytes(checked.thumbnail)
     return attachment
 
 
@@ -120,11 +152,15 @@ def _clean_name(name: str | None) -> str | None:
     return Path(name.replace("\\", "/")).name[:120] or None
 
 
-def serve(attachment: Attachment):
+MIMETYPES = {IMAGE: "image/jpeg", PDF: "application/pdf", OFFICE: "application/octet-stream"}
+
+
+def serve(attachment: Attachment, thumbnail: bool = False):
     """Images inline as JPEG; everything else downloads, never rendered by the browser."""
+    path = attachment.thumb_path if thumbnail and attachment.is_image else attachment.path
     response = send_file(
-        attachment.path,
-        mimetype="image/jpeg" if attachment.is_image else "application/pdf",
+        path,
+        mimetype=MIMETYPES[attachment.kind],
         as_attachment=not attachment.is_image,
         download_name=attachment.original_name or attachment.filename,
         max_age=0,
@@ -136,3 +172,4 @@ def serve(attachment: Attachment):
 
 def delete_file(attachment: Attachment) -> None:
     attachment.path.unlink(missing_ok=True)
+    attachment.thumb_path.unlink(missing_ok=True)
