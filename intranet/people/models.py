@@ -1,12 +1,12 @@
 """Staff (every account) and the fixed vocabularies that describe them."""
 
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from flask_login import UserMixin
 from pypinyin import Style, lazy_pinyin
-from sqlalchemy import Boolean, DateTime, String
-from sqlalchemy.orm import Mapped, mapped_column, validates
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from intranet.extensions import db
 
@@ -35,6 +35,7 @@ GRADE_GROUPS = [
     "一年级组", "二年级组", "三年级组", "四年级组", "五年级组", "六年级组", "综合组", "行政后勤",
 ]  # fmt: skip
 TITLES = ["正高级教师", "高级教师", "一级教师", "二级教师", "三级教师", "未定级"]
+POOLS = {"mentor": "名特优党员教师导师库", "reserve": "争做名特优党员教师后备人才库"}
 
 
 def utcnow() -> datetime:
@@ -73,6 +74,8 @@ class Staff(UserMixin, db.Model):
     # Flask-Login's id is this token, not the row id: rotating it ends every copy of the cookie.
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The secret in the personal calendar feed's URL; the owner can reset it.
+    ical_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
 
     @validates("name")
     def _derive_pinyin(self, _key, name):
@@ -108,3 +111,57 @@ class Staff(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Staff {self.username}>"
+
+
+class ExternalMentor(db.Model):
+    """A member of the 名师培养导师团: an expert from the district education bureau or the
+    teacher training school. Usually has no account; presents activities and mentors teachers."""
+
+    __tablename__ = "external_mentor"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40))
+    organisation: Mapped[str] = mapped_column(String(60), default="")  # 区教育局, 教师进修学校
+    speciality: Mapped[str] = mapped_column(String(60), default="")
+    contact: Mapped[str] = mapped_column(String(60), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def __repr__(self) -> str:
+        return f"<ExternalMentor {self.name}>"
+
+
+class PoolMembership(db.Model):
+    """A stay in a talent pool. Ending one (until) and starting another keeps the history of a
+    teacher who grew from the reserve pool into the mentor pool."""
+
+    __tablename__ = "pool_membership"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    pool: Mapped[str] = mapped_column(String(16))  # a key of POOLS
+    since: Mapped[date] = mapped_column(Date)
+    until: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")  # why: the record that qualifies them
+
+    staff: Mapped[Staff] = relationship(lazy="joined")
+
+    @property
+    def pool_label(self) -> str:
+        return POOLS.get(self.pool, self.pool)
+
+    @property
+    def is_current(self) -> bool:
+        return self.until is None
+
+
+class StudioDuty(db.Model):
+    """A line of the 组织管理成员及分工一览表: who does what, in the order the table lists."""
+
+    __tablename__ = "studio_duty"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    duty: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    staff: Mapped[Staff] = relationship(lazy="joined")

@@ -1,0 +1,220 @@
+"""The semester activity schedule: semesters, partner schools, activities and who came."""
+
+import secrets
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    Time,
+    UniqueConstraint,
+    select,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from intranet.extensions import db
+from intranet.people.models import ExternalMentor, Staff
+from intranet.uploads import Attachment
+
+# Code name -> what users read; the order is the order of every list, filter and export.
+LEVELS = {"school": "校内", "cluster": "片区", "district": "全区"}
+FORMS = {
+    "demo_lesson": "展示课",
+    "report_lesson": "汇报课",
+    "theme_seminar": "主题研讨",
+    "outreach": "送教",
+    "lecture": "专题讲座",
+    "training": "培训",
+    "reading_exchange": "读书交流",
+    "lesson_preparation": "集体备课",
+    "other": "其他",
+}
+LESSON_FORMS = ("demo_lesson", "report_lesson")  # lessons that are observed and scored
+STATUSES = {"planned": "计划", "done": "已完成", "postponed": "延期", "cancelled": "取消"}
+ATTENDANCE = {"present": "出席", "excused": "请假", "absent": "缺席"}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Semester(db.Model):
+    __tablename__ = "semester"
+    # At most one current semester, held by the database itself.
+    __table_args__ = (
+        Index(
+            "uq_semester_current",
+            "is_current",
+            unique=True,
+            sqlite_where=text("is_current"),
+            postgresql_where=text("is_current"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)  # 2025-2026学年第一学期
+    start: Mapped[date] = mapped_column(Date)
+    end: Mapped[date] = mapped_column(Date)
+    is_current: Mapped[bool] = mapped_column(default=False)
+
+    def contains(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+    @classmethod
+    def current(cls) -> "Semester | None":
+        """The current semester, or else the one today falls in, or else the latest."""
+        found = db.session.scalar(select(cls).where(cls.is_current))
+        if found is None:
+            today = date.today()
+            found = db.session.scalar(
+                select(cls).where(cls.start <= today, cls.end >= today)
+            ) or db.session.scalar(select(cls).order_by(cls.start.desc()).limit(1))
+        return found
+
+    def __repr__(self) -> str:
+        return f"<Semester {self.name}>"
+
+
+class PartnerSchool(db.Model):
+    """片区结对学校: where cluster activities take place."""
+
+    __tablename__ = "partner_school"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+    cluster: Mapped[str] = mapped_column(String(40), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+activity_presenter = Table(
+    "activity_presenter",
+    db.metadata,
+    Column("activity_id", ForeignKey("activity.id", ondelete="CASCADE"), primary_key=True),
+    Column("staff_id", ForeignKey("staff.id"), primary_key=True, index=True),
+)
+activity_external_presenter = Table(
+    "activity_external_presenter",
+    db.metadata,
+    Column("activity_id", ForeignKey("activity.id", ondelete="CASCADE"), primary_key=True),
+    Column("external_mentor_id", ForeignKey("external_mentor.id"), primary_key=True),
+)
+activity_attachment = Table(
+    "activity_attachment",
+    db.metadata,
+    Column("activity_id", ForeignKey("activity.id", ondelete="CASCADE"), primary_key=True),
+    Column("attachment_id", ForeignKey("attachment.id"), primary_key=True),
+)
+
+
+def new_checkin_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class Activity(db.Model):
+    __tablename__ = "activity"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    semester_id: Mapped[int] = mapped_column(ForeignKey("semester.id"), index=True)
+    date: Mapped[date] = mapped_column(Date, index=True)
+    start_time: Mapped[time | None] = mapped_column(Time)
+    end_time: Mapped[time | None] = mapped_column(Time)
+    place: Mapped[str] = mapped_column(String(60), default="")
+    level: Mapped[str] = mapped_column(String(16), default="school")
+    form: Mapped[str] = mapped_column(String(24), default="demo_lesson")
+    theme: Mapped[str] = mapped_column(String(120))
+    procedure: Mapped[str] = mapped_column(Text, default="")  # 活动程序, one step per line
+    responsible_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    partner_school_id: Mapped[int | None] = mapped_column(ForeignKey("partner_school.id"))
+    status: Mapped[str] = mapped_column(String(16), default="planned")
+    summary: Mapped[str] = mapped_column(Text, default="")  # the record: minutes, outcome
+    # The secret in the check-in link and QR code: one activity's link opens only that activity.
+    checkin_token: Mapped[str] = mapped_column(String(32), unique=True, default=new_checkin_token)
+    # Deleting only hides the row, so 撤销 can bring it back with its attendance and files.
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Optimistic lock: every UPDATE checks it, and the row form sends back the one it showed.
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    semester: Mapped[Semester] = relationship()
+    responsible: Mapped[Staff | None] = relationship(lazy="joined")
+    partner_school: Mapped[PartnerSchool | None] = relationship(lazy="joined")
+    presenters: Mapped[list[Staff]] = relationship(
+        secondary=activity_presenter, lazy="selectin", order_by=Staff.pinyin
+    )
+    external_presenters: Mapped[list[ExternalMentor]] = relationship(
+        secondary=activity_external_presenter, lazy="selectin", order_by=ExternalMentor.name
+    )
+    attachments: Mapped[list[Attachment]] = relationship(secondary=activity_attachment)
+
+    @classmethod
+    def live(cls):
+        """Activities that have not been deleted: every list and count starts here."""
+        return select(cls).where(cls.deleted_at.is_(None))
+
+    @property
+    def level_label(self) -> str:
+        return LEVELS.get(self.level, self.level)
+
+    @property
+    def form_label(self) -> str:
+        return FORMS.get(self.form, self.form)
+
+    @property
+    def status_label(self) -> str:
+        return STATUSES.get(self.status, self.status)
+
+    @property
+    def is_lesson(self) -> bool:
+        return self.form in LESSON_FORMS
+
+    @property
+    def presenter_names(self) -> list[str]:
+        return [p.name for p in self.presenters] + [m.name for m in self.external_presenters]
+
+    def __repr__(self) -> str:
+        return f"<Activity {self.date} {self.theme}>"
+
+
+class PlanTarget(db.Model):
+    """How many activities of a level and form the semester plan promises (活动次数)."""
+
+    __tablename__ = "plan_target"
+    __table_args__ = (UniqueConstraint("semester_id", "level", "form"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    semester_id: Mapped[int] = mapped_column(ForeignKey("semester.id", ondelete="CASCADE"))
+    level: Mapped[str] = mapped_column(String(16))
+    form: Mapped[str] = mapped_column(String(24))
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class Attendance(db.Model):
+    """签到: one row per person and activity."""
+
+    __tablename__ = "attendance"
+    __table_args__ = (UniqueConstraint("activity_id", "staff_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activity.id", ondelete="CASCADE"))
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="present")
+    reason: Mapped[str] = mapped_column(String(200), default="")  # why excused
+    # Set when the person checked in themselves (link or QR code); None when a manager marked it.
+    checked_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    marked_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+
+    staff: Mapped[Staff] = relationship(lazy="joined", foreign_keys=[staff_id])
+    activity: Mapped[Activity] = relationship()
+
+    @property
+    def status_label(self) -> str:
+        return ATTENDANCE.get(self.status, self.status)
