@@ -3,8 +3,9 @@
 A file's name says nothing we trust: an image must open with Pillow as JPEG or PNG and is
 re-encoded to JPEG (which drops EXIF, GPS and anything appended after the image data), with a
 thumbnail beside it; a PDF must start with %PDF-; an Office document must be an OLE file or a
-zip holding [Content_Types].xml, and is only ever downloaded. Files live in the instance folder's uploads/, never under static/, each
-under a random name; the user's file name is kept only as a label, and only when allowed.
+zip holding [Content_Types].xml, and is only ever downloaded. Files live in the instance
+folder's uploads/, never under static/, each under a random name; the user's file name is kept
+only as a label, and only when allowed.
 """
 
 import io

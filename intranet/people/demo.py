@@ -2,7 +2,7 @@
 
 from intranet.auth.passwords import hash_password
 from intranet.extensions import db
-from intranet.people.models import CAMPUSES, GRADE_GROUPS, Staff
+from intranet.people.models import CAMPUSES, GRADE_GROUPS, ExternalMentor, Staff
 
 DEMO_PASSWORD = "xingguang2025"
 
@@ -174,6 +174,14 @@ STATUS_WEIGHTS = {"member": 22, "probationary": 3, "development_target": 3, "act
 TITLE_WEIGHTS = {"正高级教师": 1, "高级教师": 12, "一级教师": 22, "二级教师": 15, "三级教师": 3,
                  "未定级": 4}  # fmt: skip
 STAFF_COUNT = 60
+# 名师培养导师团: experts of the district education bureau and the teacher training school.
+EXTERNAL_MENTORS = [
+    ("钱立群", "六合区教育局教研室", "小学语文", "025-5715xxxx"),
+    ("沈国梁", "六合区教育局教研室", "小学数学", "025-5715xxxx"),
+    ("姜慧芬", "六合区教师进修学校", "教师专业发展", "025-5711xxxx"),
+    ("丁卫平", "六合区教师进修学校", "小学英语", "025-5711xxxx"),
+    ("卢书琴", "南京市小学语文名师工作室", "阅读教学", ""),
+]
 
 
 def _pick(rng, weights: dict) -> str:
@@ -224,6 +232,10 @@ def seed(rng) -> dict:
         person.password_hash = password_hash
         person.must_change_password = False
     db.session.add_all(people)
+    db.session.add_all(
+        ExternalMentor(name=name, organisation=organisation, speciality=speciality, contact=contact)
+        for name, organisation, speciality, contact in EXTERNAL_MENTORS
+    )
     accounts = [(ROLE_HINT[role], username, name) for username, name, *_, role, _ in KEY_PEOPLE]
     return {"password": DEMO_PASSWORD, "accounts": accounts}
 
