@@ -82,10 +82,10 @@ class Server:
             for n, (username, role) in enumerate(others):
                 db.execute(
                     "INSERT INTO staff (username, name, pinyin, pinyin_initials, political_status,"
-                    " role, active, password_hash, must_change_password, session_token, created_at)"
-                    " SELECT ?, ?, ?, '', 'non_party', ?, 1, password_hash, 0, ?, created_at"
-                    " FROM staff WHERE username = ?",
-                    (username, username, username, role, f"bench-token-{n}", first),
+                    " role, active, password_hash, must_change_password, session_token, ical_token,"
+                    " created_at) SELECT ?, ?, ?, '', 'non_party', ?, 1, password_hash, 0, ?, ?,"
+                    " created_at FROM staff WHERE username = ?",
+                    (username, username, username, role, f"bench-{n}", f"bench-ical-{n}", first),
                 )
         db.close()
 

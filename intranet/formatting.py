@@ -47,3 +47,8 @@ def register(app):
     app.jinja_env.filters.update(
         cn_date=cn_date, cn_short_date=cn_short_date, cn_datetime=cn_datetime, hm=hm
     )
+
+
+def school_today() -> date:
+    """Today where the school is: activity dates are wall-clock dates there."""
+    return datetime.now(ZoneInfo(current_app.config["TIME_ZONE"])).date()

@@ -4,6 +4,7 @@ import re
 
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectChoice, StringField
+from wtforms.validators import DataRequired, Length
 
 # Control characters nobody types (NUL among them, which PostgreSQL refuses to store);
 # tab, line feed and carriage return stay.
@@ -31,3 +32,12 @@ def choices(values, blank: str | None = None) -> list[SelectChoice]:
     pairs = values.items() if isinstance(values, dict) else ((v, v) for v in values)
     options = [SelectChoice(value, label) for value, label in pairs]
     return [SelectChoice("", blank), *options] if blank is not None else options
+
+
+def at_most(label: str, limit: int) -> Length:
+    return Length(max=limit, message=f"{label}不能超过 {limit} 个字。")
+
+
+def required_text(label: str, limit: int) -> list:
+    """A text field that must be filled and fit its column, with the messages in Chinese."""
+    return [DataRequired(f"请填写{label}。"), at_most(label, limit)]

@@ -71,3 +71,23 @@ def public(view):
     """Mark a view as open without login; everything else requires it (see auth.views)."""
     view.is_public = True
     return view
+
+
+# --- ownership rules ----------------------------------------------------------------------
+
+
+def can_edit_activity(user, activity) -> bool:
+    """Managers edit every row; the responsible person edits their own activity, its
+    attendance and its record."""
+    if can(user, "schedule.manage"):
+        return True
+    return (
+        getattr(user, "is_authenticated", False)
+        and activity.responsible_id is not None
+        and activity.responsible_id == user.id
+    )
+
+
+def require_activity_editor(activity) -> None:
+    if not can_edit_activity(current_user, activity):
+        deny("not a manager or the responsible person")

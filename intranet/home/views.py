@@ -1,11 +1,13 @@
 """The home page every role lands on, and the health check."""
 
 from flask import Blueprint, render_template
+from flask_login import current_user
 from sqlalchemy import text
 
 from intranet.auth.permissions import public, require
 from intranet.extensions import db
 from intranet.navigation import visible_entries
+from intranet.schedule import services as schedule
 
 bp = Blueprint("home", __name__)
 
@@ -18,7 +20,9 @@ def navigation():
 @bp.get("/")
 @require("home.view")
 def index():
-    return render_template("home/index.html")
+    upcoming = schedule.upcoming_mine(current_user)
+    roles = {activity.id: schedule.roles_in(activity, current_user.id) for activity in upcoming}
+    return render_template("home/index.html", upcoming=upcoming, roles=roles)
 
 
 @bp.get("/healthz")

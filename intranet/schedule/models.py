@@ -177,6 +177,14 @@ class Activity(db.Model):
         return self.form in LESSON_FORMS
 
     @property
+    def presenter_ids(self) -> list[int]:
+        return [p.id for p in self.presenters]
+
+    @property
+    def external_presenter_ids(self) -> list[int]:
+        return [m.id for m in self.external_presenters]
+
+    @property
     def presenter_names(self) -> list[str]:
         return [p.name for p in self.presenters] + [m.name for m in self.external_presenters]
 

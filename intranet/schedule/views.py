@@ -1,7 +1,453 @@
-"""The semester activity schedule (学期活动安排)."""
+"""The semester activity schedule (学期活动安排): the table managers edit like a spreadsheet,
+the month calendar, attendance and check-in, records, calendar feeds and the 一览表."""
 
-from flask import Blueprint
+import logging
+import secrets
+from urllib.parse import quote
 
-from intranet.schedule import models  # noqa: F401  (the tables exist before the views do)
+import segno
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask_login import current_user
 
-bp = Blueprint("schedule", __name__)
+from intranet.auth.permissions import can, can_edit_activity, public, require
+from intranet.auth.permissions import require_activity_editor as require_editor
+from intranet.concurrency import commit_unless_stale, conflicts, retarget
+from intranet.extensions import db
+from intranet.formatting import school_today
+from intranet.htmx import is_htmx, render, toast
+from intranet.people.models import Staff, new_token
+from intranet.schedule import planning, services
+from intranet.schedule.forms import (
+    ActivityForm,
+    AttendanceForm,
+    CheckInForm,
+    RecordForm,
+    partner_school_choices,
+    staff_choices,
+)
+from intranet.schedule.models import (
+    FORMS,
+    LEVELS,
+    STATUSES,
+    Activity,
+    Semester,
+    activity_attachment,
+    utcnow,
+)
+from intranet.uploads import (
+    IMAGE,
+    OFFICE,
+    PDF,
+    Attachment,
+    UploadError,
+    delete_file,
+    serve,
+    store,
+)
+
+bp = Blueprint("schedule", __name__, url_prefix="/schedule")
+bp.register_blueprint(planning.bp)
+log = logging.getLogger("intranet.schedule")
+
+MAX_FILES_PER_ACTIVITY = 40
+UNDO_SECONDS = 20
+
+
+def _semester() -> Semester:
+    wanted = request.args.get("semester", type=int)
+    semester = db.session.get(Semester, wanted) if wanted else Semester.current()
+    if semester is None:
+        abort(404)
+    return semester
+
+
+def _activity(activity_id: int) -> Activity:
+    activity = db.session.get(Activity, activity_id)
+    if activity is None or activity.deleted_at is not None:
+        abort(404)
+    return activity
+
+
+def _row_form(activity, form, status=200, conflict=None, headers=None):
+    body = render_template(
+        "schedule/_activity_form.html", activity=activity, form=form, conflict=conflict,
+        uid=request.form.get("uid") or secrets.token_hex(4),
+    )  # fmt: skip
+    return body, status, headers or {}
+
+
+# --- the schedule -----------------------------------------------------------------------
+
+
+@bp.get("")
+@require("schedule.view")
+def index():
+    semester = _semester()
+    filters = services.filter_args(request.args)
+    activities = db.session.scalars(services.activities_query(semester, filters)).all()
+    view = "calendar" if request.args.get("view") == "calendar" else "table"
+    month = services.month_of(request.args.get("month"), semester)
+    return render(
+        "schedule/index.html",
+        "schedule/_results.html",
+        semester=semester,
+        semesters=db.session.scalars(db.select(Semester).order_by(Semester.start.desc())).all(),
+        filters=filters,
+        view=view,
+        month=month,
+        months=services.by_month(activities),
+        weeks=services.month_weeks(month, activities) if view == "calendar" else [],
+        activities=activities,
+        progress=services.plan_progress(semester),
+        choices={"level": LEVELS, "form": FORMS, "status": STATUSES},
+        staff_options=staff_choices(blank=None),
+        partner_options=partner_school_choices()[1:],
+        month_links={
+            "prev": _with_args(month=services.shift_month(month, -1)),
+            "next": _with_args(month=services.shift_month(month, 1)),
+        },
+    )
+
+
+def _with_args(**changes) -> str:
+    """This page's URL with some query arguments changed: filters stay as they are."""
+    return url_for("schedule.index", **(request.args.to_dict() | changes))
+
+
+@bp.get("/print")
+@require("schedule.view")
+def printable():
+    semester = _semester()
+    activities = db.session.scalars(services.activities_query(semester, {})).all()
+    return render_template(
+        "schedule/print.html",
+        today=school_today(),
+        semester=semester,
+        activities=activities,
+        progress=services.plan_progress(semester),
+    )
+
+
+@bp.get("/export.xlsx")
+@require("schedule.view")
+def export():
+    semester = _semester()
+    activities = db.session.scalars(services.activities_query(semester, {})).all()
+    return Response(
+        services.export_workbook(semester, activities),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": _attachment_name(f"{semester.name}活动安排.xlsx")},
+    )
+
+
+def _attachment_name(name: str) -> str:
+    return f"attachment; filename=schedule.xlsx; filename*=UTF-8''{quote(name)}"
+
+
+# --- one activity: the row, its inline form, the detail page -----------------------------
+
+
+@bp.get("/activities/new")
+@require("schedule.manage")
+def new():
+    semester = _semester()
+    today = school_today()
+    form = ActivityForm(formdata=None, semester=semester)
+    form.date.data = today if semester.contains(today) else semester.start
+    body = render_template(
+        "schedule/_activity_form.html", activity=None, form=form, conflict=None,
+        uid=secrets.token_hex(4), semester=semester,
+    )  # fmt: skip
+    return body
+
+
+@bp.post("/activities")
+@require("schedule.manage")
+def create():
+    semester = db.session.get(Semester, request.form.get("semester_id", type=int) or 0)
+    if semester is None:
+        abort(400)
+    form = ActivityForm(semester=semester)
+    if not form.validate():
+        body = render_template(
+            "schedule/_activity_form.html", activity=None, form=form, conflict=None,
+            uid=request.form.get("uid") or secrets.token_hex(4), semester=semester,
+        )  # fmt: skip
+        return body, 422
+    activity = Activity(semester_id=semester.id)
+    form.apply(activity)
+    db.session.add(activity)
+    db.session.commit()
+    log.info("activity created id=%s by=%s", activity.id, current_user.username)
+    return toast(
+        render_template("schedule/_activity.html", activity=activity, uid=request.form.get("uid")),
+        f"已添加：{activity.theme}",
+    )
+
+
+@bp.get("/activities/<int:activity_id>")
+@require("schedule.view")
+def show(activity_id):
+    activity = _activity(activity_id)
+    if is_htmx():
+        return render_template("schedule/_activity.html", activity=activity)
+    attendance = services.attendance_of(activity)
+    return render_template(
+        "schedule/show.html",
+        activity=activity,
+        attendance=attendance,
+        attendance_form=AttendanceForm(formdata=None),
+        record_form=RecordForm(formdata=None, obj=activity),
+        editable=can_edit_activity(current_user, activity),
+    )
+
+
+@bp.get("/activities/<int:activity_id>/edit")
+@require("schedule.view")
+def edit(activity_id):
+    activity = _activity(activity_id)
+    require_editor(activity)
+    form = ActivityForm(formdata=None, obj=activity, semester=activity.semester)
+    form.version.data = activity.version
+    return _row_form(activity, form)
+
+
+@bp.put("/activities/<int:activity_id>")
+@require("schedule.view")
+def update(activity_id):
+    activity = _activity(activity_id)
+    require_editor(activity)
+    form = ActivityForm(semester=activity.semester)
+    if not form.validate():
+        return _row_form(activity, form, 422)
+    stored = ActivityForm(formdata=None, obj=activity, semester=activity.semester)
+    if changes := conflicts(form, stored, activity):
+        return _row_form(activity, form, 409, changes, retarget(f"activity-{activity.id}"))
+    form.apply(activity)
+    if not commit_unless_stale():
+        activity = _activity(activity_id)
+        stored = ActivityForm(formdata=None, obj=activity, semester=activity.semester)
+        changes = conflicts(form, stored, activity)
+        return _row_form(activity, form, 409, changes, retarget(f"activity-{activity.id}"))
+    log.info("activity updated id=%s by=%s", activity.id, current_user.username)
+    return toast(render_template("schedule/_activity.html", activity=activity), "已保存")
+
+
+@bp.delete("/activities/<int:activity_id>")
+@require("schedule.manage")
+def delete(activity_id):
+    activity = _activity(activity_id)
+    activity.deleted_at = utcnow()
+    db.session.commit()
+    log.info("activity deleted id=%s by=%s", activity.id, current_user.username)
+    return render_template("schedule/_deleted.html", activity=activity, seconds=UNDO_SECONDS)
+
+
+@bp.post("/activities/<int:activity_id>/restore")
+@require("schedule.manage")
+def restore(activity_id):
+    activity = db.get_or_404(Activity, activity_id)
+    activity.deleted_at = None
+    db.session.commit()
+    log.info("activity restored id=%s by=%s", activity.id, current_user.username)
+    return toast(render_template("schedule/_activity.html", activity=activity), "已撤销删除")
+
+
+@bp.get("/activities/<int:activity_id>.ics")
+@require("schedule.view")
+def activity_ics(activity_id):
+    activity = _activity(activity_id)
+    return _calendar_response(services.ical([activity], activity.theme), f"activity-{activity.id}")
+
+
+# --- attendance and check-in ---------------------------------------------------------------
+
+
+def _attendance_partial(activity, form, status=200):
+    body = render_template(
+        "schedule/_attendance.html",
+        activity=activity,
+        attendance=services.attendance_of(activity),
+        attendance_form=form,
+        editable=True,
+    )
+    return body, status
+
+
+@bp.post("/activities/<int:activity_id>/attendance")
+@require("schedule.view")
+def mark_attendance(activity_id):
+    activity = _activity(activity_id)
+    require_editor(activity)
+    form = AttendanceForm()
+    if not form.validate():
+        return _attendance_partial(activity, form, 422)
+    services.mark_attendance(
+        activity, form.staff_id.data, form.status.data, form.reason.data, current_user
+    )
+    db.session.commit()
+    return _attendance_partial(activity, AttendanceForm(formdata=None))
+
+
+@bp.get("/activities/<int:activity_id>/checkin-code")
+@require("schedule.view")
+def checkin_code(activity_id):
+    """The page shown on the projector: the activity's QR code and its link."""
+    activity = _activity(activity_id)
+    require_editor(activity)
+    link = url_for("schedule.checkin", token=activity.checkin_token, _external=True)
+    qr = segno.make(link, error="m").svg_data_uri(scale=10, border=2)
+    present = sum(1 for row in services.attendance_of(activity) if row.status == "present")
+    return render_template(
+        "schedule/checkin_code.html", activity=activity, link=link, qr=qr, present=present
+    )
+
+
+def _by_token(token: str) -> Activity:
+    activity = db.session.scalar(
+        Activity.live().where(Activity.checkin_token == token)
+    ) if len(token) <= 32 else None  # fmt: skip
+    if activity is None:
+        abort(404)
+    return activity
+
+
+@bp.get("/checkin/<token>")
+@require("schedule.view")
+def checkin(token):
+    activity = _by_token(token)
+    record = next(
+        (r for r in services.attendance_of(activity) if r.staff_id == current_user.id), None
+    )
+    return render_template(
+        "schedule/checkin.html", activity=activity, record=record, form=CheckInForm(), error=None
+    )
+
+
+@bp.post("/checkin/<token>")
+@require("schedule.view")
+def create_checkin(token):
+    """Marks the logged-in person only: no field of the request names whom to check in."""
+    activity = _by_token(token)
+    error, record = None, None
+    try:
+        record = services.check_in(activity, current_user)
+        db.session.commit()
+    except services.CheckInClosed as closed:
+        error = str(closed)
+    return render(
+        "schedule/checkin.html",
+        "schedule/_checkin.html",
+        422 if error else 200,
+        activity=activity,
+        record=record,
+        form=CheckInForm(formdata=None),
+        error=error,
+    )
+
+
+# --- the record: minutes, photos, files -----------------------------------------------------
+
+
+@bp.post("/activities/<int:activity_id>/record")
+@require("schedule.view")
+def update_record(activity_id):
+    activity = _activity(activity_id)
+    require_editor(activity)
+    form = RecordForm()
+    valid = form.validate()
+    uploads = [f for f in request.files.getlist("files") if f and f.filename]
+    if valid and len(activity.attachments) + len(uploads) > MAX_FILES_PER_ACTIVITY:
+        form.summary.errors = [f"每项活动最多保存 {MAX_FILES_PER_ACTIVITY} 个文件。"]
+        valid = False
+    try:
+        stored = [store(f, kinds=(IMAGE, PDF, OFFICE)) for f in uploads] if valid else []
+    except UploadError as error:
+        form.summary.errors = [f"文件未保存：{error}纪要也尚未保存，请重新选择文件后再提交。"]
+        valid = False
+    if not valid:
+        return _record_partial(activity, form, 422)
+    activity.summary = (form.summary.data or "").strip()
+    activity.attachments.extend(stored)
+    db.session.commit()
+    body, _ = _record_partial(activity, RecordForm(formdata=None, obj=activity))
+    return toast(body, "纪要已保存")
+
+
+def _record_partial(activity, form, status=200):
+    return render_template(
+        "schedule/_record.html", activity=activity, record_form=form, editable=True
+    ), status
+
+
+@bp.post("/activities/<int:activity_id>/attachments/<attachment_id>/delete")
+@require("schedule.view")
+def delete_attachment(activity_id, attachment_id):
+    activity = _activity(activity_id)
+    require_editor(activity)
+    attachment = next((a for a in activity.attachments if a.id == attachment_id), None)
+    if attachment is None:
+        abort(404)
+    activity.attachments.remove(attachment)
+    db.session.delete(attachment)
+    db.session.commit()
+    delete_file(attachment)
+    return _record_partial(activity, RecordForm(formdata=None, obj=activity))
+
+
+@bp.get("/attachments/<attachment_id>")
+@require("schedule.view")
+def attachment(attachment_id):
+    found = db.session.scalar(
+        db.select(Attachment)
+        .join(activity_attachment, activity_attachment.c.attachment_id == Attachment.id)
+        .join(Activity, Activity.id == activity_attachment.c.activity_id)
+        .where(Attachment.id == attachment_id, Activity.deleted_at.is_(None))
+    )
+    if found is None:
+        abort(404)
+    return serve(found, thumbnail=request.args.get("thumb") == "1")
+
+
+# --- calendars -----------------------------------------------------------------------------
+
+
+def _calendar_response(body: bytes, name: str):
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f"attachment; filename={name}.ics"},
+    )
+
+
+@bp.get("/feed/<token>.ics")
+@public
+def feed(token):
+    """A phone calendar subscribes without a login: the secret in the URL is the key."""
+    staff = db.session.scalar(db.select(Staff).where(Staff.ical_token == token, Staff.active))
+    if staff is None or len(token) > 64:
+        abort(404)
+    activities = db.session.scalars(
+        services.mine_query(staff.id).order_by(Activity.date, Activity.start_time)
+    ).all()
+    return _calendar_response(services.ical(activities, f"{staff.name}的工作室活动"), "studio")
+
+
+@bp.post("/feed/reset")
+@require("schedule.view")
+def reset_feed():
+    current_user.ical_token = new_token()
+    db.session.commit()
+    log.info("calendar feed reset by=%s", current_user.username)
+    if is_htmx():
+        return toast(render_template("schedule/_feed.html"), "订阅地址已更换，旧地址已失效")
+    return redirect(url_for("home.index"), 303)
+
+
+def feed_url() -> str:
+    return url_for("schedule.feed", token=current_user.ical_token, _external=True)
+
+
+@bp.app_context_processor
+def schedule_helpers():
+    return {"calendar_feed_url": feed_url, "can_edit_activity": can_edit_activity, "can": can}

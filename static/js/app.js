@@ -54,6 +54,20 @@
     }));
   });
 
+  // A schedule row opens for editing when its editor clicks it, like a spreadsheet cell;
+  // links and buttons inside the row keep their own meaning.
+  document.addEventListener("click", function (event) {
+    var row = event.target.closest && event.target.closest("tr[data-edit-url]");
+    if (!row || event.target.closest("a, button, input, select, textarea, summary")) return;
+    htmx.ajax("GET", row.dataset.editUrl, { target: row, swap: "outerHTML" });
+  });
+
+  // 取消 on a new row that was never saved: the row simply goes away.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-remove-row]");
+    if (button) button.closest("tr").remove();
+  });
+
   // Print buttons (the A4 views) without inline handlers.
   document.addEventListener("click", function (event) {
     if (event.target.closest("[data-print]")) window.print();

@@ -1,0 +1,240 @@
+"""Schedule forms: one ActivityForm serves the inline row, the new row and the conflict view."""
+
+from datetime import timedelta
+
+from wtforms import (
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
+
+from intranet.extensions import db
+from intranet.forms import Form, at_most, choices, required_text
+from intranet.people.models import ExternalMentor, Staff
+from intranet.schedule.models import ATTENDANCE, FORMS, LEVELS, STATUSES, PartnerSchool, Semester
+
+NOBODY = "（未指定）"
+
+
+def optional_int(value):
+    """A select's value as an id, or None for the blank option."""
+    if value in ("", None):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return value  # not a choice: pre_validate then says so in Chinese
+
+
+def staff_choices(blank: str | None = NOBODY):
+    rows = db.session.execute(
+        db.select(Staff.id, Staff.name, Staff.subject)
+        .where(Staff.active)
+        .order_by(Staff.pinyin, Staff.id)
+    ).all()
+    options = [(row.id, f"{row.name}（{row.subject}）" if row.subject else row.name)
+               for row in rows]  # fmt: skip
+    return [(None, blank), *options] if blank is not None else options
+
+
+def partner_school_choices():
+    rows = db.session.execute(
+        db.select(PartnerSchool.id, PartnerSchool.name)
+        .where(PartnerSchool.active)
+        .order_by(PartnerSchool.name)
+    ).all()
+    return [(None, "（无）"), *((row.id, row.name) for row in rows)]
+
+
+def external_mentor_choices():
+    rows = db.session.execute(
+        db.select(ExternalMentor.id, ExternalMentor.name, ExternalMentor.organisation)
+        .where(ExternalMentor.active)
+        .order_by(ExternalMentor.name)
+    ).all()
+    return [(row.id, f"{row.name}（{row.organisation}）") for row in rows]
+
+
+class ChineseDateField(DateField):
+    """A date whose parse error reads in Chinese."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError("请按“年-月-日”填写日期。") from error
+
+
+class ChineseTimeField(TimeField):
+    def process_formdata(self, valuelist):
+        if valuelist and not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError("请按“时:分”填写时间，如 14:30。") from error
+
+
+class ActivityForm(Form):
+    date = ChineseDateField("日期", validators=[InputRequired("请填写日期。")])
+    start_time = ChineseTimeField("开始", validators=[Optional()])
+    end_time = ChineseTimeField("结束", validators=[Optional()])
+    place = StringField("地点", validators=[at_most("地点", 60)])
+    level = SelectField("级别", choices=choices(LEVELS), default="school")
+    form = SelectField("形式", choices=choices(FORMS), default="demo_lesson")
+    theme = StringField("主题", validators=required_text("活动主题", 120))
+    procedure = TextAreaField("活动程序", validators=[at_most("活动程序", 4000)])
+    responsible_id = SelectField("责任人", coerce=optional_int)
+    presenter_ids = SelectMultipleField("主讲人", coerce=int)
+    external_presenter_ids = SelectMultipleField("导师团专家", coerce=int)
+    partner_school_id = SelectField("结对学校", coerce=optional_int)
+    status = SelectField("状态", choices=choices(STATUSES), default="planned")
+    version = HiddenField()
+
+    def __init__(self, *args, semester: Semester | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._semester = semester
+        self.responsible_id.choices = staff_choices()
+        self.presenter_ids.choices = staff_choices(blank=None)
+        self.external_presenter_ids.choices = external_mentor_choices()
+        self.partner_school_id.choices = partner_school_choices()
+
+    def validate_date(self, field):
+        semester = self._semester
+        if semester and field.data and not semester.contains(field.data):
+            span = f"{semester.start:%Y-%m-%d} 至 {semester.end:%Y-%m-%d}"
+            raise ValidationError(f"日期不在{semester.name}内（{span}）。")
+
+    def validate_end_time(self, field):
+        if field.data and self.start_time.data and field.data <= self.start_time.data:
+            raise ValidationError("结束时间要晚于开始时间。")
+
+    def validate_theme(self, field):
+        field.data = field.data.strip()
+        if not field.data:
+            raise ValidationError("请填写活动主题。")
+
+    def validate_partner_school_id(self, field):
+        if self.level.data == "cluster" and not field.data:
+            raise ValidationError("片区活动要选择结对学校。")
+
+    def apply(self, activity) -> None:
+        """Copy the listed fields only; the semester, token and version never come from a form."""
+        for name in ("date", "start_time", "end_time", "level", "form", "theme", "status"):
+            setattr(activity, name, getattr(self, name).data)
+        activity.place = (self.place.data or "").strip()
+        activity.procedure = (self.procedure.data or "").strip()
+        activity.responsible_id = self.responsible_id.data
+        activity.partner_school_id = self.partner_school_id.data
+        activity.presenters = _load(Staff, self.presenter_ids.data)
+        activity.external_presenters = _load(ExternalMentor, self.external_presenter_ids.data)
+
+
+def _load(model, ids):
+    if not ids:
+        return []
+    return list(db.session.scalars(db.select(model).where(model.id.in_(ids))))
+
+
+class SemesterForm(Form):
+    name = StringField("学期名称", validators=required_text("学期名称", 40))
+    start = ChineseDateField("开始日期", validators=[InputRequired("请填写开始日期。")])
+    end = ChineseDateField("结束日期", validators=[InputRequired("请填写结束日期。")])
+
+    def __init__(self, *args, existing: Semester | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._existing = existing
+
+    def validate_name(self, field):
+        field.data = field.data.strip()
+        query = db.select(Semester.id).where(Semester.name == field.data)
+        if self._existing is not None:
+            query = query.where(Semester.id != self._existing.id)
+        if db.session.scalar(query):
+            raise ValidationError("已经有同名的学期。")
+
+    def validate_end(self, field):
+        if field.data and self.start.data:
+            if field.data <= self.start.data:
+                raise ValidationError("结束日期要晚于开始日期。")
+            if field.data - self.start.data > timedelta(days=250):
+                raise ValidationError("一个学期不超过 250 天，请检查日期。")
+
+
+class PartnerSchoolForm(Form):
+    name = StringField("学校名称", validators=required_text("学校名称", 40))
+    cluster = StringField("片区", validators=[at_most("片区", 40)])
+
+    def validate_name(self, field):
+        field.data = field.data.strip()
+        if db.session.scalar(db.select(PartnerSchool.id).where(PartnerSchool.name == field.data)):
+            raise ValidationError("这所学校已经在列表中。")
+
+
+class CopyForm(Form):
+    target_id = SelectField("复制到", coerce=optional_int)
+    weeks = IntegerField(
+        "日期顺延（周）",
+        validators=[
+            InputRequired("请填写顺延的周数。"),
+            NumberRange(min=-104, max=104, message="顺延周数在 -104 到 104 之间。"),
+        ],
+    )
+
+    def __init__(self, *args, source: Semester, **kwargs):
+        super().__init__(*args, **kwargs)
+        others = db.session.scalars(
+            db.select(Semester).where(Semester.id != source.id).order_by(Semester.start)
+        ).all()
+        self.target_id.choices = [(None, "（请选择学期）"), *((s.id, s.name) for s in others)]
+        self._semesters = {s.id: s for s in others}
+
+    def validate_target_id(self, field):
+        if not field.data:
+            raise ValidationError("请选择要复制到的学期。")
+
+    @property
+    def target(self) -> Semester | None:
+        return self._semesters.get(self.target_id.data)
+
+
+def weeks_between(source: Semester, target: Semester) -> int:
+    return round((target.start - source.start).days / 7)
+
+
+class AttendanceForm(Form):
+    staff_id = SelectField("教师", coerce=optional_int)
+    status = SelectField("出勤", choices=choices(ATTENDANCE), default="present")
+    reason = StringField("请假原因", validators=[at_most("请假原因", 200)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.staff_id.choices = staff_choices(blank="（请选择教师）")
+
+    def validate_staff_id(self, field):
+        if not field.data:
+            raise ValidationError("请选择教师。")
+
+    def validate_reason(self, field):
+        field.data = (field.data or "").strip()
+        if self.status.data == "excused" and not field.data:
+            raise ValidationError("请假要写明原因。")
+
+
+class RecordForm(Form):
+    summary = TextAreaField("活动纪要", validators=[at_most("活动纪要", 20000)])
+
+
+class PlanTargetsForm(Form):
+    """Carries the CSRF token; the counts arrive as fields named count-<level>-<form>."""
+
+
+class CheckInForm(Form):
+    """Carries the CSRF token only: whom to check in is the logged-in person, never a field."""

@@ -1,0 +1,416 @@
+"""Schedule logic that outgrows a view: filtering, plan progress, copying a semester, check-in,
+calendars and the Excel 一览表."""
+
+import calendar
+import io
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from itertools import groupby
+from zoneinfo import ZoneInfo
+
+from flask import current_app, url_for
+from icalendar import Calendar, Event
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from sqlalchemy import func, or_, select
+
+from intranet.extensions import db
+from intranet.formatting import cn_short_date, hm, school_today
+from intranet.schedule.models import (
+    FORMS,
+    LEVELS,
+    STATUSES,
+    Activity,
+    Attendance,
+    PlanTarget,
+    Semester,
+    activity_presenter,
+    utcnow,
+)
+
+# Filters of the schedule page, in the order the filter bar shows them; all live in the URL.
+FILTERS = ("level", "form", "responsible", "partner", "status")
+
+
+def filter_args(args) -> dict[str, str]:
+    return {name: args.get(name, "").strip() for name in FILTERS}
+
+
+def activities_query(semester: Semester, filters: dict[str, str]):
+    query = Activity.live().where(Activity.semester_id == semester.id)
+    if filters.get("level") in LEVELS:
+        query = query.where(Activity.level == filters["level"])
+    if filters.get("form") in FORMS:
+        query = query.where(Activity.form == filters["form"])
+    if filters.get("status") in STATUSES:
+        query = query.where(Activity.status == filters["status"])
+    if (responsible := _as_id(filters.get("responsible"))) is not None:
+        query = query.where(Activity.responsible_id == responsible)
+    if (partner := _as_id(filters.get("partner"))) is not None:
+        query = query.where(Activity.partner_school_id == partner)
+    return query.order_by(Activity.date, Activity.start_time, Activity.id)
+
+
+def _as_id(value) -> int | None:
+    return int(value) if value and str(value).isdigit() else None
+
+
+def by_month(activities) -> list[tuple[str, list[Activity]]]:
+    """[("2025年9月", [...]), ...] in date order."""
+    return [
+        (f"{year}年{month}月", list(rows))
+        for (year, month), rows in groupby(activities, key=lambda a: (a.date.year, a.date.month))
+    ]
+
+
+@dataclass
+class PlanRow:
+    level: str
+    form: str
+    planned: int  # the plan's 活动次数
+    scheduled: int  # on the schedule, not cancelled
+    held: int  # done
+
+    @property
+    def label(self) -> str:
+        return f"{LEVELS[self.level]}·{FORMS[self.form]}"
+
+    @property
+    def remaining(self) -> int:
+        return max(self.planned - self.held, 0)
+
+
+def plan_progress(semester: Semester) -> list[PlanRow]:
+    """Planned vs scheduled vs held for every level and form that has a target or an activity."""
+    targets = {
+        (t.level, t.form): t.count
+        for t in db.session.scalars(select(PlanTarget).where(PlanTarget.semester_id == semester.id))
+    }
+    counts = db.session.execute(
+        Activity.live()
+        .with_only_columns(Activity.level, Activity.form, Activity.status, func.count())
+        .where(Activity.semester_id == semester.id, Activity.status != "cancelled")
+        .group_by(Activity.level, Activity.form, Activity.status)
+    ).all()
+    scheduled: Counter = Counter()
+    held: Counter = Counter()
+    for level, form, status, n in counts:
+        scheduled[level, form] += n
+        if status == "done":
+            held[level, form] += n
+    keys = set(targets) | set(scheduled)
+    order = {key: n for n, key in enumerate((lv, fm) for lv in LEVELS for fm in FORMS)}
+    return [
+        PlanRow(lv, fm, targets.get((lv, fm), 0), scheduled[lv, fm], held[lv, fm])
+        for lv, fm in sorted(keys, key=lambda k: order.get(k, len(order)))
+        if lv in LEVELS and fm in FORMS
+    ]
+
+
+def targets_grid(semester: Semester) -> dict[tuple[str, str], int]:
+    return {
+        (t.level, t.form): t.count
+        for t in db.session.scalars(select(PlanTarget).where(PlanTarget.semester_id == semester.id))
+    }
+
+
+def save_targets(semester: Semester, formdata) -> dict[tuple[str, str], str]:
+    """Store the plan's counts from fields count-<level>-<form>; returns errors by cell, and
+    stores nothing when there is one, so the manager fixes it with everything still typed."""
+    wanted, errors = {}, {}
+    for level in LEVELS:
+        for form in FORMS:
+            raw = (formdata.get(f"count-{level}-{form}") or "").strip()
+            if not raw:
+                wanted[level, form] = 0
+            elif not raw.isdigit() or int(raw) > 200:
+                errors[level, form] = "请填 0 到 200 的整数。"
+            else:
+                wanted[level, form] = int(raw)
+    if errors:
+        return errors
+    existing = {
+        (t.level, t.form): t
+        for t in db.session.scalars(select(PlanTarget).where(PlanTarget.semester_id == semester.id))
+    }
+    for key, count in wanted.items():
+        target = existing.get(key)
+        if count and target:
+            target.count = count
+        elif count:
+            _add_target(semester, key, count)
+        elif target:
+            db.session.delete(target)
+    return {}
+
+
+def _add_target(semester: Semester, key: tuple[str, str], count: int) -> None:
+    db.session.add(PlanTarget(semester_id=semester.id, level=key[0], form=key[1], count=count))
+
+
+def make_current(semester: Semester) -> None:
+    """One current semester: clear the old flag first, the unique index holds it."""
+    for other in db.session.scalars(select(Semester).where(Semester.is_current)):
+        other.is_current = False
+    db.session.flush()
+    semester.is_current = True
+
+
+def next_semester(semester: Semester) -> Semester | None:
+    return db.session.scalar(
+        select(Semester).where(Semester.start > semester.start).order_by(Semester.start).limit(1)
+    )
+
+
+# What a copied activity keeps; its date moves, its status starts over, its record stays behind.
+COPIED_FIELDS = (
+    "start_time", "end_time", "place", "level", "form", "theme", "procedure",
+    "responsible_id", "partner_school_id", "presenters", "external_presenters",
+)  # fmt: skip
+
+
+@dataclass
+class CopyResult:
+    copied: int = 0
+    outside: list[str] = field(default_factory=list)  # themes whose shifted date left the semester
+
+
+def copy_semester(source: Semester, target: Semester, weeks: int) -> CopyResult:
+    """The source's live activities as plans in the target, dates moved by whole weeks (so a
+    Wednesday stays a Wednesday); the plan's counts come along where the target has none."""
+    result = CopyResult()
+    shift = timedelta(weeks=weeks)
+    for activity in db.session.scalars(
+        Activity.live().where(Activity.semester_id == source.id).order_by(Activity.date)
+    ):
+        day = activity.date + shift
+        if not target.contains(day):
+            result.outside.append(activity.theme)
+            continue
+        copied = Activity(semester_id=target.id, date=day, status="planned")
+        for name in COPIED_FIELDS:
+            setattr(copied, name, getattr(activity, name))
+        db.session.add(copied)
+        result.copied += 1
+    if not targets_grid(target):
+        for key, count in targets_grid(source).items():
+            _add_target(target, key, count)
+    return result
+
+
+# --- attendance -------------------------------------------------------------------------
+
+
+class CheckInClosed(Exception):
+    """Why a person cannot check in now, in Chinese."""
+
+
+def check_in(activity: Activity, staff) -> Attendance:
+    """Mark the person themself present. Open on the activity's day only, so a link passed on
+    later cannot add attendance to an old activity."""
+    if activity.status == "cancelled":
+        raise CheckInClosed("这项活动已取消，不能签到。")
+    if activity.date != school_today():
+        raise CheckInClosed(f"签到只在活动当天（{cn_short_date(activity.date)}）开放。")
+    record = _attendance(activity.id, staff.id)
+    record.status, record.reason = "present", ""
+    record.checked_in_at = record.checked_in_at or utcnow()
+    return record
+
+
+def mark_attendance(activity: Activity, staff_id: int, status: str, reason: str, by) -> Attendance:
+    record = _attendance(activity.id, staff_id)
+    record.status = status
+    record.reason = reason if status == "excused" else ""
+    record.marked_by_id = by.id
+    return record
+
+
+def _attendance(activity_id: int, staff_id: int) -> Attendance:
+    found = db.session.scalar(
+        select(Attendance).where(
+            Attendance.activity_id == activity_id, Attendance.staff_id == staff_id
+        )
+    )
+    if found is None:
+        found = Attendance(activity_id=activity_id, staff_id=staff_id)
+        db.session.add(found)
+    return found
+
+
+def attendance_of(activity: Activity) -> list[Attendance]:
+    from intranet.people.models import Staff
+
+    return list(
+        db.session.scalars(
+            select(Attendance)
+            .join(Staff, Attendance.staff_id == Staff.id)
+            .where(Attendance.activity_id == activity.id)
+            .order_by(Attendance.status.desc(), Staff.pinyin)
+        )
+    )
+
+
+def attendance_summary(rows: list[Attendance]) -> dict[str, int]:
+    counts = Counter(row.status for row in rows)
+    return {status: counts[status] for status in ("present", "excused", "absent")}
+
+
+# --- my activities and calendars -------------------------------------------------------
+
+
+def mine_query(staff_id: int):
+    """Activities the person presents, is responsible for, or has attendance at."""
+    presenting = select(activity_presenter.c.activity_id).where(
+        activity_presenter.c.staff_id == staff_id
+    )
+    attending = select(Attendance.activity_id).where(Attendance.staff_id == staff_id)
+    return Activity.live().where(
+        or_(
+            Activity.responsible_id == staff_id,
+            Activity.id.in_(presenting),
+            Activity.id.in_(attending),
+        )
+    )
+
+
+def upcoming_mine(staff, limit: int = 8) -> list[Activity]:
+    return list(
+        db.session.scalars(
+            mine_query(staff.id)
+            .where(Activity.date >= school_today(), Activity.status != "cancelled")
+            .order_by(Activity.date, Activity.start_time)
+            .limit(limit)
+        )
+    )
+
+
+def roles_in(activity: Activity, staff_id: int) -> list[str]:
+    roles = []
+    if any(p.id == staff_id for p in activity.presenters):
+        roles.append("主讲")
+    if activity.responsible_id == staff_id:
+        roles.append("负责")
+    return roles
+
+
+def ical(activities, name: str) -> bytes:
+    """An iCalendar file a phone calendar subscribes to; times in the school's time zone."""
+    zone = ZoneInfo(current_app.config["TIME_ZONE"])
+    cal = Calendar()
+    cal.add("prodid", "-//星光名师工作室//schedule//ZH")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", name)
+    cal.add("x-wr-timezone", current_app.config["TIME_ZONE"])
+    for activity in activities:
+        event = Event()
+        event.add("uid", f"activity-{activity.id}@studio")
+        event.add("summary", f"【{activity.form_label}】{activity.theme}")
+        if activity.start_time:
+            start = datetime.combine(activity.date, activity.start_time, zone)
+            end_time = activity.end_time or (start + timedelta(hours=1)).time()
+            event.add("dtstart", start)
+            event.add("dtend", datetime.combine(activity.date, end_time, zone))
+        else:
+            event.add("dtstart", activity.date)
+            event.add("dtend", activity.date + timedelta(days=1))
+        if activity.place:
+            event.add("location", activity.place)
+        event.add("description", _describe(activity))
+        event.add("status", "CANCELLED" if activity.status == "cancelled" else "CONFIRMED")
+        event.add("dtstamp", utcnow())
+        event.add("url", url_for("schedule.show", activity_id=activity.id, _external=True))
+        cal.add_component(event)
+    cal.add_missing_timezones()
+    return cal.to_ical()
+
+
+def _describe(activity: Activity) -> str:
+    lines = [f"级别：{activity.level_label}", f"状态：{activity.status_label}"]
+    if activity.responsible:
+        lines.append(f"责任人：{activity.responsible.name}")
+    if activity.presenter_names:
+        lines.append("主讲：" + "、".join(activity.presenter_names))
+    if activity.partner_school:
+        lines.append(f"结对学校：{activity.partner_school.name}")
+    if activity.procedure:
+        lines += ["活动程序：", activity.procedure]
+    return "\n".join(lines)
+
+
+# --- the month calendar ------------------------------------------------------------------
+
+
+def month_of(value: str | None, semester: Semester) -> date:
+    """The first day of the month asked for (YYYY-MM), else this month inside the semester,
+    else the semester's first month."""
+    try:
+        year, month = (int(part) for part in (value or "").split("-"))
+        return date(year, month, 1)
+    except ValueError:
+        today = school_today()
+        day = today if semester.contains(today) else semester.start
+        return day.replace(day=1)
+
+
+def month_weeks(first: date, activities) -> list[list[tuple[date, list[Activity]]]]:
+    """Monday-first weeks of the month, each day with its activities."""
+    on_day = defaultdict(list)
+    for activity in activities:
+        on_day[activity.date].append(activity)
+    weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
+    return [[(day, on_day.get(day, [])) for day in week] for week in weeks]
+
+
+def shift_month(first: date, months: int) -> str:
+    index = first.year * 12 + first.month - 1 + months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+# --- the Excel 一览表 ----------------------------------------------------------------------
+
+COLUMNS = [
+    ("序号", 6), ("日期", 16), ("时间", 13), ("地点", 16), ("级别", 7), ("形式", 10),
+    ("主题", 30), ("责任人", 10), ("主讲", 16), ("结对学校", 14), ("活动程序", 40), ("状态", 8),
+]  # fmt: skip
+
+
+def export_workbook(semester: Semester, activities) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "学期活动安排"
+    sheet.append([f"{current_app.config['SCHOOL_NAME']}名师工作室 {semester.name}活动安排一览表"])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append([name for name, _ in COLUMNS])
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for n, activity in enumerate(activities, start=1):
+        time_range = "–".join(t for t in (hm(activity.start_time), hm(activity.end_time)) if t)
+        sheet.append([
+            n, cn_short_date(activity.date), time_range, activity.place, activity.level_label,
+            activity.form_label, activity.theme,
+            activity.responsible.name if activity.responsible else "",
+            "、".join(activity.presenter_names),
+            activity.partner_school.name if activity.partner_school else "",
+            activity.procedure, activity.status_label,
+        ])  # fmt: skip
+    for index, (_, width) in enumerate(COLUMNS, start=1):
+        sheet.column_dimensions[sheet.cell(row=2, column=index).column_letter].width = width
+    for row in sheet.iter_rows(min_row=3):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.freeze_panes = "A3"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.print_title_rows = "2:2"
+
+    plan = book.create_sheet("计划与完成")
+    plan.append(["级别", "形式", "计划次数", "已安排", "已完成", "尚余"])
+    for row in plan_progress(semester):
+        plan.append([LEVELS[row.level], FORMS[row.form], row.planned, row.scheduled, row.held,
+                     row.remaining])  # fmt: skip
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
