@@ -40,7 +40,7 @@ def staff_choices(blank: str | None = NOBODY):
     ).all()
     options = [(row.id, f"{row.name}（{row.subject}）" if row.subject else row.name)
                for row in rows]  # fmt: skip
-    return [(None, blank), *options] if blank is not None else options
+    return [("", blank), *options] if blank is not None else options
 
 
 def partner_school_choices():
@@ -49,7 +49,7 @@ def partner_school_choices():
         .where(PartnerSchool.active)
         .order_by(PartnerSchool.name)
     ).all()
-    return [(None, "（无）"), *((row.id, row.name) for row in rows)]
+    return [("", "（无）"), *((row.id, row.name) for row in rows)]
 
 
 def external_mentor_choices():
@@ -88,7 +88,8 @@ class ActivityForm(Form):
     end_time = ChineseTimeField("结束", validators=[Optional()])
     place = StringField("地点", validators=[at_most("地点", 60)])
     level = SelectField("级别", choices=choices(LEVELS), default="school")
-    form = SelectField("形式", choices=choices(FORMS), default="demo_lesson")
+    # Not named "form": a control of that name shadows the <form> element's own property.
+    kind = SelectField("形式", choices=choices(FORMS), default="demo_lesson")
     theme = StringField("主题", validators=required_text("活动主题", 120))
     procedure = TextAreaField("活动程序", validators=[at_most("活动程序", 4000)])
     responsible_id = SelectField("责任人", coerce=optional_int)
@@ -105,6 +106,13 @@ class ActivityForm(Form):
         self.presenter_ids.choices = staff_choices(blank=None)
         self.external_presenter_ids.choices = external_mentor_choices()
         self.partner_school_id.choices = partner_school_choices()
+
+    @classmethod
+    def of(cls, activity) -> "ActivityForm":
+        """The form filled with what is stored now: for editing, and to compare on a conflict."""
+        form = cls(formdata=None, obj=activity, kind=activity.form, semester=activity.semester)
+        form.version.data = activity.version
+        return form
 
     def validate_date(self, field):
         semester = self._semester
@@ -127,8 +135,9 @@ class ActivityForm(Form):
 
     def apply(self, activity) -> None:
         """Copy the listed fields only; the semester, token and version never come from a form."""
-        for name in ("date", "start_time", "end_time", "level", "form", "theme", "status"):
+        for name in ("date", "start_time", "end_time", "level", "theme", "status"):
             setattr(activity, name, getattr(self, name).data)
+        activity.form = self.kind.data
         activity.place = (self.place.data or "").strip()
         activity.procedure = (self.procedure.data or "").strip()
         activity.responsible_id = self.responsible_id.data
@@ -193,7 +202,7 @@ class CopyForm(Form):
         others = db.session.scalars(
             db.select(Semester).where(Semester.id != source.id).order_by(Semester.start)
         ).all()
-        self.target_id.choices = [(None, "（请选择学期）"), *((s.id, s.name) for s in others)]
+        self.target_id.choices = [("", "（请选择学期）"), *((s.id, s.name) for s in others)]
         self._semesters = {s.id: s for s in others}
 
     def validate_target_id(self, field):

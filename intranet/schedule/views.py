@@ -207,9 +207,7 @@ def show(activity_id):
 def edit(activity_id):
     activity = _activity(activity_id)
     require_editor(activity)
-    form = ActivityForm(formdata=None, obj=activity, semester=activity.semester)
-    form.version.data = activity.version
-    return _row_form(activity, form)
+    return _row_form(activity, ActivityForm.of(activity))
 
 
 @bp.put("/activities/<int:activity_id>")
@@ -220,14 +218,12 @@ def update(activity_id):
     form = ActivityForm(semester=activity.semester)
     if not form.validate():
         return _row_form(activity, form, 422)
-    stored = ActivityForm(formdata=None, obj=activity, semester=activity.semester)
-    if changes := conflicts(form, stored, activity):
+    if changes := conflicts(form, ActivityForm.of(activity), activity):
         return _row_form(activity, form, 409, changes, retarget(f"activity-{activity.id}"))
     form.apply(activity)
     if not commit_unless_stale():
         activity = _activity(activity_id)
-        stored = ActivityForm(formdata=None, obj=activity, semester=activity.semester)
-        changes = conflicts(form, stored, activity)
+        changes = conflicts(form, ActivityForm.of(activity), activity)
         return _row_form(activity, form, 409, changes, retarget(f"activity-{activity.id}"))
     log.info("activity updated id=%s by=%s", activity.id, current_user.username)
     return toast(render_template("schedule/_activity.html", activity=activity), "已保存")

@@ -1,0 +1,72 @@
+"""Access rules of the schedule: everyone reads it, managers plan it, the responsible person
+edits their own activity (the world's activity belongs to the target teacher)."""
+
+from datetime import date, timedelta
+
+from intranet.extensions import db
+from tests.access import EVERYONE, MANAGERS, PUBLIC, Route
+
+ACTIVITY = "/schedule/activities/{activity}"
+
+ROUTES = {
+    "schedule.index": Route("GET", "/schedule", EVERYONE),
+    "schedule.printable": Route("GET", "/schedule/print", EVERYONE),
+    "schedule.export": Route("GET", "/schedule/export.xlsx", EVERYONE),
+    "schedule.new": Route("GET", "/schedule/activities/new", MANAGERS),
+    "schedule.create": Route("POST", "/schedule/activities", MANAGERS),
+    "schedule.show": Route("GET", ACTIVITY, EVERYONE),
+    "schedule.edit": Route("GET", ACTIVITY + "/edit", MANAGERS, owner="staff"),
+    "schedule.update": Route("PUT", ACTIVITY, MANAGERS, owner="staff"),
+    "schedule.delete": Route("DELETE", ACTIVITY, MANAGERS),
+    "schedule.restore": Route("POST", ACTIVITY + "/restore", MANAGERS),
+    "schedule.activity_ics": Route("GET", ACTIVITY + ".ics", EVERYONE),
+    "schedule.mark_attendance": Route("POST", ACTIVITY + "/attendance", MANAGERS, owner="staff"),
+    "schedule.checkin_code": Route("GET", ACTIVITY + "/checkin-code", MANAGERS, owner="staff"),
+    "schedule.checkin": Route("GET", "/schedule/checkin/{checkin_token}", EVERYONE),
+    "schedule.create_checkin": Route("POST", "/schedule/checkin/{checkin_token}", EVERYONE),
+    "schedule.update_record": Route("POST", ACTIVITY + "/record", MANAGERS, owner="staff"),
+    "schedule.delete_attachment": Route(
+        "POST", ACTIVITY + "/attachments/nothing/delete", MANAGERS, owner="staff"
+    ),
+    "schedule.attachment": Route("GET", "/schedule/attachments/nothing", EVERYONE),
+    "schedule.feed": Route("GET", "/schedule/feed/{ical_token}.ics", PUBLIC),
+    "schedule.reset_feed": Route("POST", "/schedule/feed/reset", EVERYONE),
+    "schedule.planning.semesters": Route("GET", "/schedule/semesters", MANAGERS),
+    "schedule.planning.create_semester": Route("POST", "/schedule/semesters", MANAGERS),
+    "schedule.planning.update_semester": Route("PUT", "/schedule/semesters/{semester}", MANAGERS),
+    "schedule.planning.make_current": Route(
+        "POST", "/schedule/semesters/{semester}/current", MANAGERS
+    ),
+    "schedule.planning.plan": Route("GET", "/schedule/semesters/{semester}/plan", MANAGERS),
+    "schedule.planning.update_plan": Route("POST", "/schedule/semesters/{semester}/plan", MANAGERS),
+    "schedule.planning.copy": Route("POST", "/schedule/semesters/{semester}/copy", MANAGERS),
+    "schedule.planning.create_partner_school": Route("POST", "/schedule/partner-schools", MANAGERS),
+    "schedule.planning.toggle_partner_school": Route(
+        "POST", "/schedule/partner-schools/{partner_school}/active", MANAGERS
+    ),
+}
+
+
+def objects(app, world) -> dict:
+    from intranet.people.models import Staff
+    from intranet.schedule.models import Activity, PartnerSchool, Semester
+
+    with app.app_context():
+        today = date.today()
+        semester = Semester(
+            name="测试学期", start=today - timedelta(days=30), end=today + timedelta(days=90),
+            is_current=True,
+        )  # fmt: skip
+        school = PartnerSchool(name="程桥中心小学", cluster="程桥片")
+        activity = Activity(
+            semester=semester, date=today, theme="展示课", responsible_id=world["staff"]
+        )
+        db.session.add_all([semester, school, activity])
+        db.session.commit()
+        return {
+            "semester": semester.id,
+            "partner_school": school.id,
+            "activity": activity.id,
+            "checkin_token": activity.checkin_token,
+            "ical_token": db.session.get(Staff, world["staff"]).ical_token,
+        }

@@ -1,0 +1,147 @@
+"""The schedule in a real browser: editing like a spreadsheet, errors in the row, a new row,
+delete and undo, two managers in conflict, and checking in from a phone."""
+
+from datetime import date, timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from intranet.extensions import db
+from intranet.schedule.models import Activity, Semester
+from tests.browser.conftest import PHONE, login, screenshot
+
+TODAY = date.today()
+
+
+@pytest.fixture
+def schedule(app, make_staff):
+    ids = {
+        "manager": make_staff(role="manager", username="guanli", name="徐丽萍"),
+        "manager2": make_staff(role="manager", username="guanli2", name="孙建华"),
+        "teacher": make_staff(username="t1", name="王晓燕"),
+    }
+    with app.app_context():
+        semester = Semester(
+            name="2026-2027学年第一学期", start=TODAY - timedelta(days=60),
+            end=TODAY + timedelta(days=60), is_current=True,
+        )  # fmt: skip
+        activity = Activity(
+            semester=semester, date=TODAY, theme="名师展示课：《秋天的雨》", place="录播教室",
+            responsible_id=ids["manager"],
+        )  # fmt: skip
+        db.session.add_all([semester, activity])
+        db.session.commit()
+        ids |= {"activity": activity.id, "token": activity.checkin_token}
+    return ids
+
+
+def open_schedule(page, username="guanli"):
+    login(page, username)
+    page.goto("/schedule")
+    page.evaluate("window.__sameDocument = true")
+
+
+def assert_no_page_load(page):
+    assert page.evaluate("window.__sameDocument") is True, "the page reloaded"
+
+
+def test_manager_edits_a_row_in_place_and_saves_with_enter(page, schedule):
+    open_schedule(page)
+    row = page.locator(f"#activity-{schedule['activity']}")
+    row.get_by_text("录播教室").click()
+    theme = row.get_by_label("主题")
+    expect(theme).to_be_visible()
+    theme.fill("名师展示课：《秋天的雨》朗读指导")
+    theme.press("Enter")
+    expect(row.get_by_role("link", name="名师展示课：《秋天的雨》朗读指导")).to_be_visible()
+    expect(page.locator("#messages")).to_contain_text("已保存")
+    assert_no_page_load(page)
+    screenshot(page, "schedule-table")
+
+
+def test_esc_restores_the_row_without_saving(page, schedule):
+    open_schedule(page)
+    row = page.locator(f"#activity-{schedule['activity']}")
+    row.get_by_role("button", name="编辑").click()
+    row.get_by_label("主题").fill("不想保存的改动")
+    row.get_by_label("主题").press("Escape")
+    expect(row.get_by_role("link", name="名师展示课：《秋天的雨》")).to_be_visible()
+    page.reload()
+    expect(page.get_by_text("不想保存的改动")).to_have_count(0)
+
+
+def test_validation_error_shows_in_the_row_and_keeps_the_input(page, schedule):
+    open_schedule(page)
+    row = page.locator(f"#activity-{schedule['activity']}")
+    row.get_by_role("button", name="编辑").click()
+    row.get_by_label("开始").fill("10:00")
+    row.get_by_label("结束").fill("09:00")
+    row.get_by_label("活动程序").fill("导师执教\n评课")
+    row.get_by_role("button", name="保存").click()
+    expect(row.get_by_text("结束时间要晚于开始时间。")).to_be_visible()
+    expect(row.get_by_label("活动程序")).to_have_value("导师执教\n评课")
+    screenshot(page, "schedule-row-error")
+
+
+def test_manager_adds_a_row_at_the_bottom_and_it_takes_focus(page, schedule):
+    open_schedule(page)
+    page.get_by_role("button", name="＋ 新增一行").click()
+    new_row = page.locator("#new-activities tr.editing")
+    expect(new_row.get_by_label("日期")).to_be_focused()
+    new_row.get_by_label("形式").select_option(label="集体备课")
+    new_row.get_by_label("主题").fill("三年级数学集体备课")
+    new_row.get_by_label("主题").press("Enter")
+    expect(page.get_by_role("link", name="三年级数学集体备课")).to_be_visible()
+    expect(page.locator("#new-activities tr.editing")).to_have_count(0)
+    assert_no_page_load(page)
+    page.reload()
+    expect(page.get_by_role("link", name="三年级数学集体备课")).to_be_visible()
+
+
+def test_delete_offers_undo_and_undo_restores_the_row(page, schedule):
+    open_schedule(page)
+    row = page.locator(f"#activity-{schedule['activity']}")
+    row.get_by_role("button", name="删除").click()
+    expect(row).to_contain_text("已删除")
+    row.get_by_role("button", name="撤销").click()
+    expect(row.get_by_role("link", name="名师展示课：《秋天的雨》")).to_be_visible()
+    page.reload()
+    expect(page.get_by_role("link", name="名师展示课：《秋天的雨》")).to_be_visible()
+
+
+def test_two_managers_in_conflict_see_both_versions_and_choose(new_page, schedule):
+    first, second = new_page(), new_page()
+    open_schedule(first, "guanli")
+    open_schedule(second, "guanli2")
+    rows = [p.locator(f"#activity-{schedule['activity']}") for p in (first, second)]
+    for row in rows:
+        row.get_by_role("button", name="编辑").click()
+    rows[0].get_by_label("地点").fill("学术报告厅")
+    rows[0].get_by_role("button", name="保存").click()
+    expect(rows[0]).to_contain_text("学术报告厅")
+
+    rows[1].get_by_label("地点").fill("三楼会议室")
+    rows[1].get_by_role("button", name="保存").click()
+    notice = rows[1].locator(".conflict")
+    expect(notice).to_contain_text("别人已经保存了这条记录")
+    expect(notice).to_contain_text("学术报告厅")
+    expect(notice).to_contain_text("三楼会议室")
+    expect(rows[1].get_by_label("地点")).to_have_value("三楼会议室")
+    screenshot(second, "schedule-conflict")
+
+    rows[1].get_by_role("button", name="保存").click()
+    expect(rows[1]).to_contain_text("三楼会议室")
+    first.reload()
+    expect(first.locator(f"#activity-{schedule['activity']}")).to_contain_text("三楼会议室")
+
+
+def test_teacher_checks_in_from_a_phone_after_logging_in(new_page, schedule):
+    page = new_page(viewport=PHONE)
+    page.goto(f"/schedule/checkin/{schedule['token']}")
+    page.get_by_label("工号").fill("t1")
+    page.get_by_label("密码").fill("correct horse battery")
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("heading", name="名师展示课：《秋天的雨》")).to_be_visible()
+    page.get_by_role("button", name="以 王晓燕 的身份签到").click()
+    expect(page.get_by_text("王晓燕，您已签到。")).to_be_visible()
+    screenshot(page, "schedule-checkin-phone")
