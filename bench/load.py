@@ -3,14 +3,18 @@
     .venv/bin/python bench/load.py                       # full: 50 users for 60 s
     .venv/bin/python bench/load.py --users 8 --seconds 4 # short (the test suite runs this)
 
-Simulated people read the home page and the directory, search, and edit; each area adds its
-own scenarios below. The run is bounded in time and count and stops by itself. It prints
-requests per second, p50/p95/p99 per route and error counts, and checks what must hold: no 5xx,
-no "database is locked" in the server's log, and every acknowledged write present afterwards.
+Simulated people read the home page, the directory and the schedule, search, check in to
+today's activities and write suggestions; managers edit schedule rows that other managers edit
+too. Each area adds its own scenarios below. The run is bounded in time and count and stops by
+itself. It prints requests per second, p50/p95/p99 per route and error counts, and checks what
+must hold: no 5xx, no "database is locked" in the server's log, every acknowledged write present
+afterwards, and no lost update: two saves of a schedule row from the same version never both
+succeed, so a lost race is answered 409 and nobody's row is silently overwritten.
 """
 
 import argparse
 import random
+import re
 import sqlite3
 import statistics
 import sys
@@ -32,8 +36,14 @@ class Recorder:
         self.lock = threading.Lock()
         self.times: dict[str, list[float]] = defaultdict(list)
         self.statuses: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-        # (table, column, value) of each creation the server acknowledged with a 2xx
-        self.created: list[tuple[str, str, str]] = []
+        # (table, {column: value}) of each creation the server acknowledged with a 2xx
+        self.created: list[tuple[str, dict]] = []
+        # (activity id, version the form carried) of each row save answered 200
+        self.saved_versions: list[tuple[int, int]] = []
+
+    def created_row(self, table: str, **columns) -> None:
+        with self.lock:
+            self.created.append((table, columns))
 
     def record(self, route: str, status: int, seconds: float) -> None:
         with self.lock:
@@ -70,22 +80,102 @@ def admin_edits_staff(client, rng, world, recorder):
     recorder.record("PUT /people/<id> (htmx)", status, seconds)
 
 
+def read_schedule(client, rng, world, recorder):
+    status, _, seconds = client.request("GET", "/schedule")
+    recorder.record("GET /schedule", status, seconds)
+
+
+def filter_schedule(client, rng, world, recorder):
+    level = rng.choice(["school", "cluster", "district"])
+    status, _, seconds = client.request("GET", f"/schedule?level={level}", htmx=True)
+    recorder.record("GET /schedule?level (htmx)", status, seconds)
+
+
+def check_in(client, rng, world, recorder):
+    activity_id, token = rng.choice(world["today"])
+    status, _, seconds = client.request("POST", f"/schedule/checkin/{token}", {}, htmx=True)
+    recorder.record("POST /schedule/checkin/<token>", status, seconds)
+    if 200 <= status < 300:
+        staff_id = world["ids"][client.username]
+        recorder.created_row("attendance", activity_id=activity_id, staff_id=staff_id)
+
+
+VERSION = re.compile(r'name="version" type="hidden" value="(\d+)"')
+
+
+def manager_edits_row(client, rng, world, recorder):
+    """Open a row, think, save: managers share a few rows, so some saves race and must 409."""
+    activity_id = rng.choice(world["contested"])
+    status, form, seconds = client.request(
+        "GET", f"/schedule/activities/{activity_id}/edit", htmx=True
+    )
+    recorder.record("GET /schedule/activities/<id>/edit", status, seconds)
+    if status != 200:
+        return
+    version = int(VERSION.search(form).group(1))
+    time.sleep(rng.uniform(0.0, 0.4))
+    theme = f"研讨课{rng.randrange(10**6)}"
+    status, _, seconds = client.request(
+        "PUT",
+        f"/schedule/activities/{activity_id}",
+        {"date": world["day"], "level": "school", "kind": "theme_seminar", "theme": theme,
+         "status": "planned", "version": str(version)},
+        htmx=True,
+    )  # fmt: skip
+    recorder.record("PUT /schedule/activities/<id> (htmx)", status, seconds)
+    if status == 200:
+        with recorder.lock:
+            recorder.saved_versions.append((activity_id, version))
+
+
+def submit_suggestion(client, rng, world, recorder):
+    title = f"建议{rng.randrange(10**9)}"
+    identity = rng.choice(["named", "anonymous"])
+    status, _, seconds = client.request(
+        "POST",
+        "/suggestions",
+        {"category": "activities", "title": title, "body": "希望活动形式更多样。",
+         "identity": identity},
+        htmx=True,
+    )  # fmt: skip
+    recorder.record(f"POST /suggestions ({identity})", status, seconds)
+    if 200 <= status < 300:
+        table = "suggestion" if identity == "named" else "anonymous_suggestion"
+        recorder.created_row(table, title=title)
+
+
 # (weight, role that runs it, scenario). Areas append theirs.
 SCENARIOS = [
-    (30, "teacher", read_home),
-    (20, "teacher", read_directory),
-    (20, "teacher", search_directory),
+    (20, "teacher", read_home),
+    (10, "teacher", read_directory),
+    (10, "teacher", search_directory),
+    (20, "teacher", read_schedule),
+    (10, "teacher", filter_schedule),
+    (8, "teacher", check_in),
+    (3, "teacher", submit_suggestion),
     (3, "admin", admin_edits_staff),
+    (10, "manager", manager_edits_row),
+    (3, "manager", read_schedule),
 ]
 
 
-def prepare(server: Server, teachers: int) -> dict:
-    users = {"admin": "admin"} | {f"t{i:03d}": "teacher" for i in range(teachers)}
+def prepare(server: Server, teachers: int, managers: int) -> dict:
+    users = (
+        {"admin": "admin"}
+        | {f"m{i:03d}": "manager" for i in range(managers)}
+        | {f"t{i:03d}": "teacher" for i in range(teachers)}
+    )
     server.prepare(users)
     db = sqlite3.connect(server.instance / "studio.db")
     ids = dict(db.execute("SELECT username, id FROM staff"))
+    schedule = server.schedule(activities=60, today=6)
     db.close()
-    return {"teachers": [u for u in users if u != "admin"], "ids": ids}
+    return {
+        "teachers": [u for u, role in users.items() if role == "teacher"],
+        "managers": [u for u, role in users.items() if role == "manager"],
+        "ids": ids,
+        **schedule,
+    }
 
 
 def person(server, role, username, world, recorder, rng, clock, gate):
@@ -120,13 +210,15 @@ def run(users: int = 50, seconds: float = 60, seed: int = 1) -> dict:
 
     with tempfile.TemporaryDirectory() as folder:
         server = Server(Path(folder), threads=8)
-        world = prepare(server, teachers=users)
+        admins, managers = max(1, users // 25), max(2, users // 10)
+        world = prepare(server, teachers=users, managers=managers)
         server.start()
         try:
-            admins = max(1, users // 25)
-            people = [("admin", "admin")] * admins + [
-                ("teacher", name) for name in world["teachers"][: users - admins]
-            ]
+            people = (
+                [("admin", "admin")] * admins
+                + [("manager", name) for name in world["managers"]]
+                + [("teacher", name) for name in world["teachers"][: users - admins - managers]]
+            )
             gate = threading.Barrier(len(people), action=start_clock)
             threads = [
                 threading.Thread(
@@ -154,18 +246,36 @@ def run(users: int = 50, seconds: float = 60, seed: int = 1) -> dict:
             server.stop()
         log = server.log.read_text(errors="replace")
         missing = check_writes(server, recorder)
-    return summarize(recorder, elapsed, log) | {"missing_writes": missing}
+        lost = lost_updates(server, recorder)
+    return summarize(recorder, elapsed, log) | {"missing_writes": missing, "lost_updates": lost}
 
 
 def check_writes(server: Server, recorder: Recorder) -> int:
     """How many acknowledged creations are not in the database."""
     db = sqlite3.connect(server.instance / "studio.db")
     try:
-        return sum(
-            db.execute(f"SELECT count(*) FROM {table} WHERE {column} = ?", (value,)).fetchone()[0]
-            == 0
-            for table, column, value in recorder.created
-        )
+        missing = 0
+        for table, columns in recorder.created:
+            where = " AND ".join(f"{column} = ?" for column in columns)
+            query = f"SELECT count(*) FROM {table} WHERE {where}"
+            missing += db.execute(query, tuple(columns.values())).fetchone()[0] == 0
+        return missing
+    finally:
+        db.close()
+
+
+def lost_updates(server: Server, recorder: Recorder) -> int:
+    """Saves that overwrote another: two successes from one version of a row, or a row whose
+    version does not count exactly its successful saves."""
+    seen = set(recorder.saved_versions)
+    lost = len(recorder.saved_versions) - len(seen)
+    db = sqlite3.connect(server.instance / "studio.db")
+    try:
+        for activity_id in {activity for activity, _ in seen}:
+            version = db.execute("SELECT version FROM activity WHERE id = ?", (activity_id,))
+            saves = sum(1 for activity, _ in seen if activity == activity_id)
+            lost += version.fetchone()[0] - 1 != saves
+        return lost
     finally:
         db.close()
 
@@ -202,10 +312,11 @@ def print_report(result: dict, users: int) -> None:
     print(f"load: {users} users, {result['seconds']:.0f} s, {result['requests']} requests, "
           f"{result['rps']:.1f} req/s, 5xx: {result['errors_5xx']}, "
           f"database is locked: {result['database_locked']}, "
-          f"acknowledged writes missing: {result['missing_writes']}")  # fmt: skip
-    print(f"{'route':<34}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}  statuses")
+          f"acknowledged writes missing: {result['missing_writes']}, "
+          f"lost updates: {result['lost_updates']}")  # fmt: skip
+    print(f"{'route':<40}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}  statuses")
     for route, row in result["routes"].items():
-        print(f"{route:<34}{row['count']:>7}{row['p50_ms']:>9.1f}{row['p95_ms']:>9.1f}"
+        print(f"{route:<40}{row['count']:>7}{row['p50_ms']:>9.1f}{row['p95_ms']:>9.1f}"
               f"{row['p99_ms']:>9.1f}  {row['statuses']}")  # fmt: skip
 
 
@@ -216,7 +327,7 @@ def main() -> None:
     args = parser.parse_args()
     result = run(args.users, args.seconds)
     print_report(result, args.users)
-    if result["errors_5xx"] or result["database_locked"] or result["missing_writes"]:
+    if any(result[k] for k in ("errors_5xx", "database_locked", "missing_writes", "lost_updates")):
         sys.exit(1)
 
 

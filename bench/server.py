@@ -16,6 +16,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,6 +90,33 @@ class Server:
                 )
         db.close()
 
+    def schedule(self, activities: int, today: int) -> dict:
+        """A current semester with activities spread over it, `today` of them today; a few
+        rows are `contested`: every manager edits the same ones."""
+        day = date.today()
+        db = sqlite3.connect(self.instance / "studio.db")
+        with db:
+            semester = db.execute(
+                "INSERT INTO semester (name, start, end, is_current) VALUES (?, ?, ?, 1)",
+                ("压力测试学期", str(day - timedelta(days=60)), str(day + timedelta(days=60))),
+            ).lastrowid
+            rows = []
+            for n in range(activities):
+                when = day if n < today else day + timedelta(days=n % 100 - 50)
+                cursor = db.execute(
+                    "INSERT INTO activity (semester_id, date, place, level, form, theme, procedure,"
+                    " status, summary, checkin_token, version) VALUES"
+                    " (?, ?, '', 'school', 'theme_seminar', ?, '', 'planned', '', ?, 1)",
+                    (semester, str(when), f"活动{n}", f"bench-checkin-{n}"),
+                )
+                rows.append((cursor.lastrowid, f"bench-checkin-{n}"))
+        db.close()
+        return {
+            "today": rows[:today],
+            "contested": [row[0] for row in rows[today : today + 4]],
+            "day": str(day),
+        }
+
     def start(self) -> None:
         with self.log.open("a") as log:
             self.process = subprocess.Popen(
@@ -121,6 +149,7 @@ class Client:
 
     def __init__(self, base: str):
         self.base = base
+        self.username = ""
         self.opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), NoRedirect()
         )
@@ -144,6 +173,7 @@ class Client:
         return status, text, time.perf_counter() - started
 
     def login(self, username: str) -> None:
+        self.username = username
         status, page, _ = self.request("GET", "/login")
         self.token = CSRF.search(page).group(1)
         status, _, _ = self.request(
