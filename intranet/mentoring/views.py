@@ -1,7 +1,301 @@
-"""Talent pools, mentor–apprentice pairings, development plans and lesson observation."""
+"""Mentor–apprentice pairings (师徒结对): the agreement from draft to both signatures, its
+versions, the apprentice's tasks and feedback. Pools, plans and observation are nested below."""
 
-from flask import Blueprint
+import logging
 
-from intranet.mentoring import models  # noqa: F401  (the tables exist before the views do)
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from intranet.auth.permissions import can, deny, require
+from intranet.concurrency import commit_unless_stale, conflicts, retarget
+from intranet.extensions import db
+from intranet.formatting import school_today
+from intranet.htmx import is_htmx, toast
+from intranet.mentoring import observations, plans, services, talent
+from intranet.mentoring.forms import (
+    AgreementForm,
+    EndForm,
+    FeedbackForm,
+    PairingForm,
+    SignForm,
+    TaskForm,
+)
+from intranet.mentoring.models import MentoringFeedback, Pairing, PairingTask, utcnow
+from intranet.schedule.models import Semester
 
 bp = Blueprint("mentoring", __name__, url_prefix="/mentoring")
+for nested in (talent.bp, plans.bp, observations.bp):
+    bp.register_blueprint(nested)
+log = logging.getLogger("intranet.mentoring")
+
+
+def _pairing(pairing_id: int) -> Pairing:
+    """A pairing its viewer may see: the two sides and the studio; others get 403."""
+    pairing = db.get_or_404(Pairing, pairing_id)
+    if not (services.is_studio(current_user) or services.is_party(current_user, pairing)):
+        deny("not a side of this pairing")
+    return pairing
+
+
+def _may_edit_draft(pairing: Pairing) -> bool:
+    return can(current_user, "mentoring.manage") or services.is_party(current_user, pairing)
+
+
+@bp.get("")
+@require("mentoring.view")
+def index():
+    pairings = db.session.scalars(services.visible_pairings(current_user)).all()
+    return render_template("mentoring/index.html", pairings=pairings)
+
+
+@bp.get("/pairings/new")
+@require("mentoring.manage")
+def new():
+    form = PairingForm(formdata=None)
+    current = Semester.current()
+    if current:
+        form.start_semester_id.data = form.end_semester_id.data = current.id
+    return render_template("mentoring/new.html", form=form)
+
+
+@bp.post("/pairings")
+@require("mentoring.manage")
+def create():
+    form = PairingForm()
+    valid = form.validate()
+    if valid:
+        start = db.session.get(Semester, form.start_semester_id.data)
+        end = db.session.get(Semester, form.end_semester_id.data)
+        if services.overlapping(*form.mentor_ids, form.apprentice_id.data, start, end):
+            form.apprentice_id.errors.append("这对师徒在这段学期里已经结对，不能重复结对。")
+            valid = False
+    if not valid:
+        return render_template("mentoring/new.html", form=form), 422
+    pairing = services.create_pairing(form)
+    db.session.commit()
+    log.info("pairing created id=%s by=%s", pairing.id, current_user.username)
+    flash("已建立师徒结对，协议为草拟状态，请双方阅读后确认签字。", "success")
+    return redirect(url_for("mentoring.show", pairing_id=pairing.id), 303)
+
+
+@bp.get("/pairings/<int:pairing_id>")
+@require("mentoring.view")
+def show(pairing_id):
+    pairing = _pairing(pairing_id)
+    if is_htmx():
+        return _agreement(pairing)[0]
+    current = Semester.current()
+    feedback = db.session.scalars(
+        db.select(MentoringFeedback)
+        .where(MentoringFeedback.pairing_id == pairing.id)
+        .order_by(MentoringFeedback.created_on.desc())
+    ).all()
+    return render_template(
+        "mentoring/show.html",
+        pairing=pairing,
+        agreement_form=AgreementForm(formdata=None, obj=pairing.agreement),
+        sign_form=SignForm(formdata=None, obj=pairing.agreement),
+        may_edit=_may_edit_draft(pairing),
+        task_form=TaskForm(formdata=None),
+        end_form=EndForm(formdata=None),
+        feedback=feedback,
+        feedback_form=FeedbackForm(formdata=None),
+        rated=any(f.semester_id == (current.id if current else None) for f in feedback),
+        current=current,
+        today=school_today(),
+    )
+
+
+def _agreement(pairing, form=None, status=200, conflict=None, headers=None):
+    agreement = pairing.agreement
+    body = render_template(
+        "mentoring/_agreement.html",
+        pairing=pairing,
+        agreement_form=form or AgreementForm(formdata=None, obj=agreement),
+        sign_form=SignForm(formdata=None, obj=agreement),
+        may_edit=_may_edit_draft(pairing),
+        conflict=conflict,
+    )
+    return body, status, headers or {}
+
+
+@bp.put("/pairings/<int:pairing_id>/agreement")
+@require("mentoring.view")
+def update_agreement(pairing_id):
+    """Edit the draft's text; an edit voids any signature already given to the old text."""
+    pairing = _pairing(pairing_id)
+    if not _may_edit_draft(pairing):
+        deny("not a side or a manager")
+    agreement = pairing.agreement
+    form = AgreementForm()
+    if agreement.is_signed:
+        form.mentor_duties.errors = ["这一版协议已经签订，内容不能再改。请点“修改协议”生成新版本。"]
+        return _agreement(pairing, form, 409)
+    if not form.validate():
+        return _agreement(pairing, form, 422)
+    target = retarget(f"agreement-{pairing.id}")
+    if changes := conflicts(form, AgreementForm(formdata=None, obj=agreement), agreement):
+        return _agreement(pairing, form, 409, changes, target)
+    agreement.mentor_duties = form.mentor_duties.data.strip()
+    agreement.apprentice_goals = form.apprentice_goals.data.strip()
+    agreement.mentor_signed_at = agreement.apprentice_signed_at = None
+    agreement.mentor_signed_by_id = None
+    if not commit_unless_stale():
+        agreement = _pairing(pairing_id).agreement
+        changes = conflicts(form, AgreementForm(formdata=None, obj=agreement), agreement)
+        return _agreement(pairing, form, 409, changes, target)
+    return toast(_agreement(pairing)[0], "协议已保存，需双方重新确认")
+
+
+@bp.post("/pairings/<int:pairing_id>/sign")
+@require("mentoring.view")
+def sign(pairing_id):
+    pairing = _pairing(pairing_id)
+    agreement = pairing.agreement
+    form = SignForm()
+    if not (services.may_sign_for_mentor(current_user, pairing) or
+            current_user.id == pairing.apprentice_id):  # fmt: skip
+        deny("not a side of this pairing")
+    if not form.validate():
+        abort(400)
+    if str(agreement.version) != (form.version.data or ""):
+        body, _, _ = _agreement(pairing)
+        return toast(body, "协议内容刚被修改过，请重新阅读后再签字。", "error"), 409
+    signed = services.sign(agreement, current_user)
+    db.session.commit()
+    log.info("agreement signed pairing=%s by=%s as=%s", pairing.id, current_user.username, signed)
+    message = "已确认签字" if signed else "您已经签过字了"
+    if agreement.is_signed:
+        message = "双方均已确认，协议已签订"
+    return toast(_agreement(pairing)[0], message)
+
+
+@bp.post("/pairings/<int:pairing_id>/revisions")
+@require("mentoring.view")
+def revise(pairing_id):
+    pairing = _pairing(pairing_id)
+    if not _may_edit_draft(pairing):
+        deny("not a side or a manager")
+    if pairing.agreement.is_signed:
+        services.revise(pairing)
+        db.session.commit()
+    return toast(_agreement(pairing)[0], f"已生成第 {pairing.agreement.number} 版协议草稿")
+
+
+@bp.get("/pairings/<int:pairing_id>/print")
+@require("mentoring.view")
+def printable(pairing_id):
+    pairing = _pairing(pairing_id)
+    return render_template("mentoring/print.html", pairing=pairing, agreement=pairing.agreement)
+
+
+# --- the pairing's life: started, completed, ended ------------------------------------------
+
+TRANSITIONS = {"start": ("signed", "active"), "complete": ("active", "completed")}
+
+
+@bp.post("/pairings/<int:pairing_id>/state")
+@require("mentoring.manage")
+def change_state(pairing_id):
+    pairing = db.get_or_404(Pairing, pairing_id)
+    action = request.form.get("action", "")
+    if action == "end":
+        form = EndForm()
+        if pairing.state in ("completed", "ended") or not form.validate():
+            flash(form.reason.errors[0] if form.reason.errors else "这对师徒已经结束。", "error")
+            return redirect(url_for("mentoring.show", pairing_id=pairing.id), 303)
+        pairing.state, pairing.end_reason = "ended", form.reason.data.strip()
+    elif action in TRANSITIONS and pairing.state == TRANSITIONS[action][0]:
+        pairing.state = TRANSITIONS[action][1]
+    else:
+        flash("当前状态下不能这样操作。", "error")
+        return redirect(url_for("mentoring.show", pairing_id=pairing.id), 303)
+    db.session.commit()
+    log.info("pairing %s id=%s by=%s", action, pairing.id, current_user.username)
+    flash(f"结对状态已改为“{pairing.state_label}”。", "success")
+    return redirect(url_for("mentoring.show", pairing_id=pairing.id), 303)
+
+
+# --- tasks and feedback ------------------------------------------------------------------------
+
+
+def _tasks(pairing, form=None, status=200):
+    body = render_template(
+        "mentoring/_tasks.html",
+        pairing=pairing,
+        task_form=form or TaskForm(formdata=None),
+        today=school_today(),
+    )
+    return body, status
+
+
+def _may_manage_tasks(pairing) -> bool:
+    """The mentor sets tasks; managers too. The apprentice ticks them off."""
+    return can(current_user, "mentoring.manage") or current_user.id == pairing.mentor_id
+
+
+@bp.post("/pairings/<int:pairing_id>/tasks")
+@require("mentoring.view")
+def create_task(pairing_id):
+    pairing = _pairing(pairing_id)
+    if not _may_manage_tasks(pairing):
+        deny("not the mentor or a manager")
+    form = TaskForm()
+    if not form.validate():
+        return _tasks(pairing, form, 422)
+    db.session.add(
+        PairingTask(pairing_id=pairing.id, text=form.text.data.strip(), due=form.due.data)
+    )
+    db.session.commit()
+    db.session.refresh(pairing)
+    return _tasks(pairing)
+
+
+@bp.post("/pairings/<int:pairing_id>/tasks/<int:task_id>/done")
+@require("mentoring.view")
+def toggle_task(pairing_id, task_id):
+    pairing = _pairing(pairing_id)
+    task = db.get_or_404(PairingTask, task_id)
+    if task.pairing_id != pairing.id:
+        abort(404)
+    if not (_may_manage_tasks(pairing) or current_user.id == pairing.apprentice_id):
+        deny("not a side or a manager")
+    task.done_at = None if task.done_at else utcnow()
+    db.session.commit()
+    return _tasks(pairing)
+
+
+@bp.post("/pairings/<int:pairing_id>/feedback")
+@require("mentoring.view")
+def create_feedback(pairing_id):
+    """The apprentice rates the mentoring once a semester; the rating is kept as given."""
+    pairing = _pairing(pairing_id)
+    if current_user.id != pairing.apprentice_id:
+        deny("only the apprentice rates the mentoring")
+    current = Semester.current()
+    form = FeedbackForm()
+    if current is None:
+        abort(404)
+    exists = db.session.scalar(
+        db.select(MentoringFeedback.id).where(
+            MentoringFeedback.pairing_id == pairing.id,
+            MentoringFeedback.semester_id == current.id,
+        )
+    )
+    if exists:
+        form.validate()
+        form.rating.errors = [f"{current.name}已经评价过了，每学期评价一次。"]
+    if exists or not form.validate():
+        body = render_template(
+            "mentoring/_feedback_form.html", pairing=pairing, feedback_form=form, current=current
+        )
+        return body, 422
+    db.session.add(
+        MentoringFeedback(pairing_id=pairing.id, semester_id=current.id,
+                          rating=int(form.rating.data), comment=(form.comment.data or "").strip())
+    )  # fmt: skip
+    db.session.commit()
+    return toast(
+        render_template("mentoring/_feedback_done.html", pairing=pairing, current=current),
+        "谢谢您的评价",
+    )

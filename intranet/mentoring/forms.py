@@ -1,0 +1,244 @@
+"""Mentoring forms: pools, the external team, duties, pairings and agreements, tasks, feedback,
+development plans, observations and the rubric."""
+
+from wtforms import (
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
+
+from intranet.extensions import db
+from intranet.forms import Form, at_most, choices, required_text
+from intranet.mentoring.models import PLAN_ITEM_KINDS
+from intranet.people.models import POOLS, ExternalMentor, PoolMembership, Staff
+from intranet.schedule.forms import optional_int, staff_choices
+from intranet.schedule.models import Semester
+
+# 导师工作责任 and 徒弟发展目标 as the seed's studio wrote them; the manager edits the numbers.
+MENTOR_DUTIES = """1. 每学期为徒弟上示范课不少于 2 节，并组织徒弟听课、评课。
+2. 每学期听徒弟的课不少于 4 节，每节课后及时评课，指导徒弟改进。
+3. 指导徒弟的每一节汇报课，从备课、试教到展示全程跟进。
+4. 指导徒弟制订个人发展规划，每学期检查一次完成情况。
+5. 在师德修养、班级管理和教育科研上言传身教，做徒弟的榜样。"""
+APPRENTICE_GOALS = """1. 每学期上汇报课 1 节，认真准备，虚心接受导师和同伴的评议。
+2. 每学期听导师及其他名师的课不少于 8 节，写好听课记录与反思。
+3. 每学期读一本教育教学专著，撰写读书心得 1 篇。
+4. 每学年撰写教学论文或案例 1 篇，争取在区级以上获奖或发表。
+5. 一年内能独立承担校级公开课，三年内争取成为区级骨干教师。"""
+
+
+def semester_choices(blank: str | None = "（请选择学期）"):
+    rows = db.session.execute(select_semesters()).all()
+    options = [(row.id, row.name) for row in rows]
+    return [("", blank), *options] if blank else options
+
+
+def select_semesters():
+    return db.select(Semester.id, Semester.name).order_by(Semester.start)
+
+
+def mentor_choices():
+    """Mentor-pool members first, then the external team: values staff:<id> or external:<id>."""
+    pool = db.session.execute(
+        db.select(Staff.id, Staff.name)
+        .join(PoolMembership, PoolMembership.staff_id == Staff.id)
+        .where(PoolMembership.pool == "mentor", PoolMembership.until.is_(None), Staff.active)
+        .order_by(Staff.pinyin)
+    ).all()
+    team = db.session.execute(
+        db.select(ExternalMentor.id, ExternalMentor.name, ExternalMentor.organisation)
+        .where(ExternalMentor.active)
+        .order_by(ExternalMentor.name)
+    ).all()
+    return [
+        ("", "（请选择导师）"),
+        *((f"staff:{row.id}", f"{row.name}（导师库）") for row in pool),
+        *((f"external:{row.id}", f"{row.name}（{row.organisation}）") for row in team),
+    ]
+
+
+class PairingForm(Form):
+    mentor = SelectField("导师")
+    apprentice_id = SelectField("徒弟", coerce=optional_int)
+    start_semester_id = SelectField("起始学期", coerce=optional_int)
+    end_semester_id = SelectField("结束学期", coerce=optional_int)
+    mentor_duties = TextAreaField("导师工作责任", default=MENTOR_DUTIES,
+                                  validators=[*required_text("导师工作责任", 4000)])  # fmt: skip
+    apprentice_goals = TextAreaField("徒弟发展目标", default=APPRENTICE_GOALS,
+                                     validators=[*required_text("徒弟发展目标", 4000)])  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.mentor.choices = mentor_choices()
+        self.apprentice_id.choices = staff_choices(blank="（请选择徒弟）")
+        self.start_semester_id.choices = semester_choices()
+        self.end_semester_id.choices = semester_choices()
+
+    @property
+    def mentor_ids(self) -> tuple[int | None, int | None]:
+        """(staff id, external mentor id): exactly one is set."""
+        kind, _, number = (self.mentor.data or "").partition(":")
+        return (int(number), None) if kind == "staff" else (None, int(number))
+
+    def validate_mentor(self, field):
+        if not field.data:
+            raise ValidationError("请选择导师。")
+
+    def validate_apprentice_id(self, field):
+        if not field.data:
+            raise ValidationError("请选择徒弟。")
+        if self.mentor.data == f"staff:{field.data}":
+            raise ValidationError("导师和徒弟不能是同一个人。")
+
+    def validate_start_semester_id(self, field):
+        if not field.data:
+            raise ValidationError("请选择起始学期。")
+
+    def validate_end_semester_id(self, field):
+        if not field.data:
+            raise ValidationError("请选择结束学期。")
+        start = db.session.get(Semester, self.start_semester_id.data or 0)
+        end = db.session.get(Semester, field.data)
+        if start and end and end.start < start.start:
+            raise ValidationError("结束学期不能早于起始学期。")
+
+
+class AgreementForm(Form):
+    mentor_duties = TextAreaField("导师工作责任", validators=required_text("导师工作责任", 4000))
+    apprentice_goals = TextAreaField("徒弟发展目标", validators=required_text("徒弟发展目标", 4000))
+    version = HiddenField()
+
+
+class SignForm(Form):
+    """The version of the text the signer read: signing a text that changed meanwhile is a 409."""
+
+    version = HiddenField()
+
+
+class EndForm(Form):
+    reason = TextAreaField("终止原因", validators=required_text("终止原因", 1000))
+
+
+class TaskForm(Form):
+    text = StringField("任务", validators=required_text("任务", 300))
+    due = DateField("完成期限", validators=[Optional()])
+
+
+class FeedbackForm(Form):
+    rating = RadioField(
+        "对本学期带教的评价",
+        choices=[
+            ("5", "非常满意"),
+            ("4", "满意"),
+            ("3", "一般"),
+            ("2", "不太满意"),
+            ("1", "不满意"),
+        ],
+        validators=[InputRequired("请选择评价。")],
+    )
+    comment = TextAreaField("意见和建议", validators=[at_most("意见和建议", 2000)])
+
+
+class PoolForm(Form):
+    staff_id = SelectField("教师", coerce=optional_int)
+    pool = SelectField("人才库", choices=choices(POOLS))
+    since = DateField("入库日期", validators=[InputRequired("请填写入库日期。")])
+    note = TextAreaField("入库理由", validators=[at_most("入库理由", 1000)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.staff_id.choices = staff_choices(blank="（请选择教师）")
+
+    def validate_staff_id(self, field):
+        if not field.data:
+            raise ValidationError("请选择教师。")
+        current = db.session.scalar(
+            db.select(PoolMembership.pool).where(
+                PoolMembership.staff_id == field.data, PoolMembership.until.is_(None)
+            )
+        )
+        if current == self.pool.data:
+            raise ValidationError(f"这位教师已经在{POOLS[current]}中。")
+
+
+class ExternalMentorForm(Form):
+    name = StringField("姓名", validators=required_text("姓名", 40))
+    organisation = StringField("单位", validators=required_text("单位", 60))
+    speciality = StringField("专长", validators=[at_most("专长", 60)])
+    contact = StringField("联系方式", validators=[at_most("联系方式", 60)])
+
+
+class DutyForm(Form):
+    staff_id = SelectField("成员", coerce=optional_int)
+    duty = StringField("分工", validators=required_text("分工", 200))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.staff_id.choices = staff_choices(blank="（请选择成员）")
+
+    def validate_staff_id(self, field):
+        if not field.data:
+            raise ValidationError("请选择成员。")
+
+
+class PlanForm(Form):
+    start_year = IntegerField("起始学年", validators=[InputRequired("请填写起始学年。")])
+    end_year = IntegerField("结束学年", validators=[InputRequired("请填写结束学年。")])
+    goals = TextAreaField("发展目标", validators=required_text("发展目标", 8000))
+    version = HiddenField()
+
+    def __init__(self, *args, this_year: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._this_year = this_year
+
+    def validate_start_year(self, field):
+        if field.data is not None and not 2000 <= field.data <= 2100:
+            raise ValidationError("请填写正确的年份，如 2025。")
+
+    def validate_end_year(self, field):
+        if field.data is None or self.start_year.data is None:
+            return
+        if field.data < self._this_year:
+            raise ValidationError("规划的结束学年已经过去，请规划今后的学年。")
+        if field.data < self.start_year.data:
+            raise ValidationError("结束学年不能早于起始学年。")
+        if field.data - self.start_year.data > 5:
+            raise ValidationError("一份规划最多五个学年。")
+
+
+class PlanItemForm(Form):
+    semester_id = SelectField("学期", coerce=optional_int)
+    kind = SelectField("类别", choices=choices(PLAN_ITEM_KINDS))
+    target = IntegerField(
+        "目标数量",
+        validators=[
+            InputRequired("请填写目标数量。"),
+            NumberRange(min=1, max=100, message="目标数量在 1 到 100 之间。"),
+        ],
+    )
+    note = StringField("说明", validators=[at_most("说明", 200)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.semester_id.choices = semester_choices()
+
+    def validate_semester_id(self, field):
+        if not field.data:
+            raise ValidationError("请选择学期。")
+
+
+class RubricItemForm(Form):
+    name = StringField("评价项目", validators=required_text("评价项目", 40))
+    description = StringField("评价要点", validators=[at_most("评价要点", 300)])
+    max_score = IntegerField(
+        "满分",
+        validators=[
+            InputRequired("请填写满分。"),
+            NumberRange(min=1, max=100, message="满分在 1 到 100 之间。"),
+        ],
+    )

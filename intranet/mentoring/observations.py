@@ -1,0 +1,127 @@
+"""Lesson observation (听课评课): observers score a demo or report lesson on the rubric and
+write what went well and what to improve; the teacher, their mentor and the studio read it."""
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from intranet.auth.permissions import deny, require
+from intranet.extensions import db
+from intranet.htmx import toast
+from intranet.mentoring import services
+from intranet.mentoring.forms import RubricItemForm
+from intranet.mentoring.models import RubricItem
+from intranet.people.models import Staff
+from intranet.schedule.models import LESSON_FORMS, Activity
+
+# Nested in the mentoring blueprint: endpoints read mentoring.observations.<view>.
+bp = Blueprint("observations", __name__)
+
+MAX_TEXT = 4000
+
+
+def _lesson(activity_id: int) -> Activity:
+    activity = db.session.get(Activity, activity_id)
+    if activity is None or activity.deleted_at is not None:
+        abort(404)
+    return activity
+
+
+def _form_page(activity, status=200, errors=None, values=None):
+    return render_template(
+        "mentoring/observe.html",
+        activity=activity,
+        teachers=[p for p in activity.presenters if p.id != current_user.id],
+        items=services.rubric(),
+        errors=errors or {},
+        values=values or {},
+        is_lesson=activity.form in LESSON_FORMS,
+    ), status
+
+
+@bp.get("/observations/new/<int:activity_id>")
+@require("mentoring.view")
+def new(activity_id):
+    return _form_page(_lesson(activity_id))
+
+
+@bp.post("/observations/<int:activity_id>")
+@require("mentoring.view")
+def create(activity_id):
+    """Anyone may observe a colleague's lesson; nobody scores their own."""
+    activity = _lesson(activity_id)
+    items = services.rubric()
+    scores, errors = services.read_scores(items, request.form)
+    values = request.form.to_dict()
+    teacher_id = request.form.get("teacher_id", type=int)
+    presenters = {p.id for p in activity.presenters}
+    if activity.form not in LESSON_FORMS:
+        errors["teacher"] = "只有展示课和汇报课可以听课评分。"
+    elif teacher_id == current_user.id:
+        errors["teacher"] = "不能给自己的课评分。"
+    elif teacher_id not in presenters:
+        errors["teacher"] = "请选择执教教师。"
+    strengths = (request.form.get("strengths") or "").strip()
+    suggestions = (request.form.get("suggestions") or "").strip()
+    if len(strengths) > MAX_TEXT or len(suggestions) > MAX_TEXT:
+        errors["text"] = f"优点和建议各不超过 {MAX_TEXT} 字。"
+    if errors:
+        return _form_page(activity, 422, errors, values)
+    services.save_observation(activity, current_user, teacher_id, scores, strengths, suggestions)
+    db.session.commit()
+    teacher = db.session.get(Staff, teacher_id)
+    return toast(
+        render_template(
+            "mentoring/_observed.html",
+            activity=activity,
+            teacher=teacher,
+            total=sum(scores.values()),
+        ),
+        "评课已提交",
+    )
+
+
+@bp.get("/observations/teachers/<int:staff_id>")
+@require("mentoring.view")
+def results(staff_id):
+    """A teacher's observed lessons: the teacher, their mentor and the studio see the scores."""
+    staff = db.get_or_404(Staff, staff_id)
+    if not services.may_see_person(current_user, staff.id):
+        deny("observation scores are for the teacher, their mentor and the studio")
+    lessons = services.lesson_results(services.observations_of(staff.id))
+    return render_template(
+        "mentoring/results.html", person=staff, lessons=lessons,
+        items=services.rubric(include_retired=True), chart=services.score_chart(lessons),
+    )  # fmt: skip
+
+
+@bp.get("/rubric")
+@require("mentoring.manage")
+def rubric(form=None, status=200):
+    return render_template(
+        "mentoring/rubric.html", items=services.rubric(include_retired=True),
+        form=form or RubricItemForm(formdata=None),
+    ), status  # fmt: skip
+
+
+@bp.post("/rubric")
+@require("mentoring.manage")
+def create_rubric_item():
+    form = RubricItemForm()
+    if not form.validate():
+        return rubric(form, 422)
+    last = db.session.scalar(db.select(db.func.max(RubricItem.position))) or 0
+    item = RubricItem(position=last + 1)
+    form.populate_obj(item)
+    db.session.add(item)
+    db.session.commit()
+    return redirect(url_for(".rubric"), 303)
+
+
+@bp.post("/rubric/<int:item_id>/active")
+@require("mentoring.manage")
+def toggle_rubric_item(item_id):
+    """Retire an item rather than delete it: old observations keep their scores."""
+    item = db.get_or_404(RubricItem, item_id)
+    item.active = not item.active
+    db.session.commit()
+    return redirect(url_for(".rubric"), 303)

@@ -1,0 +1,168 @@
+"""Development plans (成员发展规划计划书) with progress filled in from the schedule, and the
+growth record (成长档案): one teacher's whole history in the studio."""
+
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user
+
+from intranet.auth.permissions import deny, require
+from intranet.concurrency import commit_unless_stale, conflicts, retarget
+from intranet.extensions import db
+from intranet.htmx import toast
+from intranet.mentoring import services
+from intranet.mentoring.forms import PlanForm, PlanItemForm
+from intranet.mentoring.models import DevelopmentPlan, PlanItem
+from intranet.people.models import Staff
+
+# Nested in the mentoring blueprint: endpoints read mentoring.plans.<view>.
+bp = Blueprint("plans", __name__)
+
+
+def _person(staff_id: int) -> Staff:
+    """Whose plan or record: the person, their mentor and the studio may look."""
+    staff = db.get_or_404(Staff, staff_id)
+    if not services.may_see_person(current_user, staff.id):
+        deny("not this teacher, their mentor or the studio")
+    return staff
+
+
+def _may_write(staff: Staff) -> bool:
+    """The member writes their own plan; managers help. A mentor reads and advises."""
+    return current_user.id == staff.id or current_user.role in ("admin", "manager")
+
+
+def _latest_plan(staff: Staff) -> DevelopmentPlan | None:
+    return db.session.scalar(
+        db.select(DevelopmentPlan)
+        .where(DevelopmentPlan.staff_id == staff.id)
+        .order_by(DevelopmentPlan.start_year.desc(), DevelopmentPlan.id.desc())
+        .limit(1)
+    )
+
+
+def _plan_form(plan=None, **kwargs) -> PlanForm:
+    year = services.school_year()
+    if plan is None and "formdata" in kwargs:
+        form = PlanForm(this_year=year, **kwargs)
+        form.start_year.data, form.end_year.data = year, year + 2
+        return form
+    return PlanForm(obj=plan, this_year=year, **kwargs)
+
+
+def _plan_section(staff, plan, form=None, item_form=None, status=200, conflict=None, headers=None):
+    body = render_template(
+        "mentoring/_plan.html",
+        person=staff,
+        plan=plan,
+        progress=services.plan_progress(plan) if plan else {},
+        form=form or _plan_form(plan, formdata=None),
+        item_form=item_form or PlanItemForm(formdata=None),
+        writable=_may_write(staff),
+        conflict=conflict,
+    )
+    return body, status, headers or {}
+
+
+@bp.get("/plans/<int:staff_id>")
+@require("mentoring.view")
+def show(staff_id):
+    staff = _person(staff_id)
+    plan = _latest_plan(staff)
+    if request.headers.get("HX-Request") == "true":
+        return _plan_section(staff, plan)[0]
+    return render_template(
+        "mentoring/plan.html",
+        person=staff,
+        plan=plan,
+        progress=services.plan_progress(plan) if plan else {},
+        form=_plan_form(plan, formdata=None),
+        item_form=PlanItemForm(formdata=None),
+        writable=_may_write(staff),
+        conflict=None,
+    )
+
+
+@bp.post("/plans/<int:staff_id>")
+@require("mentoring.view")
+def save(staff_id):
+    """Create the plan, or save its goals: a stale form is a 409 with both versions."""
+    staff = _person(staff_id)
+    if not _may_write(staff):
+        deny("a mentor reads the plan, the member writes it")
+    plan = _latest_plan(staff)
+    form = _plan_form(plan) if plan else PlanForm(this_year=services.school_year())
+    if not form.validate():
+        return _plan_section(staff, plan, form, status=422)
+    if plan is None:
+        plan = DevelopmentPlan(staff_id=staff.id)
+        db.session.add(plan)
+    else:
+        stored = PlanForm(formdata=None, obj=plan, this_year=services.school_year())
+        if changes := conflicts(form, stored, plan):
+            return _plan_section(staff, plan, form, status=409, conflict=changes,
+                                 headers=retarget(f"plan-{staff.id}"))  # fmt: skip
+    plan.start_year, plan.end_year = form.start_year.data, form.end_year.data
+    plan.goals = form.goals.data.strip()
+    if not commit_unless_stale():
+        plan = _latest_plan(staff)
+        stored = PlanForm(formdata=None, obj=plan, this_year=services.school_year())
+        return _plan_section(staff, plan, form, status=409, conflict=conflicts(form, stored, plan),
+                             headers=retarget(f"plan-{staff.id}"))  # fmt: skip
+    return toast(_plan_section(staff, plan)[0], "发展规划已保存")
+
+
+@bp.post("/plans/<int:staff_id>/items")
+@require("mentoring.view")
+def create_item(staff_id):
+    staff = _person(staff_id)
+    if not _may_write(staff):
+        deny("a mentor reads the plan, the member writes it")
+    plan = _latest_plan(staff) or abort(404)
+    form = PlanItemForm()
+    if form.validate():
+        duplicate = db.session.scalar(
+            db.select(PlanItem.id).where(
+                PlanItem.plan_id == plan.id, PlanItem.semester_id == form.semester_id.data,
+                PlanItem.kind == form.kind.data,
+            )
+        )  # fmt: skip
+        if duplicate:
+            form.kind.errors = ["这个学期已经有这一类目标，请直接修改数量。"]
+    if form.errors or not form.validate():
+        return _plan_section(staff, plan, item_form=form, status=422)
+    db.session.add(
+        PlanItem(plan_id=plan.id, semester_id=form.semester_id.data, kind=form.kind.data,
+                 target=form.target.data, note=(form.note.data or "").strip())
+    )  # fmt: skip
+    db.session.commit()
+    db.session.refresh(plan)
+    return _plan_section(staff, plan)[0]
+
+
+@bp.post("/plans/<int:staff_id>/items/<int:item_id>/delete")
+@require("mentoring.view")
+def delete_item(staff_id, item_id):
+    staff = _person(staff_id)
+    if not _may_write(staff):
+        deny("a mentor reads the plan, the member writes it")
+    item = db.get_or_404(PlanItem, item_id)
+    if item.plan.staff_id != staff.id:
+        abort(404)
+    plan = item.plan
+    db.session.delete(item)
+    db.session.commit()
+    db.session.refresh(plan)
+    return _plan_section(staff, plan)[0]
+
+
+@bp.get("/growth/<int:staff_id>")
+@require("mentoring.view")
+def growth(staff_id):
+    staff = _person(staff_id)
+    record = services.growth_record(staff)
+    return render_template(
+        "mentoring/growth.html",
+        person=staff,
+        progress={plan.id: services.plan_progress(plan) for plan in record["plans"]},
+        chart=services.score_chart(record["results"]),
+        **record,
+    )

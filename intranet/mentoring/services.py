@@ -1,0 +1,443 @@
+"""Mentoring logic: who may see whose record, the agreement's life from draft to signed,
+plan progress drawn from the schedule, observation results and the growth record."""
+
+import io
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from sqlalchemy import and_, func, or_, select
+
+from intranet.extensions import db
+from intranet.formatting import school_today
+from intranet.mentoring.models import (
+    Agreement,
+    DevelopmentPlan,
+    Observation,
+    ObservationScore,
+    Pairing,
+    PlanItem,
+    RubricItem,
+    utcnow,
+)
+from intranet.people.models import POOLS, PoolMembership, Staff, StudioDuty
+from intranet.schedule.models import Activity, Attendance, Semester, activity_presenter
+
+STUDIO_ROLES = ("admin", "leader", "manager")
+LIVE_STATES = ("draft", "signed", "active")
+
+
+# --- who sees what ------------------------------------------------------------------------
+
+
+def is_studio(user) -> bool:
+    return user.role in STUDIO_ROLES
+
+
+def mentees_of(staff_id: int) -> set[int]:
+    """The apprentices this colleague mentors now (any pairing not ended or completed)."""
+    return set(
+        db.session.scalars(
+            select(Pairing.apprentice_id).where(
+                Pairing.mentor_id == staff_id, Pairing.state.in_(LIVE_STATES)
+            )
+        )
+    )
+
+
+def may_see_person(user, staff_id: int) -> bool:
+    """A person's plan, observations and growth record: the person, their mentor, the studio."""
+    return is_studio(user) or user.id == staff_id or staff_id in mentees_of(user.id)
+
+
+def is_party(user, pairing: Pairing) -> bool:
+    return user.id in (pairing.mentor_id, pairing.apprentice_id)
+
+
+# --- pairings and agreements ------------------------------------------------------------
+
+
+def overlapping(mentor_id, external_id, apprentice_id, start: Semester, end: Semester) -> bool:
+    """Whether the same mentor and apprentice already have a live pairing in this span."""
+    starts = db.aliased(Semester)
+    ends = db.aliased(Semester)
+    query = (
+        select(Pairing.id)
+        .join(starts, Pairing.start_semester_id == starts.id)
+        .join(ends, Pairing.end_semester_id == ends.id)
+        .where(
+            Pairing.apprentice_id == apprentice_id,
+            Pairing.state.in_(LIVE_STATES),
+            starts.start <= end.start,
+            ends.start >= start.start,
+        )
+    )
+    if mentor_id:
+        query = query.where(Pairing.mentor_id == mentor_id)
+    else:
+        query = query.where(Pairing.external_mentor_id == external_id)
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def create_pairing(form) -> Pairing:
+    mentor_id, external_id = form.mentor_ids
+    pairing = Pairing(
+        mentor_id=mentor_id,
+        external_mentor_id=external_id,
+        apprentice_id=form.apprentice_id.data,
+        start_semester_id=form.start_semester_id.data,
+        end_semester_id=form.end_semester_id.data,
+        state="draft",
+    )
+    pairing.agreements.append(
+        Agreement(
+            number=1,
+            mentor_duties=form.mentor_duties.data.strip(),
+            apprentice_goals=form.apprentice_goals.data.strip(),
+        )
+    )
+    db.session.add(pairing)
+    return pairing
+
+
+def may_sign_for_mentor(user, pairing: Pairing) -> bool:
+    """The mentor signs in the app; for an external mentor, who has no account, a manager
+    records the signature given on paper."""
+    if pairing.mentor_id is not None:
+        return user.id == pairing.mentor_id
+    return user.role in ("admin", "manager")
+
+
+def sign(agreement: Agreement, user) -> list[str]:
+    """Record the user's confirmation(s) of this version; returns what was signed, in Chinese.
+    When both sides have signed, the text is frozen and the pairing is signed."""
+    pairing = agreement.pairing
+    signed = []
+    now = utcnow()
+    if agreement.mentor_signed_at is None and may_sign_for_mentor(user, pairing):
+        agreement.mentor_signed_at, agreement.mentor_signed_by_id = now, user.id
+        signed.append("导师")
+    if agreement.apprentice_signed_at is None and user.id == pairing.apprentice_id:
+        agreement.apprentice_signed_at = now
+        signed.append("徒弟")
+    if agreement.is_signed and pairing.state == "draft":
+        pairing.state = "signed"
+    return signed
+
+
+def revise(pairing: Pairing) -> Agreement:
+    """A new draft version of a signed agreement, to be confirmed again by both sides."""
+    current = pairing.agreement
+    draft = Agreement(
+        number=current.number + 1,
+        mentor_duties=current.mentor_duties,
+        apprentice_goals=current.apprentice_goals,
+    )
+    pairing.agreements.append(draft)
+    return draft
+
+
+def visible_pairings(user):
+    query = select(Pairing).order_by(Pairing.created_at.desc())
+    if not is_studio(user):
+        query = query.where(or_(Pairing.mentor_id == user.id, Pairing.apprentice_id == user.id))
+    return query
+
+
+# --- development plans ------------------------------------------------------------------
+
+AUTOMATIC = ("report_lesson", "demo_lesson", "observation", "attendance")
+
+
+@dataclass
+class Progress:
+    item: PlanItem
+    done: int | None  # None: not counted by the app (reading, papers until achievements exist)
+    expected: float  # how many should be done by today, in proportion to the semester elapsed
+
+    @property
+    def state(self) -> str:
+        if self.done is None:
+            return "manual"
+        if self.done >= self.item.target:
+            return "done"
+        return "on_track" if self.done >= int(self.expected) else "behind"
+
+    @property
+    def label(self) -> str:
+        return {"done": "已完成", "on_track": "进度正常", "behind": "落后",
+                "manual": "自行记录"}[self.state]  # fmt: skip
+
+
+def counts_by_semester(staff_id: int, semester_ids: list[int]) -> dict[tuple[int, str], int]:
+    """What the schedule says a person did, per semester: lessons given (held), observations
+    written, activities attended. Four grouped queries, whatever the number of semesters."""
+    counts: dict[tuple[int, str], int] = defaultdict(int)
+    if not semester_ids:
+        return counts
+    held = and_(Activity.deleted_at.is_(None), Activity.status == "done",
+                Activity.semester_id.in_(semester_ids))  # fmt: skip
+    for semester_id, form, n in db.session.execute(
+        select(Activity.semester_id, Activity.form, func.count())
+        .join(activity_presenter, activity_presenter.c.activity_id == Activity.id)
+        .where(held, activity_presenter.c.staff_id == staff_id,
+               Activity.form.in_(("report_lesson", "demo_lesson")))
+        .group_by(Activity.semester_id, Activity.form)
+    ):  # fmt: skip
+        counts[semester_id, form] += n
+    for semester_id, n in db.session.execute(
+        select(Activity.semester_id, func.count())
+        .join(Attendance, Attendance.activity_id == Activity.id)
+        .where(held, Attendance.staff_id == staff_id, Attendance.status == "present")
+        .group_by(Activity.semester_id)
+    ):
+        counts[semester_id, "attendance"] += n
+    for semester_id, n in db.session.execute(
+        select(Activity.semester_id, func.count())
+        .join(Observation, Observation.activity_id == Activity.id)
+        .where(Activity.semester_id.in_(semester_ids), Observation.observer_id == staff_id)
+        .group_by(Activity.semester_id)
+    ):
+        counts[semester_id, "observation"] += n
+    return counts
+
+
+def plan_progress(plan: DevelopmentPlan) -> dict[int, list[Progress]]:
+    """Each semester's targets of a plan with what is done so far, keyed by semester id."""
+    items = sorted(plan.items, key=lambda i: (i.semester.start, i.kind))
+    counts = counts_by_semester(plan.staff_id, sorted({i.semester_id for i in items}))
+    today = school_today()
+    result: dict[int, list[Progress]] = defaultdict(list)
+    for item in items:
+        done = counts.get((item.semester_id, item.kind), 0) if item.kind in AUTOMATIC else None
+        result[item.semester_id].append(
+            Progress(item, done, item.target * _elapsed(item.semester, today))
+        )
+    return result
+
+
+def _elapsed(semester: Semester, today: date) -> float:
+    if today <= semester.start:
+        return 0.0
+    if today >= semester.end:
+        return 1.0
+    return (today - semester.start).days / max((semester.end - semester.start).days, 1)
+
+
+def school_year(today: date | None = None) -> int:
+    """The school year 2025-2026 is 2025: it starts in September."""
+    today = today or school_today()
+    return today.year if today.month >= 8 else today.year - 1
+
+
+# --- observation -------------------------------------------------------------------------
+
+
+def rubric(include_retired: bool = False) -> list[RubricItem]:
+    query = select(RubricItem).order_by(RubricItem.position, RubricItem.id)
+    if not include_retired:
+        query = query.where(RubricItem.active)
+    return list(db.session.scalars(query))
+
+
+def read_scores(items: list[RubricItem], formdata) -> tuple[dict[int, int], dict[int, str]]:
+    """Scores from fields score-<item id>; errors by item, in Chinese."""
+    scores, errors = {}, {}
+    for item in items:
+        raw = (formdata.get(f"score-{item.id}") or "").strip()
+        if not raw:
+            errors[item.id] = f"请给“{item.name}”打分。"
+        elif not raw.isdigit() or int(raw) > item.max_score:
+            errors[item.id] = f"“{item.name}”的分数在 0 到 {item.max_score} 之间。"
+        else:
+            scores[item.id] = int(raw)
+    return scores, errors
+
+
+def save_observation(activity, observer, teacher_id, scores, strengths, suggestions):
+    """One observer's observation of one teacher's lesson: a second save replaces the first."""
+    observation = db.session.scalar(
+        select(Observation).where(
+            Observation.activity_id == activity.id,
+            Observation.observer_id == observer.id,
+            Observation.teacher_id == teacher_id,
+        )
+    )
+    if observation is None:
+        observation = Observation(
+            activity_id=activity.id, observer_id=observer.id, teacher_id=teacher_id
+        )
+        db.session.add(observation)
+    observation.strengths, observation.suggestions = strengths, suggestions
+    observation.scores = [ObservationScore(rubric_item_id=i, score=s) for i, s in scores.items()]
+    return observation
+
+
+def observations_of(teacher_id: int) -> list[Observation]:
+    """Every observation of a teacher's lessons, newest lesson first, loaded in one go."""
+    return list(
+        db.session.scalars(
+            select(Observation)
+            .join(Activity, Observation.activity_id == Activity.id)
+            .where(Observation.teacher_id == teacher_id, Activity.deleted_at.is_(None))
+            .options(db.joinedload(Observation.activity), db.joinedload(Observation.observer))
+            .order_by(Activity.date.desc(), Observation.id)
+        ).unique()
+    )
+
+
+@dataclass
+class LessonResult:
+    activity: Activity
+    observations: list[Observation]
+
+    @property
+    def average(self) -> float:
+        return sum(o.total for o in self.observations) / len(self.observations)
+
+    def item_average(self, item_id: int) -> float | None:
+        values = [
+            s.score for o in self.observations for s in o.scores if s.rubric_item_id == item_id
+        ]
+        return sum(values) / len(values) if values else None
+
+
+def lesson_results(observations: list[Observation]) -> list[LessonResult]:
+    by_activity: dict[int, list[Observation]] = defaultdict(list)
+    activities = {}
+    for observation in observations:
+        by_activity[observation.activity_id].append(observation)
+        activities[observation.activity_id] = observation.activity
+    return [LessonResult(activities[a], obs) for a, obs in by_activity.items()]
+
+
+# --- the growth record -------------------------------------------------------------------
+
+
+def growth_record(staff: Staff) -> dict:
+    pools = list(
+        db.session.scalars(
+            select(PoolMembership)
+            .where(PoolMembership.staff_id == staff.id)
+            .order_by(PoolMembership.since)
+        )
+    )
+    pairings = list(
+        db.session.scalars(
+            select(Pairing)
+            .where(or_(Pairing.mentor_id == staff.id, Pairing.apprentice_id == staff.id))
+            .order_by(Pairing.created_at)
+        )
+    )
+    lessons = list(
+        db.session.scalars(
+            Activity.live()
+            .join(activity_presenter, activity_presenter.c.activity_id == Activity.id)
+            .where(activity_presenter.c.staff_id == staff.id)
+            .order_by(Activity.date.desc())
+        )
+    )
+    observed = db.session.scalar(
+        select(func.count()).select_from(Observation).where(Observation.observer_id == staff.id)
+    )
+    attended = Counter(
+        db.session.scalars(select(Attendance.status).where(Attendance.staff_id == staff.id))
+    )
+    plans = list(
+        db.session.scalars(
+            select(DevelopmentPlan)
+            .where(DevelopmentPlan.staff_id == staff.id)
+            .order_by(DevelopmentPlan.start_year.desc())
+        )
+    )
+    return {
+        "pools": pools,
+        "pairings": pairings,
+        "lessons": lessons,
+        "observed": observed,
+        "attended": attended,
+        "plans": plans,
+        "results": lesson_results(observations_of(staff.id)),
+    }
+
+
+# --- the organisation table ---------------------------------------------------------------
+
+
+def duties() -> list[StudioDuty]:
+    return list(db.session.scalars(select(StudioDuty).order_by(StudioDuty.position, StudioDuty.id)))
+
+
+def current_pools() -> dict[str, list[PoolMembership]]:
+    rows = db.session.scalars(
+        select(PoolMembership)
+        .join(Staff, PoolMembership.staff_id == Staff.id)
+        .where(PoolMembership.until.is_(None))
+        .order_by(PoolMembership.since, Staff.pinyin)
+    )
+    grouped: dict[str, list[PoolMembership]] = {pool: [] for pool in POOLS}
+    for row in rows:
+        grouped.setdefault(row.pool, []).append(row)
+    return grouped
+
+
+def join_pool(staff_id: int, pool: str, since: date, note: str) -> PoolMembership:
+    """Enter a pool; a stay in the other pool ends that day, so the history shows the move."""
+    for stay in db.session.scalars(
+        select(PoolMembership).where(
+            PoolMembership.staff_id == staff_id, PoolMembership.until.is_(None)
+        )
+    ):
+        stay.until = since
+    membership = PoolMembership(staff_id=staff_id, pool=pool, since=since, note=note)
+    db.session.add(membership)
+    return membership
+
+
+def organisation_workbook(school_name: str) -> bytes:
+    from intranet.people.models import ExternalMentor
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "成员及分工"
+    sheet.append([f"{school_name}名师工作室组织管理成员及分工一览表"])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append(["序号", "姓名", "职称", "政治面貌", "分工"])
+    for n, duty in enumerate(duties(), start=1):
+        person = duty.staff
+        sheet.append([n, person.name, person.title or "", person.political_status_label, duty.duty])
+    for pool, stays in current_pools().items():
+        pool_sheet = book.create_sheet(POOLS[pool][:28])
+        pool_sheet.append(["姓名", "学科", "职称", "政治面貌", "入库日期", "入库理由"])
+        for stay in stays:
+            p = stay.staff
+            pool_sheet.append([p.name, p.subject or "", p.title or "", p.political_status_label,
+                               stay.since.isoformat(), stay.note])  # fmt: skip
+    team = book.create_sheet("名师培养导师团")
+    team.append(["姓名", "单位", "专长", "联系方式"])
+    for mentor in db.session.scalars(
+        select(ExternalMentor).where(ExternalMentor.active).order_by(ExternalMentor.name)
+    ):
+        team.append([mentor.name, mentor.organisation, mentor.speciality, mentor.contact])
+    for ws in book.worksheets:
+        for column in ws.columns:
+            ws.column_dimensions[column[0].column_letter].width = 18
+        for row in ws.iter_rows(min_row=2):
+            for cell in row:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def score_chart(lessons: list[LessonResult]):
+    """Average observation score per lesson, oldest first: is the teacher growing?"""
+    from intranet.charts import line_chart
+
+    ordered = sorted(lessons, key=lambda lesson: lesson.activity.date)
+    if not ordered:
+        return None
+    labels = [f"{r.activity.date.month}月{r.activity.date.day}日" for r in ordered]
+    return line_chart(labels, {"平均分": [round(r.average, 1) for r in ordered]})
