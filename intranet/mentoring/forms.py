@@ -129,16 +129,13 @@ class TaskForm(Form):
     due = DateField("完成期限", validators=[Optional()])
 
 
+RATINGS = {"5": "非常满意", "4": "满意", "3": "一般", "2": "不太满意", "1": "不满意"}
+
+
 class FeedbackForm(Form):
     rating = RadioField(
         "对本学期带教的评价",
-        choices=[
-            ("5", "非常满意"),
-            ("4", "满意"),
-            ("3", "一般"),
-            ("2", "不太满意"),
-            ("1", "不满意"),
-        ],
+        choices=choices(RATINGS),
         validators=[InputRequired("请选择评价。")],
     )
     comment = TextAreaField("意见和建议", validators=[at_most("意见和建议", 2000)])

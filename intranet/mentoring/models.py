@@ -214,7 +214,10 @@ class Observation(db.Model):
     activity: Mapped[Activity] = relationship()
     observer: Mapped[Staff] = relationship(foreign_keys=[observer_id])
     teacher: Mapped[Staff] = relationship(foreign_keys=[teacher_id])
-    scores: Mapped[list["ObservationScore"]] = relationship(lazy="selectin")
+    # A second save of the same observation replaces its scores.
+    scores: Mapped[list["ObservationScore"]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan"
+    )
 
     @property
     def total(self) -> int:

@@ -106,7 +106,7 @@ def show(pairing_id):
     )
 
 
-def _agreement(pairing, form=None, status=200, conflict=None, headers=None):
+def _agreement(pairing, form=None, status=200, conflict=None, headers=None, notice=None):
     agreement = pairing.agreement
     body = render_template(
         "mentoring/_agreement.html",
@@ -115,6 +115,7 @@ def _agreement(pairing, form=None, status=200, conflict=None, headers=None):
         sign_form=SignForm(formdata=None, obj=agreement),
         may_edit=_may_edit_draft(pairing),
         conflict=conflict,
+        notice=notice,
     )
     return body, status, headers or {}
 
@@ -129,8 +130,8 @@ def update_agreement(pairing_id):
     agreement = pairing.agreement
     form = AgreementForm()
     if agreement.is_signed:
-        form.mentor_duties.errors = ["这一版协议已经签订，内容不能再改。请点“修改协议”生成新版本。"]
-        return _agreement(pairing, form, 409)
+        notice = "这一版协议已经签订，内容不能再改。请点“修改协议”生成新版本。"
+        return _agreement(pairing, status=409, notice=notice)
     if not form.validate():
         return _agreement(pairing, form, 422)
     target = retarget(f"agreement-{pairing.id}")
@@ -159,8 +160,7 @@ def sign(pairing_id):
     if not form.validate():
         abort(400)
     if str(agreement.version) != (form.version.data or ""):
-        body, _, _ = _agreement(pairing)
-        return toast(body, "协议内容刚被修改过，请重新阅读后再签字。", "error"), 409
+        return _agreement(pairing, status=409, notice="协议内容刚被修改过，请重新阅读后再签字。")
     signed = services.sign(agreement, current_user)
     db.session.commit()
     log.info("agreement signed pairing=%s by=%s as=%s", pairing.id, current_user.username, signed)
