@@ -499,3 +499,36 @@ def test_organisation_table_exports_with_pools_and_the_team(app, studio):
     assert "组织管理成员及分工一览表" in printed and "工作室领衔人" in printed
     with app.app_context():
         assert db.session.scalar(select(StudioDuty.duty)) == "工作室领衔人"
+
+
+def test_two_people_saving_a_plan_see_each_others_goals(app, studio):
+    year = TODAY.year if TODAY.month >= 8 else TODAY.year - 1
+    with app.app_context():
+        db.session.add(DevelopmentPlan(staff_id=studio["apprentice"], start_year=year,
+                                       end_year=year + 2, goals="最初的目标"))  # fmt: skip
+        db.session.commit()
+    url = f"/mentoring/plans/{studio['apprentice']}"
+    values = {"start_year": str(year), "end_year": str(year + 2), "version": "1"}
+    assert send(as_user(app, studio["apprentice"]), "POST", url,
+                {**values, "goals": "徒弟改的目标"}).status_code == 200  # fmt: skip
+    r = send(as_user(app, studio["manager"]), "POST", url, {**values, "goals": "管理组改的目标"})
+    assert r.status_code == 409 and r.headers["HX-Retarget"] == f"#plan-{studio['apprentice']}"
+    body = r.get_data(as_text=True)
+    assert "徒弟改的目标" in body and "管理组改的目标" in body
+    with app.app_context():
+        assert db.session.scalar(select(DevelopmentPlan.goals)) == "徒弟改的目标"
+
+
+def test_done_tasks_show_on_the_apprentices_growth_record(app, studio):
+    pairing_id = make_pairing(app, studio)
+    with app.app_context():
+        from intranet.mentoring.models import utcnow
+
+        db.session.add_all([
+            PairingTask(pairing_id=pairing_id, text="写完读书心得", done_at=utcnow()),
+            PairingTask(pairing_id=pairing_id, text="还没做的任务"),
+        ])  # fmt: skip
+        db.session.commit()
+    page = as_user(app, studio["mentor"]).get(f"/mentoring/growth/{studio['apprentice']}")
+    body = page.get_data(as_text=True)
+    assert "完成的带教任务" in body and "写完读书心得" in body and "还没做的任务" not in body

@@ -159,7 +159,7 @@ class PoolForm(Form):
                 PoolMembership.staff_id == field.data, PoolMembership.until.is_(None)
             )
         )
-        if current == self.pool.data:
+        if current is not None and current == self.pool.data:
             raise ValidationError(f"这位教师已经在{POOLS[current]}中。")
 
 

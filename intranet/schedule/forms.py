@@ -23,13 +23,14 @@ NOBODY = "（未指定）"
 
 
 def optional_int(value):
-    """A select's value as an id, or None for the blank option."""
-    if value in ("", None):
-        return None
+    """A select's value as an id, or None for the blank option and anything that cannot be an
+    id, so no lookup compares an id column with text or an impossible number; required fields
+    then say "请选择…"."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
-        return value  # not a choice: pre_validate then says so in Chinese
+        return None
+    return number if 0 < number < 2**31 else None  # ids are 32-bit integers in PostgreSQL
 
 
 def staff_choices(blank: str | None = NOBODY):
