@@ -215,3 +215,17 @@ def login(client, app):
 
 def htmx(**headers) -> dict:
     return {"HX-Request": "true", **headers}
+
+
+def as_user(app, staff_id, page="/"):
+    """A client logged in as the staff member, holding a page's CSRF token."""
+    client = app.test_client()
+    login_as(client, app, staff_id)
+    client.token = csrf_token(client, page)
+    return client
+
+
+def send(client, method, url, data=None, **kwargs):
+    """What htmx sends: the request with the CSRF header of the client's page."""
+    headers = htmx(**{"X-CSRFToken": client.token})
+    return client.open(url, method=method, data=data or {}, headers=headers, **kwargs)

@@ -21,7 +21,7 @@ from intranet.mentoring.models import (
 )
 from intranet.people.models import ExternalMentor, PoolMembership, StudioDuty
 from intranet.schedule.models import Activity, Semester
-from tests.conftest import csrf_token, htmx, login_as
+from tests.conftest import as_user, send
 
 TODAY = date.today()
 
@@ -46,18 +46,6 @@ def studio(app, make_staff):
         db.session.commit()
         ids |= {"semester": semester.id, "following": following.id, "expert": expert.id}
     return ids
-
-
-def as_user(app, staff_id):
-    client = app.test_client()
-    login_as(client, app, staff_id)
-    client.token = csrf_token(client, "/")
-    return client
-
-
-def send(client, method, url, data=None, **kwargs):
-    return client.open(url, method=method, data=data or {},
-                       headers=htmx(**{"X-CSRFToken": client.token}), **kwargs)  # fmt: skip
 
 
 def pairing_values(studio, **changes):

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from intranet.extensions import db
 from intranet.people.models import ExternalMentor, Staff
 from intranet.schedule.models import Activity, Attendance, PartnerSchool, PlanTarget, Semester
-from tests.conftest import csrf_token, htmx, login_as
+from tests.conftest import as_user, csrf_token, htmx, send
 
 TODAY = date.today()
 
@@ -48,18 +48,6 @@ def add_activity(app, school, **fields) -> int:
         db.session.add(activity)
         db.session.commit()
         return activity.id
-
-
-def as_user(app, staff_id):
-    client = app.test_client()
-    login_as(client, app, staff_id)
-    client.token = csrf_token(client, "/")
-    return client
-
-
-def send(client, method, url, data=None, **kwargs):
-    headers = htmx(**{"X-CSRFToken": client.token})
-    return client.open(url, method=method, data=data or {}, headers=headers, **kwargs)
 
 
 def row_values(school, version, **changes) -> dict:

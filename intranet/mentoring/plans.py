@@ -1,13 +1,13 @@
 """Development plans (成员发展规划计划书) with progress filled in from the schedule, and the
 growth record (成长档案): one teacher's whole history in the studio."""
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
 from intranet.auth.permissions import deny, require
 from intranet.concurrency import commit_unless_stale, conflicts, retarget
 from intranet.extensions import db
-from intranet.htmx import toast
+from intranet.htmx import render, toast
 from intranet.mentoring import services
 from intranet.mentoring.forms import PlanForm, PlanItemForm
 from intranet.mentoring.models import DevelopmentPlan, PlanItem
@@ -49,7 +49,9 @@ def _plan_form(plan=None, **kwargs) -> PlanForm:
 
 
 def _plan_section(staff, plan, form=None, item_form=None, status=200, conflict=None, headers=None):
-    body = render_template(
+    """The plan partial (or, for a plain request, its page) with what the viewer may do."""
+    body = render(
+        "mentoring/plan.html",
         "mentoring/_plan.html",
         person=staff,
         plan=plan,
@@ -58,7 +60,7 @@ def _plan_section(staff, plan, form=None, item_form=None, status=200, conflict=N
         item_form=item_form or PlanItemForm(formdata=None),
         writable=_may_write(staff),
         conflict=conflict,
-    )
+    )[0]
     return body, status, headers or {}
 
 
@@ -66,19 +68,7 @@ def _plan_section(staff, plan, form=None, item_form=None, status=200, conflict=N
 @require("mentoring.view")
 def show(staff_id):
     staff = _person(staff_id)
-    plan = _latest_plan(staff)
-    if request.headers.get("HX-Request") == "true":
-        return _plan_section(staff, plan)[0]
-    return render_template(
-        "mentoring/plan.html",
-        person=staff,
-        plan=plan,
-        progress=services.plan_progress(plan) if plan else {},
-        form=_plan_form(plan, formdata=None),
-        item_form=PlanItemForm(formdata=None),
-        writable=_may_write(staff),
-        conflict=None,
-    )
+    return _plan_section(staff, _latest_plan(staff))
 
 
 @bp.post("/plans/<int:staff_id>")
