@@ -75,6 +75,7 @@ def report_of(staff, semester: Semester) -> WorkReport:
             WorkReport.staff_id == staff.id, WorkReport.semester_id == semester.id
         )
     )
+    staff = getattr(staff, "_get_current_object", lambda: staff)()  # current_user is a proxy
     return found or WorkReport(staff_id=staff.id, staff=staff, semester=semester, state="draft")
 
 
@@ -314,3 +315,13 @@ def export_workbook(semester: Semester, results: list[Evaluation]) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def semester_from(args) -> Semester | None:
+    """The semester asked for in the query string (?semester=id), else the current one."""
+    wanted = args.get("semester", type=int)
+    return db.session.get(Semester, wanted) if wanted else Semester.current()
+
+
+def all_semesters() -> list[Semester]:
+    return list(db.session.scalars(select(Semester).order_by(Semester.start.desc())))
