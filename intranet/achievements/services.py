@@ -291,8 +291,6 @@ def fill_sheet(sheet, results: list[Evaluation]) -> None:
     """The ranking with every line's points, for the export and the semester archive."""
     labels = [line.label for line in results[0].lines] if results else []
     sheet.append(["名次", "姓名", "学科", "政治面貌", *labels, "总分"])
-    for cell in sheet[sheet.max_row]:
-        cell.font = Font(bold=True)
     for result in results:
         person = result.staff
         sheet.append([
@@ -306,6 +304,8 @@ def export_workbook(semester: Semester, results: list[Evaluation]) -> bytes:
     sheet = book.active
     sheet.title = "评估结果"
     fill_sheet(sheet, results)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
     sheet.freeze_panes = "C2"
     scheme_sheet = book.create_sheet("评估方案")
     scheme = EvaluationScheme.of(semester)
