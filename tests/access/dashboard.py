@@ -4,11 +4,11 @@ from tests.access import STUDIO, Route
 
 ROUTES = {
     "dashboard.index": Route("GET", "/dashboard", STUDIO),
-    "dashboard.activities": Route("GET", "/dashboard/activities?level=school", STUDIO),
-    "dashboard.attendance": Route("GET", "/dashboard/attendance?month=2026-10", STUDIO),
-    "dashboard.participation": Route("GET", "/dashboard/participation?group=party", STUDIO),
-    "dashboard.pairings": Route("GET", "/dashboard/pairings?state=behind", STUDIO),
-    "dashboard.achievements": Route("GET", "/dashboard/achievements?level=city", STUDIO),
+    "dashboard.activities": Route("GET", "/dashboard/activities", STUDIO),
+    "dashboard.attendance": Route("GET", "/dashboard/attendance", STUDIO),
+    "dashboard.participation": Route("GET", "/dashboard/participation", STUDIO),
+    "dashboard.pairings": Route("GET", "/dashboard/pairings", STUDIO),
+    "dashboard.achievements": Route("GET", "/dashboard/achievements", STUDIO),
     "archive.index": Route("GET", "/archive", STUDIO),
     "archive.download": Route("GET", "/archive/{semester}.zip", STUDIO),
     "archive.report": Route("GET", "/archive/{semester}/report", STUDIO),
