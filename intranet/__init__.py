@@ -11,7 +11,10 @@ from intranet.db import init_engine
 from intranet.extensions import csrf, db, limiter, login_manager, migrate
 
 # One blueprint per area, registered in this order; each area's views.py defines `bp`.
-AREAS = ("auth", "home", "people", "schedule", "suggestions", "mentoring")
+AREAS = (
+    "auth", "home", "people", "schedule", "suggestions", "mentoring",
+    "achievements", "dashboard", "archive",
+)  # fmt: skip
 MIGRATIONS = os.path.join(os.path.dirname(__file__), os.pardir, "migrations")
 
 

@@ -9,7 +9,7 @@ from importlib import import_module
 
 from intranet.extensions import db
 
-AREAS = ("people", "schedule", "suggestions", "mentoring")
+AREAS = ("people", "schedule", "suggestions", "mentoring", "achievements")
 
 
 def seed() -> dict:

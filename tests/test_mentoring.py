@@ -520,3 +520,28 @@ def test_done_tasks_show_on_the_apprentices_growth_record(app, studio):
     page = as_user(app, studio["mentor"]).get(f"/mentoring/growth/{studio['apprentice']}")
     body = page.get_data(as_text=True)
     assert "完成的带教任务" in body and "写完读书心得" in body and "还没做的任务" not in body
+
+
+def test_verified_papers_count_toward_the_plan_and_show_on_the_growth_record(app, studio):
+    from intranet.achievements.models import Achievement
+    from intranet.mentoring.models import utcnow
+
+    year = TODAY.year if TODAY.month >= 8 else TODAY.year - 1
+    with app.app_context():
+        plan = DevelopmentPlan(staff_id=studio["apprentice"], start_year=year,
+                               end_year=year + 1, goals="写论文")  # fmt: skip
+        plan.items.append(PlanItem(semester_id=studio["semester"], kind="paper", target=2))
+        db.session.add(plan)
+        db.session.add_all([
+            Achievement(staff_id=studio["apprentice"], kind="paper", level="district",
+                        title="低年级识字教学初探", awarded_on=TODAY, verified_at=utcnow()),
+            Achievement(staff_id=studio["apprentice"], kind="paper", level="school",
+                        title="尚未认定的论文", awarded_on=TODAY),
+        ])  # fmt: skip
+        db.session.commit()
+    apprentice = as_user(app, studio["apprentice"])
+    assert "1 / 2" in apprentice.get(f"/mentoring/plans/{studio['apprentice']}").get_data(
+        as_text=True
+    )
+    growth = apprentice.get(f"/mentoring/growth/{studio['apprentice']}").get_data(as_text=True)
+    assert "低年级识字教学初探" in growth and "尚未认定的论文" in growth and "待认定" in growth

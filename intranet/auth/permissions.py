@@ -30,6 +30,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # mentoring: who sees whose pairing, plan and observations is decided by functions below
     "mentoring.view": EVERYONE,
     "mentoring.manage": frozenset({"admin", "manager"}),
+    # achievements and work reports: owners' rights are functions below
+    "achievements.view": EVERYONE,
+    "achievements.manage": frozenset({"admin", "manager"}),
+    # evaluation: a teacher sees their own score (can_see_evaluation_of), these see everyone's
+    "evaluation.view_all": STUDIO,
+    "evaluation.manage": frozenset({"admin", "manager"}),
+    "dashboard.view": STUDIO,
+    "archive.export": STUDIO,
 }
 
 
@@ -91,3 +99,39 @@ def can_edit_activity(user, activity) -> bool:
 def require_activity_editor(activity) -> None:
     if not can_edit_activity(current_user, activity):
         deny("not a manager or the responsible person")
+
+
+def can_edit_achievement(user, achievement) -> bool:
+    """Managers edit any achievement; its owner edits it until a manager has verified it."""
+    if can(user, "achievements.manage"):
+        return True
+    return (
+        getattr(user, "is_authenticated", False)
+        and achievement.staff_id == user.id
+        and not achievement.is_verified
+    )
+
+
+def can_see_certificate(user, achievement) -> bool:
+    """A certificate is personal: its owner and the studio's leaders and managers (SECURITY G)."""
+    return can(user, "evaluation.view_all") or (
+        getattr(user, "is_authenticated", False) and achievement.staff_id == user.id
+    )
+
+
+def can_read_report(user, report) -> bool:
+    """The author, the studio's leaders and managers; every member once it is published."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return (
+        report.state == "published"
+        or report.staff_id == user.id
+        or can(user, "evaluation.view_all")
+    )
+
+
+def can_see_evaluation_of(user, staff_id: int) -> bool:
+    """Leaders, managers and admins see everyone's score; a teacher sees their own."""
+    return can(user, "evaluation.view_all") or (
+        getattr(user, "is_authenticated", False) and user.id == staff_id
+    )

@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from sqlalchemy import and_, func, or_, select
 
+from intranet.achievements.models import Achievement
 from intranet.extensions import db
 from intranet.formatting import school_today
 from intranet.mentoring.models import (
@@ -148,13 +149,22 @@ def visible_pairings(user):
 
 # --- development plans ------------------------------------------------------------------
 
-AUTOMATIC = ("report_lesson", "demo_lesson", "observation", "attendance")
+# Plan targets the app counts by itself: lessons and activities from the schedule, papers and
+# competition awards from verified achievements. Reading and the rest the member reports.
+ACHIEVEMENT_KINDS = {"paper": "paper", "award": "competition"}
+AUTOMATIC = (
+    "report_lesson",
+    "demo_lesson",
+    "observation",
+    "attendance",
+    *ACHIEVEMENT_KINDS.values(),
+)
 
 
 @dataclass
 class Progress:
     item: PlanItem
-    done: int | None  # None: not counted by the app (reading, papers until achievements exist)
+    done: int | None  # None: not counted by the app (reading, other)
     expected: float  # how many should be done by today, in proportion to the semester elapsed
 
     @property
@@ -172,8 +182,9 @@ class Progress:
 
 
 def counts_by_semester(staff_id: int, semester_ids: list[int]) -> dict[tuple[int, str], int]:
-    """What the schedule says a person did, per semester: lessons given (held), observations
-    written, activities attended. Four grouped queries, whatever the number of semesters."""
+    """What the records say a person did, per semester: lessons given (held), observations
+    written, activities attended, papers and awards verified. Four grouped queries, whatever
+    the number of semesters."""
     counts: dict[tuple[int, str], int] = defaultdict(int)
     if not semester_ids:
         return counts
@@ -201,6 +212,14 @@ def counts_by_semester(staff_id: int, semester_ids: list[int]) -> dict[tuple[int
         .group_by(Activity.semester_id)
     ):
         counts[semester_id, "observation"] += n
+    for semester_id, kind, n in db.session.execute(
+        select(Semester.id, Achievement.kind, func.count())
+        .join(Semester, Achievement.awarded_on.between(Semester.start, Semester.end))
+        .where(Achievement.staff_id == staff_id, Achievement.verified_at.is_not(None),
+               Achievement.kind.in_(ACHIEVEMENT_KINDS), Semester.id.in_(semester_ids))
+        .group_by(Semester.id, Achievement.kind)
+    ):  # fmt: skip
+        counts[semester_id, ACHIEVEMENT_KINDS[kind]] += n
     return counts
 
 
@@ -352,7 +371,15 @@ def growth_record(staff: Staff) -> dict:
             .order_by(DevelopmentPlan.start_year.desc())
         )
     )
+    achievements = list(
+        db.session.scalars(
+            select(Achievement)
+            .where(Achievement.staff_id == staff.id)
+            .order_by(Achievement.awarded_on.desc())
+        )
+    )
     return {
+        "achievements": achievements,
         "pools": pools,
         "pairings": pairings,
         "lessons": lessons,

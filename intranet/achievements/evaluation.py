@@ -1,0 +1,114 @@
+"""The evaluation mechanism (评估机制): the semester's scheme, each member's score with its
+breakdown, the ranking and its export. Leaders, managers and admins see everyone; a teacher
+sees their own score."""
+
+import logging
+from urllib.parse import quote
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from intranet.achievements import services
+from intranet.achievements.forms import SchemeForm
+from intranet.achievements.models import EvaluationScheme
+from intranet.auth.permissions import can_see_evaluation_of, deny, require
+from intranet.extensions import db
+from intranet.htmx import render, toast
+from intranet.people.models import Staff
+
+# Nested in the achievements blueprint: endpoints read achievements.evaluation.<view>.
+bp = Blueprint("evaluation", __name__, url_prefix="/evaluation")
+log = logging.getLogger("intranet.achievements")
+
+
+def _semester():
+    semester = services.semester_from(request.args)
+    if semester is None:
+        abort(404)
+    return semester
+
+
+@bp.get("")
+@require("evaluation.view_all")
+def index():
+    semester = _semester()
+    return render_template(
+        "achievements/evaluation.html",
+        semester=semester,
+        semesters=services.all_semesters(),
+        results=services.evaluate(semester),
+        scheme=EvaluationScheme.of(semester),
+    )
+
+
+@bp.get("/mine")
+@require("achievements.view")
+def mine():
+    semester = _semester()
+    return redirect(
+        url_for("achievements.evaluation.show", staff_id=current_user.id, semester=semester.id)
+    )
+
+
+@bp.get("/<int:staff_id>")
+@require("achievements.view")
+def show(staff_id):
+    if not can_see_evaluation_of(current_user, staff_id):
+        deny("another member's evaluation")
+    staff = db.get_or_404(Staff, staff_id)
+    semester = _semester()
+    return render_template(
+        "achievements/evaluation_show.html",
+        semester=semester,
+        semesters=services.all_semesters(),
+        result=services.evaluation_of(staff, semester),
+    )
+
+
+@bp.get("/export.xlsx")
+@require("evaluation.view_all")
+def export():
+    semester = _semester()
+    name = f"{semester.name}评估结果.xlsx"
+    return Response(
+        services.export_workbook(semester, services.evaluate(semester)),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={
+            "Content-Disposition": f"attachment; filename=evaluation.xlsx; "
+            f"filename*=UTF-8''{quote(name)}"
+        },
+    )
+
+
+def _scheme_page(semester, form, status=200):
+    return render(
+        "achievements/scheme.html",
+        "achievements/_scheme_form.html",
+        status,
+        semester=semester,
+        semesters=services.all_semesters(),
+        form=form,
+    )
+
+
+@bp.get("/scheme")
+@require("evaluation.manage")
+def scheme():
+    semester = _semester()
+    return _scheme_page(semester, SchemeForm(formdata=None, obj=EvaluationScheme.of(semester)))
+
+
+@bp.post("/scheme")
+@require("evaluation.manage")
+def update_scheme():
+    semester = _semester()
+    form = SchemeForm()
+    if not form.validate():
+        return _scheme_page(semester, form, 422)
+    scheme = EvaluationScheme.of(semester)
+    form.apply(scheme)
+    db.session.add(scheme)
+    db.session.commit()
+    log.info("evaluation scheme saved semester=%s by=%s", semester.id, current_user.username)
+    body, _ = _scheme_page(semester, form)
+    return toast(body, "评估方案已保存，得分已按新方案重新计算")

@@ -1,0 +1,166 @@
+"""Work reports (工作汇报交流制度): each member writes a semester report by the deadline, managers
+comment and may send it back, and published reports are read by all for the exchange meeting."""
+
+import logging
+
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user
+
+from intranet.achievements import services
+from intranet.achievements.forms import ReportForm, ReviewForm
+from intranet.achievements.models import EvaluationScheme, WorkReport
+from intranet.auth.permissions import can, can_read_report, deny, require
+from intranet.concurrency import commit_unless_stale, conflicts, retarget
+from intranet.extensions import db
+from intranet.htmx import render, toast
+from intranet.uploads import IMAGE, OFFICE, PDF, UploadError, serve, store
+
+# Nested in the achievements blueprint: endpoints read achievements.reports.<view>.
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+log = logging.getLogger("intranet.achievements")
+
+
+def _semester():
+    semester = services.semester_from(request.args)
+    if semester is None:
+        abort(404)
+    return semester
+
+
+def _report(report_id: int) -> WorkReport:
+    report = db.get_or_404(WorkReport, report_id)
+    if not can_read_report(current_user, report):
+        deny("not the author, a manager, or a published report")
+    return report
+
+
+@bp.get("")
+@require("achievements.view")
+def index():
+    semester = _semester()
+    everyone = can(current_user, "evaluation.view_all")
+    return render_template(
+        "achievements/reports.html",
+        semester=semester,
+        semesters=services.all_semesters(),
+        mine=services.report_of(current_user, semester),
+        reports=services.reports_of(semester, published_only=not everyone),
+        everyone=everyone,
+        deadline=EvaluationScheme.of(semester).report_deadline,
+    )
+
+
+def _form_partial(report, form, status=200, conflict=None, headers=None):
+    body = render_template(
+        "achievements/_report_form.html",
+        report=report,
+        form=form,
+        conflict=conflict,
+        deadline=EvaluationScheme.of(report.semester).report_deadline,
+    )
+    return body, status, headers or {}
+
+
+@bp.get("/mine")
+@require("achievements.view")
+def edit():
+    report = services.report_of(current_user, _semester())
+    form = ReportForm.of(report) if report.id else ReportForm(formdata=None)
+    return render(
+        "achievements/report_edit.html",
+        "achievements/_report_form.html",
+        report=report,
+        form=form,
+        conflict=None,
+        deadline=EvaluationScheme.of(report.semester).report_deadline,
+    )
+
+
+@bp.post("/mine")
+@require("achievements.view")
+def update():
+    """Save (or submit) the logged-in member's own report: no field names whose report it is."""
+    report = services.report_of(current_user, _semester())
+    form = ReportForm()
+    if not report.is_editable:
+        form.body.errors = [f"这份汇报{report.state_label}，不能再修改。"]
+        return _form_partial(report, form, 422)
+    valid = form.validate()
+    uploads = [f for f in request.files.getlist("files") if f and f.filename]
+    if valid and len(report.attachments) + len(uploads) > services.MAX_REPORT_FILES:
+        form.body.errors = [f"每份汇报最多 {services.MAX_REPORT_FILES} 个附件。"]
+        valid = False
+    if valid and report.id and (changes := conflicts(form, ReportForm.of(report), report)):
+        return _form_partial(report, form, 409, changes, retarget("report-form"))
+    try:
+        stored = [store(f, kinds=(IMAGE, PDF, OFFICE)) for f in uploads] if valid else []
+    except UploadError as error:
+        form.body.errors = [f"附件未保存：{error}汇报内容已保留，请重新选择文件后再提交。"]
+        valid = False
+    if not valid:
+        return _form_partial(report, form, 422)
+    report.body = (form.body.data or "").strip()
+    report.attachments.extend(stored)
+    submitting = request.form.get("action") == "submit"
+    if submitting:
+        services.submit(report)
+    db.session.add(report)
+    if not commit_unless_stale():
+        report = services.report_of(current_user, _semester())
+        changes = conflicts(form, ReportForm.of(report), report)
+        return _form_partial(report, form, 409, changes, retarget("report-form"))
+    log.info("work report saved id=%s submit=%s", report.id, submitting)
+    body, _, _ = _form_partial(report, ReportForm.of(report))
+    return toast(body, "已提交，等待管理组审阅" if submitting else "草稿已保存")
+
+
+@bp.get("/<int:report_id>")
+@require("achievements.view")
+def show(report_id):
+    report = _report(report_id)
+    return render(
+        "achievements/report.html",
+        "achievements/_review.html",
+        report=report,
+        review_form=ReviewForm.of(report),
+        conflict=None,
+        deadline=EvaluationScheme.of(report.semester).report_deadline,
+    )
+
+
+@bp.post("/<int:report_id>/review")
+@require("achievements.manage")
+def review(report_id):
+    report = db.get_or_404(WorkReport, report_id)
+    form = ReviewForm()
+    if not form.validate():
+        return _review_partial(report, form, 422)
+    if changes := conflicts(form, ReviewForm.of(report), report):
+        return _review_partial(report, form, 409, changes)
+    services.review(report, form.review.data, form.decision.data, current_user)
+    if not commit_unless_stale():
+        report = db.get_or_404(WorkReport, report_id)
+        return _review_partial(report, form, 409, conflicts(form, ReviewForm.of(report), report))
+    log.info("work report reviewed id=%s decision=%s", report.id, form.decision.data)
+    body, _, _ = _review_partial(report, ReviewForm.of(report))
+    return toast(
+        body, {"return": "已退回修改", "publish": "已公开"}.get(form.decision.data, "评语已保存")
+    )
+
+
+def _review_partial(report, form, status=200, conflict=None):
+    body = render_template(
+        "achievements/_review.html", report=report, review_form=form, conflict=conflict
+    )
+    headers = retarget(f"review-{report.id}") if status == 409 else {}
+    return body, status, headers
+
+
+@bp.get("/<int:report_id>/attachments/<attachment_id>")
+@require("achievements.view")
+def attachment(report_id, attachment_id):
+    report = _report(report_id)
+    found = next((a for a in report.attachments if a.id == attachment_id), None)
+    if found is None:
+        abort(404)
+    return serve(found, thumbnail=request.args.get("thumb") == "1")

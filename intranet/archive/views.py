@@ -1,0 +1,61 @@
+"""The semester archive (资料附录): one click builds the .zip the Party committee asks for, and
+the same content as a printable report page."""
+
+import logging
+from urllib.parse import quote
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask_login import current_user
+
+from intranet.achievements.services import all_semesters, semester_from
+from intranet.archive import services
+from intranet.auth.permissions import require
+from intranet.extensions import db
+from intranet.formatting import school_today
+from intranet.schedule.models import Semester
+
+bp = Blueprint("archive", __name__, url_prefix="/archive")
+log = logging.getLogger("intranet.archive")
+
+
+@bp.get("")
+@require("archive.export")
+def index():
+    semester = semester_from(request.args)
+    if semester is None:
+        abort(404)
+    return render_template(
+        "archive/index.html",
+        semester=semester,
+        semesters=all_semesters(),
+        files=services.files_of(semester),
+    )
+
+
+@bp.get("/<int:semester_id>/report")
+@require("archive.export")
+def report(semester_id):
+    semester = db.get_or_404(Semester, semester_id)
+    context = services.report_context(semester)
+    return render_template("archive/report.html", today=school_today(), **context)
+
+
+@bp.get("/<int:semester_id>.zip")
+@require("archive.export")
+def download(semester_id):
+    semester = db.get_or_404(Semester, semester_id)
+    context = services.report_context(semester)
+    workbook = services.temporary_workbook(context)
+    html = render_template("archive/standalone.html", today=school_today(), **context)
+    files = services.files_of(semester)
+    log.info("archive exported semester=%s by=%s", semester.id, current_user.username)
+    name = f"{semester.name}资料附录"
+    return Response(
+        services.stream_zip(workbook, f"{name}.xlsx", html, files),
+        mimetype="application/zip",
+        headers={
+            "Content-Disposition": f"attachment; filename=archive.zip; "
+            f"filename*=UTF-8''{quote(name + '.zip')}",
+            "Cache-Control": "private, no-store",
+        },
+    )

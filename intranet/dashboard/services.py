@@ -1,0 +1,294 @@
+"""The leaders' overview: what the studio did this semester, who came, whether interest is
+falling, how pairings go, what was achieved and what the staff ask for.
+
+Every figure is one grouped query (or a fixed few), so the dashboard's query count stays the
+same whether the school has one semester of data or ten years of it.
+"""
+
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import extract, func, select
+
+from intranet.achievements.models import LEVELS as ACHIEVEMENT_LEVELS
+from intranet.achievements.models import Achievement
+from intranet.extensions import db
+from intranet.mentoring.models import Pairing, PairingTask
+from intranet.people.models import Staff
+from intranet.schedule.models import FORMS, Activity, Attendance, Semester, activity_presenter
+
+# Participation groups of the seed: Party members, those applying to join, everyone else.
+GROUPS = {
+    "party": ("党员", ("member", "probationary")),
+    "activist": ("积极分子", ("activist", "development_target")),
+    "non_party": ("非党员", ("democratic_party", "non_party")),
+}
+ALERT_DROP = 0.15  # a month this far below the months before it is "clearly lower"
+COMPARE_MONTHS = 3
+WINDOW_MONTHS = 12
+
+
+def _held(*conditions):
+    return (Activity.deleted_at.is_(None), Activity.status == "done", *conditions)
+
+
+# --- attendance by month, and the alert ------------------------------------------------------
+
+
+@dataclass
+class Month:
+    year: int
+    month: int
+    present: int = 0
+    total: int = 0
+
+    @property
+    def key(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.month}月"
+
+    @property
+    def rate(self) -> float | None:
+        return self.present / self.total if self.total else None
+
+
+def month_start(year: int, month: int) -> date:
+    return date(year, month, 1)
+
+
+def shift(year: int, month: int, by: int) -> tuple[int, int]:
+    index = year * 12 + month - 1 + by
+    return index // 12, index % 12 + 1
+
+
+def attendance_by_month(until: date, months: int = WINDOW_MONTHS) -> list[Month]:
+    """Attendance of held activities in the `months` months up to `until`, oldest first:
+    present / all attendance rows of the month."""
+    first = shift(until.year, until.month, -(months - 1))
+    year, month = extract("year", Activity.date), extract("month", Activity.date)
+    rows = db.session.execute(
+        select(year, month, Attendance.status, func.count())
+        .join(Activity, Attendance.activity_id == Activity.id)
+        .where(*_held(Activity.date >= month_start(*first), Activity.date <= until))
+        .group_by(year, month, Attendance.status)
+    ).all()
+    by_key = {}
+    for n in range(months):
+        y, m = shift(*first, n)
+        by_key[y, m] = Month(y, m)
+    for y, m, status, count in rows:
+        found = by_key.get((int(y), int(m)))
+        if found:
+            found.total += count
+            found.present += count if status == "present" else 0
+    return list(by_key.values())
+
+
+@dataclass
+class Alert:
+    month: Month
+    before: float  # mean rate of the months compared with
+    drawing: list[tuple[str, float]] = field(default_factory=list)  # (form label, rate)
+
+
+def falling_attendance(months: list[Month]) -> Alert | None:
+    """An alert when the latest month with attendance is clearly below the mean of the (up to
+    three) months with attendance before it, with the forms that still draw people then."""
+    measured = [m for m in months if m.rate is not None]
+    if len(measured) < 2:
+        return None
+    latest, before = measured[-1], measured[-1 - COMPARE_MONTHS : -1]
+    mean = statistics.mean(m.rate for m in before)
+    if mean - latest.rate < ALERT_DROP:
+        return None
+    return Alert(latest, mean, drawing_forms(latest))
+
+
+def form_rates(year: int, month: int) -> dict[str, tuple[int, int]]:
+    """(present, total) per activity form in one month."""
+    start = month_start(year, month)
+    end = month_start(*shift(year, month, 1))
+    rows = db.session.execute(
+        select(Activity.form, Attendance.status, func.count())
+        .join(Activity, Attendance.activity_id == Activity.id)
+        .where(*_held(Activity.date >= start, Activity.date < end))
+        .group_by(Activity.form, Attendance.status)
+    ).all()
+    rates: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for form, status, count in rows:
+        rates[form][1] += count
+        rates[form][0] += count if status == "present" else 0
+    return {form: (present, total) for form, (present, total) in rates.items()}
+
+
+def drawing_forms(month: Month) -> list[tuple[str, float]]:
+    """Forms that drew better than the month as a whole: what to do more of."""
+    rates = [
+        (FORMS.get(form, form), present / total)
+        for form, (present, total) in form_rates(month.year, month.month).items()
+        if total
+    ]
+    better = [pair for pair in rates if pair[1] >= month.rate]
+    return sorted(better, key=lambda pair: -pair[1])[:3]
+
+
+# --- participation by political status ------------------------------------------------------
+
+
+@dataclass
+class Group:
+    key: str
+    label: str
+    people: int = 0  # active staff in the group
+    took_part: int = 0  # of them, present at least once this semester
+    present: int = 0
+    total: int = 0
+    presented: int = 0  # activities they presented
+
+    @property
+    def rate(self) -> float:
+        return self.present / self.total if self.total else 0.0
+
+    @property
+    def reach(self) -> float:
+        return self.took_part / self.people if self.people else 0.0
+
+
+def group_of(political_status: str) -> str:
+    return next((key for key, (_, values) in GROUPS.items() if political_status in values), "")
+
+
+def participation(semester: Semester) -> list[Group]:
+    groups = {key: Group(key, label) for key, (label, _) in GROUPS.items()}
+    in_semester = _held(Activity.semester_id == semester.id)
+    for status, n in db.session.execute(
+        select(Staff.political_status, func.count())
+        .where(Staff.active)
+        .group_by(Staff.political_status)
+    ):
+        if key := group_of(status):
+            groups[key].people += n
+    for status, attended, n, people in db.session.execute(
+        select(
+            Staff.political_status,
+            Attendance.status,
+            func.count(),
+            func.count(Attendance.staff_id.distinct()),
+        )
+        .join(Attendance, Attendance.staff_id == Staff.id)
+        .join(Activity, Attendance.activity_id == Activity.id)
+        .where(*in_semester)
+        .group_by(Staff.political_status, Attendance.status)
+    ):
+        if key := group_of(status):
+            groups[key].total += n
+            if attended == "present":
+                groups[key].present += n
+                groups[key].took_part += people
+    for status, n in db.session.execute(
+        select(Staff.political_status, func.count())
+        .join(activity_presenter, activity_presenter.c.staff_id == Staff.id)
+        .join(Activity, activity_presenter.c.activity_id == Activity.id)
+        .where(*in_semester)
+        .group_by(Staff.political_status)
+    ):
+        if key := group_of(status):
+            groups[key].presented += n
+    return list(groups.values())
+
+
+def group_members(semester: Semester, key: str) -> list[tuple[Staff, int, int]]:
+    """(person, times present, times invited) for a group's active staff, most present first."""
+    statuses = GROUPS[key][1]
+    counts = {
+        staff_id: (present or 0, total)
+        for staff_id, present, total in db.session.execute(
+            select(
+                Attendance.staff_id,
+                func.sum((Attendance.status == "present").cast(db.Integer)),
+                func.count(),
+            )
+            .join(Activity, Attendance.activity_id == Activity.id)
+            .where(*_held(Activity.semester_id == semester.id))
+            .group_by(Attendance.staff_id)
+        )
+    }
+    people = db.session.scalars(
+        select(Staff).where(Staff.active, Staff.political_status.in_(statuses))
+    ).all()
+    rows = [(person, *counts.get(person.id, (0, 0))) for person in people]
+    return sorted(rows, key=lambda row: (-row[1], row[0].pinyin))
+
+
+# --- pairings on track or behind -----------------------------------------------------------
+
+
+@dataclass
+class PairingHealth:
+    pairing: Pairing
+    reasons: list[str]
+
+    @property
+    def behind(self) -> bool:
+        return bool(self.reasons)
+
+
+def pairing_health(semester: Semester, today: date) -> list[PairingHealth]:
+    """Signed and active pairings, each with why it is behind (none: on track).
+
+    A pairing is behind when one of its tasks is past due and not done, or when its apprentice
+    has given no report lesson (汇报课) in the semester although the semester is under way.
+    Computed from the mentoring models only; it belongs with the mentoring area once that has
+    its services, and can move there unchanged.
+    """
+    pairings = db.session.scalars(
+        select(Pairing).where(Pairing.state.in_(("signed", "active"))).order_by(Pairing.id)
+    ).all()
+    overdue = set(
+        db.session.scalars(
+            select(PairingTask.pairing_id).where(
+                PairingTask.due < today, PairingTask.done_at.is_(None)
+            )
+        )
+    )
+    reported = set(
+        db.session.scalars(
+            select(activity_presenter.c.staff_id)
+            .join(Activity, activity_presenter.c.activity_id == Activity.id)
+            .where(*_held(Activity.semester_id == semester.id, Activity.form == "report_lesson"))
+        )
+    )
+    under_way = (min(today, semester.end) - semester.start).days > 45
+    result = []
+    for pairing in pairings:
+        reasons = []
+        if pairing.id in overdue:
+            reasons.append("有逾期未完成的任务")
+        if under_way and pairing.apprentice_id not in reported:
+            reasons.append("徒弟本学期还没有上汇报课")
+        result.append(PairingHealth(pairing, reasons))
+    return result
+
+
+# --- achievements by level -----------------------------------------------------------------
+
+
+def achievements_by_level(semester: Semester) -> dict[str, Counter]:
+    """{"verified": Counter(level -> n), "pending": ...} for achievements dated in the semester."""
+    counts = {"verified": Counter(), "pending": Counter()}
+    for level, verified, n in db.session.execute(
+        select(Achievement.level, Achievement.verified_at.is_not(None), func.count())
+        .where(Achievement.awarded_on >= semester.start, Achievement.awarded_on <= semester.end)
+        .group_by(Achievement.level, Achievement.verified_at.is_not(None))
+    ):
+        counts["verified" if verified else "pending"][level] += n
+    return counts
+
+
+def achievement_levels() -> dict[str, str]:
+    return ACHIEVEMENT_LEVELS

@@ -1,0 +1,167 @@
+"""The leaders' dashboard (校长驾驶舱): one screen of charts for the semester; every bar opens
+its detail below the charts (HTMX), or as its own page without JavaScript."""
+
+from flask import Blueprint, abort, render_template, request, url_for
+
+from intranet.achievements.models import Achievement
+from intranet.achievements.services import achievements_query, all_semesters, semester_from
+from intranet.auth.permissions import require
+from intranet.charts import bar_chart
+from intranet.dashboard import services
+from intranet.extensions import db
+from intranet.formatting import school_today
+from intranet.htmx import render
+from intranet.schedule.models import FORMS, LEVELS, Activity
+from intranet.schedule.services import plan_progress
+from intranet.suggestions.services import stats as suggestion_stats
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+
+
+def _semester():
+    semester = semester_from(request.args)
+    if semester is None:
+        abort(404)
+    return semester
+
+
+def _until(semester):
+    return min(school_today(), semester.end)
+
+
+@bp.get("")
+@require("dashboard.view")
+def index():
+    semester = _semester()
+    today = school_today()
+    progress = plan_progress(semester)
+    months = services.attendance_by_month(_until(semester))
+    groups = services.participation(semester)
+    health = services.pairing_health(semester, today)
+    levels = services.achievements_by_level(semester)
+    return render_template(
+        "dashboard/index.html",
+        semester=semester,
+        semesters=all_semesters(),
+        today=today,
+        plan_chart=bar_chart(
+            [row.label for row in progress],
+            {"计划": [row.planned for row in progress], "已开展": [row.held for row in progress]},
+            urls=[_detail("activities", level=row.level, form=row.form) for row in progress],
+        ),
+        progress=progress,
+        months=months,
+        attendance_chart=bar_chart(
+            [m.label for m in months],
+            {"出勤率": [m.rate or 0 for m in months]},
+            urls=[_detail("attendance", month=m.key) for m in months],
+            percent=True,
+        ),
+        alert=services.falling_attendance(months),
+        groups=groups,
+        participation_chart=bar_chart(
+            [g.label for g in groups],
+            {"出勤率": [g.rate for g in groups], "参与面": [g.reach for g in groups]},
+            urls=[_detail("participation", group=g.key) for g in groups],
+            percent=True,
+        ),
+        health=health,
+        pairing_chart=bar_chart(
+            ["进展正常", "进度滞后"],
+            {"结对数": [sum(not h.behind for h in health), sum(h.behind for h in health)]},
+            urls=[_detail("pairings", state="on_track"), _detail("pairings", state="behind")],
+        ),
+        achievement_chart=bar_chart(
+            list(services.achievement_levels().values()),
+            {
+                "已认定": [levels["verified"][k] for k in services.achievement_levels()],
+                "待认定": [levels["pending"][k] for k in services.achievement_levels()],
+            },
+            urls=[_detail("achievements", level=k) for k in services.achievement_levels()],
+        ),
+        box=suggestion_stats(today),
+    )
+
+
+def _detail(what: str, **args) -> str:
+    return url_for(f"dashboard.{what}", semester=request.args.get("semester"), **args)
+
+
+def _show(partial: str, title: str, **context):
+    return render(
+        "dashboard/detail.html",
+        partial,
+        detail=partial,
+        title=title,
+        semester=_semester(),
+        **context,
+    )
+
+
+@bp.get("/activities")
+@require("dashboard.view")
+def activities():
+    semester = _semester()
+    level, form = request.args.get("level", ""), request.args.get("form", "")
+    query = Activity.live().where(Activity.semester_id == semester.id)
+    if level in LEVELS:
+        query = query.where(Activity.level == level)
+    if form in FORMS:
+        query = query.where(Activity.form == form)
+    rows = db.session.scalars(query.order_by(Activity.date)).all()
+    title = f"{LEVELS.get(level, '')}{FORMS.get(form, '')}活动"
+    return _show("dashboard/_activities.html", title, activities=rows, key=f"{level}-{form}")
+
+
+@bp.get("/attendance")
+@require("dashboard.view")
+def attendance():
+    try:
+        year, month = (int(part) for part in request.args.get("month", "").split("-"))
+        services.month_start(year, month)
+    except ValueError:
+        abort(404)
+    rates = services.form_rates(year, month)
+    rows = sorted(
+        ((FORMS.get(f, f), p, t) for f, (p, t) in rates.items() if t), key=lambda r: -r[1] / r[2]
+    )
+    return _show(
+        "dashboard/_attendance.html", f"{year}年{month}月各形式出勤", rows=rows,
+        key=f"{year:04d}-{month:02d}",
+    )  # fmt: skip
+
+
+@bp.get("/participation")
+@require("dashboard.view")
+def participation():
+    group = request.args.get("group", "")
+    if group not in services.GROUPS:
+        abort(404)
+    people = services.group_members(_semester(), group)
+    title = f"{services.GROUPS[group][0]}教师本学期出勤"
+    return _show("dashboard/_participation.html", title, people=people, key=group)
+
+
+@bp.get("/pairings")
+@require("dashboard.view")
+def pairings():
+    state = request.args.get("state", "behind")
+    behind = state != "on_track"
+    health = [h for h in services.pairing_health(_semester(), school_today()) if h.behind == behind]
+    title = "进度滞后的师徒结对" if behind else "进展正常的师徒结对"
+    return _show("dashboard/_pairings.html", title, health=health, key=state)
+
+
+@bp.get("/achievements")
+@require("dashboard.view")
+def achievements():
+    semester = _semester()
+    level = request.args.get("level", "")
+    query = achievements_query(level=level).where(
+        Achievement.awarded_on >= semester.start, Achievement.awarded_on <= semester.end
+    )
+    title = f"本学期{services.achievement_levels().get(level, '')}成果"
+    return _show(
+        "dashboard/_achievements.html", title, achievements=db.session.scalars(query).all(),
+        key=level or "all",
+    )  # fmt: skip

@@ -1,0 +1,160 @@
+"""The leaders' dashboard and the semester archive: who sees them, a query count that does not
+grow with the data, the falling-attendance alert, pairings behind, and the zip's contents."""
+
+import io
+import zipfile
+from datetime import date, timedelta
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import event
+
+from intranet.dashboard.services import Month, falling_attendance
+from intranet.extensions import db
+from intranet.mentoring.models import Pairing, PairingTask
+from intranet.schedule.models import Activity, Attendance, Semester
+from intranet.uploads import Attachment
+from tests.conftest import login_as
+
+TODAY = date.today()
+
+
+@pytest.fixture
+def school(app, make_staff):
+    ids = {
+        "leader": make_staff(role="leader", username="xiaozhang", name="周文华"),
+        "teacher": make_staff(username="t1", name="王晓燕", political_status="member"),
+        "apprentice": make_staff(username="t2", name="顾雅琴", political_status="non_party"),
+    }
+    with app.app_context():
+        semester = Semester(name="本学期", start=TODAY - timedelta(days=90),
+                            end=TODAY + timedelta(days=30), is_current=True)  # fmt: skip
+        db.session.add(semester)
+        db.session.commit()
+        ids["semester"] = semester.id
+    return ids
+
+
+def add_activities(app, school, count):
+    with app.app_context():
+        activities = [
+            Activity(semester_id=school["semester"], date=TODAY - timedelta(days=n % 80),
+                     theme=f"活动{n}", status="done", form="theme_seminar")
+            for n in range(count)
+        ]  # fmt: skip
+        db.session.add_all(activities)
+        db.session.flush()
+        for activity in activities:
+            db.session.add(Attendance(activity_id=activity.id, staff_id=school["teacher"]))
+            db.session.add(Attendance(activity_id=activity.id, staff_id=school["apprentice"],
+                                      status="absent"))  # fmt: skip
+        db.session.commit()
+
+
+def queries_of(app, client, url) -> int:
+    statements = []
+    with app.app_context():
+        engine = db.engine
+
+    def count(*_args):
+        statements.append(1)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+@pytest.mark.parametrize("role, status", [("teacher", 403), ("leader", 200)])
+def test_only_the_studio_sees_the_dashboard(app, client, school, role, status):
+    login_as(client, app, school[role])
+    assert client.get("/dashboard").status_code == status
+    assert client.get(f"/archive/{school['semester']}.zip").status_code == status
+
+
+def test_dashboard_query_count_does_not_grow_with_rows(app, client, school):
+    login_as(client, app, school["leader"])
+    add_activities(app, school, 5)
+    small = queries_of(app, client, "/dashboard")
+    add_activities(app, school, 200)
+    assert queries_of(app, client, "/dashboard") == small
+
+
+@pytest.mark.parametrize(("latest", "alerted"), [(80, False), (70, True), (None, False)])
+def test_alert_when_the_latest_month_falls_clearly_below_the_months_before(app, latest, alerted):
+    months = [Month(2026, 9, 90, 100), Month(2026, 10, 86, 100)]
+    months.append(Month(2026, 11, latest or 0, 100 if latest else 0))  # None: no data yet
+    with app.app_context():
+        assert (falling_attendance(months) is not None) is alerted
+
+
+def test_alert_shows_on_the_dashboard_with_the_forms_that_still_draw(app, client, school):
+    with app.app_context():
+        for months_ago, present in ((2, 9), (1, 9), (0, 4)):
+            day = (TODAY.replace(day=1) - timedelta(days=31 * months_ago)).replace(day=2)
+            for form, came in (("theme_seminar", present), ("lecture", 9)):
+                activity = Activity(semester_id=school["semester"], date=day, theme="研讨",
+                                    status="done", form=form)  # fmt: skip
+                db.session.add(activity)
+                db.session.flush()
+                for n in range(10):
+                    db.session.add(Attendance(activity_id=activity.id, staff_id=school["teacher"]
+                                              if n == 0 else _extra(app, n),
+                                              status="present" if n < came else "absent"))  # fmt: skip
+        db.session.commit()
+    login_as(client, app, school["leader"])
+    body = client.get("/dashboard").get_data(as_text=True)
+    assert "出勤率下降" in body and "专题讲座（90%）" in body
+
+
+_people: dict = {}
+
+
+def _extra(app, n):
+    from intranet.people.models import Staff
+
+    if n not in _people or db.session.get(Staff, _people[n]) is None:
+        person = Staff(username=f"x{n}", name=f"教师{n}")
+        db.session.add(person)
+        db.session.flush()
+        _people[n] = person.id
+    return _people[n]
+
+
+def test_pairing_with_an_overdue_task_is_behind(app, client, school):
+    with app.app_context():
+        pairing = Pairing(mentor_id=school["teacher"], apprentice_id=school["apprentice"],
+                          start_semester_id=school["semester"], end_semester_id=school["semester"],
+                          state="active")  # fmt: skip
+        db.session.add(pairing)
+        db.session.flush()
+        db.session.add(PairingTask(pairing_id=pairing.id, text="写教学反思",
+                                   due=TODAY - timedelta(days=3)))  # fmt: skip
+        db.session.commit()
+    login_as(client, app, school["leader"])
+    body = client.get("/dashboard/pairings?state=behind").get_data(as_text=True)
+    assert "顾雅琴" in body and "有逾期未完成的任务" in body
+
+
+def test_archive_zip_holds_the_workbook_and_chinese_folders(app, client, school):
+    add_activities(app, school, 3)
+    with app.app_context():
+        photo = Attachment(id="p" * 32, kind="image", size=3, original_name="a.jpg")
+        activity = db.session.scalar(db.select(Activity))
+        activity.attachments.append(photo)
+        db.session.commit()
+        photo.path.parent.mkdir(parents=True, exist_ok=True)
+        photo.path.write_bytes(b"jpg")
+    login_as(client, app, school["leader"])
+    r = client.get(f"/archive/{school['semester']}.zip")
+    assert r.status_code == 200 and r.is_streamed
+    archive = zipfile.ZipFile(io.BytesIO(r.data))
+    names = archive.namelist()
+    assert "本学期资料附录.xlsx" in names and "资料附录报告.html" in names
+    assert any(name.startswith("活动照片/") for name in names)
+    book = load_workbook(io.BytesIO(archive.read("本学期资料附录.xlsx")))
+    assert {"组织管理成员及分工", "人才库", "师徒结对与协议", "活动安排与记录", "出勤",
+            "听课评课", "成果", "评估"} <= set(book.sheetnames)  # fmt: skip
+    assert book["出勤"].max_row == 1 + 6
