@@ -9,6 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from intranet import cli, config, errors, formatting
 from intranet.db import init_engine
 from intranet.extensions import csrf, db, limiter, login_manager, migrate
+from intranet.forms import IdConverter
 
 # One blueprint per area, registered in this order; each area's views.py defines `bp`.
 AREAS = (
@@ -37,6 +38,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     with app.app_context():
         init_engine(db.engine)
 
+    app.url_map.converters["int"] = IdConverter
     for area in AREAS:
         app.register_blueprint(import_module(f"intranet.{area}.views").bp)
     app.before_request(import_module("intranet.auth.views").guard_request)

@@ -30,6 +30,8 @@ PDF = "pdf"
 OFFICE = "office"  # Word, Excel, PowerPoint: stored as sent, only ever downloaded
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .doc .xls .ppt
 EXTENSIONS = {IMAGE: "jpg", PDF: "pdf", OFFICE: "bin"}
+# Word, Excel and PowerPoint, and WPS Office's own formats, which many schools use.
+OFFICE_SUFFIXES = {".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".wps", ".et", ".dps"}
 
 
 class UploadError(ValueError):
@@ -66,6 +68,19 @@ class Attachment(db.Model):
     @property
     def label(self) -> str:
         return self.original_name or ("图片" if self.is_image else "文件")
+
+    @property
+    def suffix(self) -> str:
+        """The file ending that matches what the file is, whatever its name claimed: a PDF
+        named x.html still downloads as .pdf and never opens as a web page."""
+        if self.kind == OFFICE:
+            claimed = Path(self.original_name or "").suffix.lower()
+            return claimed if claimed in OFFICE_SUFFIXES else ".bin"
+        return f".{EXTENSIONS[self.kind]}"
+
+    @property
+    def download_name(self) -> str:
+        return f"{Path(self.label).stem or '文件'}{self.suffix}"
 
 
 @dataclass
@@ -163,7 +178,7 @@ def serve(attachment: Attachment, thumbnail: bool = False):
         path,
         mimetype=MIMETYPES[attachment.kind],
         as_attachment=not attachment.is_image,
-        download_name=attachment.original_name or attachment.filename,
+        download_name=attachment.download_name,
         max_age=0,
     )
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -296,3 +296,39 @@ def test_evaluation_exports_to_xlsx(app, school):
     book = load_workbook(io.BytesIO(r.data))
     assert book.sheetnames == ["评估结果", "评估方案"]
     assert book["评估结果"]["B2"].value == "王晓燕" and book["评估结果"].cell(2, 16).value == 43
+
+
+def test_a_draft_cannot_be_published_or_scored_and_nobody_reviews_their_own(app, school):
+    teacher, manager = as_user(app, school["teacher"]), as_user(app, school["manager"])
+    send(teacher, "POST", "/achievements/reports/mine", {"body": "还没写完", "action": "save"})
+    with app.app_context():
+        report = db.session.scalar(db.select(WorkReport))
+        report_id, version = report.id, report.version
+    r = send(manager, "POST", f"/achievements/reports/{report_id}/review",
+             {"review": "", "decision": "publish", "version": version})  # fmt: skip
+    assert r.status_code == 422 and "只有已提交的汇报才能退回或公开" in r.get_data(as_text=True)
+    other = as_user(app, school["other"])
+    assert other.get(f"/achievements/reports/{report_id}").status_code == 403
+
+    send(
+        manager, "POST", "/achievements/reports/mine", {"body": "管理组的汇报", "action": "submit"}
+    )
+    with app.app_context():
+        own = db.session.scalar(
+            db.select(WorkReport).where(WorkReport.staff_id == school["manager"])
+        )
+        own_id, own_version = own.id, own.version
+    r = send(manager, "POST", f"/achievements/reports/{own_id}/review",
+             {"review": "自评", "decision": "publish", "version": own_version})  # fmt: skip
+    assert r.status_code == 403
+
+
+def test_a_manager_neither_verifies_nor_keeps_verified_their_own_achievement(app, school):
+    manager = as_user(app, school["manager"])
+    own = add_achievement(app, school["manager"])
+    assert send(manager, "POST", f"/achievements/{own}/verify").status_code == 403
+    verified = add_achievement(app, school["manager"], verified=True)
+    r = send(manager, "PUT", f"/achievements/{verified}", achievement_data(level="national"))
+    assert r.status_code == 200
+    with app.app_context():
+        assert db.session.get(Achievement, verified).verified_at is None

@@ -158,3 +158,31 @@ def test_archive_zip_holds_the_workbook_and_chinese_folders(app, client, school)
     assert {"组织管理成员及分工", "人才库", "师徒结对与协议", "活动安排与记录", "出勤",
             "听课评课", "成果", "评估"} <= set(book.sheetnames)  # fmt: skip
     assert book["出勤"].max_row == 1 + 6
+
+
+def test_the_box_count_shows_only_to_those_who_read_the_box(app, client, school, make_staff):
+    """A live count of the box would tell a manager when an anonymous suggestion arrived."""
+    manager = make_staff(role="manager", username="guanli")
+    login_as(client, app, manager)
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "建议箱待处理" not in page and "首次答复天数" not in page
+    leader = app.test_client()
+    login_as(leader, app, school["leader"])
+    assert "建议箱待处理" in leader.get("/dashboard").get_data(as_text=True)
+
+
+def test_archive_entry_names_cannot_leave_the_archive(app, client, school):
+    with app.app_context():
+        db.session.get(Semester, school["semester"]).name = "../../2025/2026学年"
+        db.session.commit()
+    login_as(client, app, school["leader"])
+    names = zipfile.ZipFile(io.BytesIO(client.get(f"/archive/{school['semester']}.zip").data))
+    for name in names.namelist():
+        assert not name.startswith("/") and ".." not in name.split("/"), name
+    assert any(name.endswith("_2025_2026学年资料附录.xlsx") for name in names.namelist())
+
+
+@pytest.mark.parametrize("month", ["9999-12", "99999999999999999999-1", "2026-13", "x"])
+def test_a_month_no_calendar_holds_is_a_404(app, client, school, month):
+    login_as(client, app, school["leader"])
+    assert client.get(f"/dashboard/attendance?month={month}").status_code == 404

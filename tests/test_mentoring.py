@@ -545,3 +545,14 @@ def test_verified_papers_count_toward_the_plan_and_show_on_the_growth_record(app
     )
     growth = apprentice.get(f"/mentoring/growth/{studio['apprentice']}").get_data(as_text=True)
     assert "低年级识字教学初探" in growth and "尚未认定的论文" in growth and "待认定" in growth
+
+
+def test_a_lesson_not_yet_given_cannot_be_scored(app, studio):
+    activity_id = lesson(app, studio)
+    with app.app_context():
+        activity = db.session.get(Activity, activity_id)
+        activity.date, activity.status = TODAY + timedelta(days=3), "planned"
+        db.session.commit()
+    r = send(as_user(app, studio["other"]), "POST", f"/mentoring/observations/{activity_id}",
+             {"teacher_id": str(studio["apprentice"]), **scores(app)})  # fmt: skip
+    assert r.status_code == 422 and "上过之后才能评分" in r.get_data(as_text=True)

@@ -551,3 +551,47 @@ def test_one_activity_downloads_as_ics(app, school):
     activity_id = add_activity(app, school, theme="下载的活动")
     r = as_user(app, school["teacher"]).get(f"/schedule/activities/{activity_id}.ics")
     assert r.status_code == 200 and "下载的活动" in r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/schedule?semester=99999999999999999999",
+        "/schedule?responsible=²",
+        "/schedule?responsible=99999999999999999999&partner=abc",
+        "/schedule?view=calendar&month=9999-12",
+        "/schedule/activities/99999999999999999999",
+        "/schedule/print?semester=-1",
+    ],
+)
+def test_hostile_query_values_never_break_a_page(app, school, url):
+    add_activity(app, school)
+    r = as_user(app, school["teacher"]).get(url)
+    assert r.status_code in (200, 404), r.status_code
+
+
+def test_the_responsible_teacher_cannot_change_who_presents_or_mark_themself(app, school):
+    """Presenting and attending earn points in the evaluation: only managers assign them."""
+    activity_id = add_activity(app, school)
+    responsible = as_user(app, school["responsible"])
+    data = row_values(school, 1, theme="改了主题", presenter_ids=[str(school["responsible"])],
+                      responsible_id=str(school["teacher"]))  # fmt: skip
+    assert send(responsible, "PUT", f"/schedule/activities/{activity_id}", data).status_code == 200
+    saved = stored(app, activity_id)
+    assert saved.theme == "改了主题" and saved.responsible_id == school["responsible"]
+    with app.app_context():
+        assert db.session.get(Activity, activity_id).presenters == []
+    r = send(responsible, "POST", f"/schedule/activities/{activity_id}/attendance",
+             {"staff_id": str(school["responsible"]), "status": "present"})  # fmt: skip
+    assert r.status_code == 422 and "扫码签到" in r.get_data(as_text=True)
+
+
+def test_leave_reasons_show_only_to_those_who_keep_attendance(app, school):
+    activity_id = add_activity(app, school)
+    with app.app_context():
+        db.session.add(Attendance(activity_id=activity_id, staff_id=school["teacher"],
+                                  status="excused", reason="家中有事"))  # fmt: skip
+        db.session.commit()
+    url = f"/schedule/activities/{activity_id}"
+    assert "家中有事" in as_user(app, school["manager"]).get(url).get_data(as_text=True)
+    assert "家中有事" not in as_user(app, school["teacher"]).get(url).get_data(as_text=True)

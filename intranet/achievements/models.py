@@ -147,7 +147,7 @@ class WorkReport(db.Model):
 
     @property
     def counts_as_submitted(self) -> bool:
-        return self.state in ("submitted", "published")
+        return self.state in ("submitted", "published") and self.submitted_at is not None
 
 
 # The scheme's numbers: (column, label, default). Lessons are demo or report lessons the member

@@ -132,8 +132,14 @@ def show(report_id):
 @require("achievements.manage")
 def review(report_id):
     report = db.get_or_404(WorkReport, report_id)
+    if report.staff_id == current_user.id:
+        deny("nobody reviews their own report")
     form = ReviewForm()
     if not form.validate():
+        return _review_partial(report, form, 422)
+    if form.decision.data != "comment" and report.state != "submitted":
+        # A draft is the author's until they submit it: it is neither published nor scored.
+        form.decision.errors.append("只有已提交的汇报才能退回或公开。")
         return _review_partial(report, form, 422)
     if changes := conflicts(form, ReviewForm.of(report), report):
         return _review_partial(report, form, 409, changes)

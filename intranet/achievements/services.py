@@ -25,6 +25,7 @@ from intranet.achievements.models import (
 )
 from intranet.extensions import db
 from intranet.formatting import local_time
+from intranet.forms import as_id
 from intranet.mentoring.models import Observation, ObservationScore, RubricItem
 from intranet.people.models import PoolMembership, Staff
 from intranet.schedule.models import (
@@ -319,7 +320,7 @@ def export_workbook(semester: Semester, results: list[Evaluation]) -> bytes:
 
 def semester_from(args) -> Semester | None:
     """The semester asked for in the query string (?semester=id), else the current one."""
-    wanted = args.get("semester", type=int)
+    wanted = as_id(args.get("semester"))
     return db.session.get(Semester, wanted) if wanted else Semester.current()
 
 

@@ -135,6 +135,9 @@ def update(achievement_id):
         )
         return body, 422
     form.apply(achievement)
+    if achievement.staff_id == current_user.id:
+        # A manager's own achievement needs a colleague's verification again once changed.
+        achievement.verified_at = achievement.verified_by_id = None
     replaced = list(achievement.attachments) if stored else []
     if stored:
         achievement.attachments = stored
@@ -151,6 +154,8 @@ def update(achievement_id):
 @require("achievements.manage")
 def verify(achievement_id):
     achievement = _achievement(achievement_id)
+    if achievement.staff_id == current_user.id:
+        deny("nobody verifies their own achievement")
     services.verify(achievement, current_user)
     db.session.commit()
     log.info("achievement verified id=%s by=%s", achievement.id, current_user.username)

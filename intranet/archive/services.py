@@ -11,7 +11,6 @@ import os
 import re
 import tempfile
 import zipfile
-from collections import Counter
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -40,6 +39,11 @@ def safe_name(text: str, limit: int = 60) -> str:
     return UNSAFE.sub("_", text).strip(" .")[:limit] or "未命名"
 
 
+def person_folder(staff) -> str:
+    """Two colleagues may share a name: their 工号 keeps their folders apart."""
+    return safe_name(f"{staff.name}（{staff.username}）")
+
+
 def _in_semester(semester: Semester):
     return Activity.live().where(Activity.semester_id == semester.id).order_by(Activity.date)
 
@@ -63,16 +67,34 @@ def report_context(semester: Semester) -> dict:
             select(PoolMembership).where(PoolMembership.until.is_(None))
             .order_by(PoolMembership.pool, PoolMembership.since)
         ).all(),
-        "pairings": db.session.scalars(select(Pairing).order_by(Pairing.id)).all(),
+        "pairings": _pairings(semester),
         "activities": activities,
         "turnout": turnout,
         "achievements": db.session.scalars(_achievements(semester)).all(),
-        "reports": db.session.scalars(
-            select(WorkReport).where(WorkReport.semester_id == semester.id)
-        ).all(),
+        "reports": [
+            report
+            for report in db.session.scalars(
+                select(WorkReport).where(WorkReport.semester_id == semester.id)
+            )
+            if report.counts_as_submitted  # a draft and its comments stay with its author
+        ],
         "results": evaluate(semester),
         "pool_labels": POOLS,
     }  # fmt: skip
+
+
+def _pairings(semester: Semester) -> list[Pairing]:
+    """The pairings whose span of semesters includes this one."""
+    starts, ends = db.aliased(Semester), db.aliased(Semester)
+    return list(
+        db.session.scalars(
+            select(Pairing)
+            .join(starts, Pairing.start_semester_id == starts.id)
+            .join(ends, Pairing.end_semester_id == ends.id)
+            .where(starts.start <= semester.start, ends.start >= semester.start)
+            .order_by(Pairing.id)
+        )
+    )
 
 
 def _achievements(semester: Semester):
@@ -153,14 +175,17 @@ def write_workbook(context: dict, path: Path) -> None:
 
 def files_of(semester: Semester) -> list[tuple[str, Path]]:
     """(name in the zip, file on disk) of the semester's photos, files and certificates."""
-    used: Counter = Counter()
+    used: set[str] = set()
 
     def name(folder: str, stem: str, attachment: Attachment) -> str:
-        suffix = Path(attachment.original_name or "").suffix.lower()
-        suffix = ".jpg" if attachment.is_image else (suffix if suffix[1:].isalnum() else ".bin")
-        base = f"{folder}/{safe_name(stem)}"
-        used[base] += 1
-        return f"{base}{'' if used[base] == 1 else f'_{used[base]}'}{suffix}"
+        """A name no other entry has: 照片.jpg, 照片_2.jpg, … checked on the whole name."""
+        base, suffix = f"{folder}/{safe_name(stem)}", attachment.suffix
+        candidate, n = f"{base}{suffix}", 1
+        while candidate in used:
+            n += 1
+            candidate = f"{base}_{n}{suffix}"
+        used.add(candidate)
+        return candidate
 
     found = []
     for day, theme, attachment in db.session.execute(
@@ -177,13 +202,15 @@ def files_of(semester: Semester) -> list[tuple[str, Path]]:
         found.append((name(folder, stem, attachment), attachment.path))
     for achievement in db.session.scalars(_achievements(semester)):
         for attachment in achievement.attachments:
-            folder = f"成果证书/{safe_name(achievement.staff.name)}"
+            folder = f"成果证书/{person_folder(achievement.staff)}"
             found.append((name(folder, achievement.title, attachment), attachment.path))
     for report in db.session.scalars(
         select(WorkReport).where(WorkReport.semester_id == semester.id)
     ):
+        if not report.counts_as_submitted:
+            continue  # a draft is still its author's
         for attachment in report.attachments:
-            folder = f"工作汇报附件/{safe_name(report.staff.name)}"
+            folder = f"工作汇报附件/{person_folder(report.staff)}"
             found.append((name(folder, Path(attachment.label).stem, attachment), attachment.path))
     return found
 

@@ -49,7 +49,7 @@ def download(semester_id):
     html = render_template("archive/standalone.html", today=school_today(), **context)
     files = services.files_of(semester)
     log.info("archive exported semester=%s by=%s", semester.id, current_user.username)
-    name = f"{semester.name}资料附录"
+    name = services.safe_name(f"{semester.name}资料附录", limit=80)
     return Response(
         services.stream_zip(workbook, f"{name}.xlsx", html, files),
         mimetype="application/zip",

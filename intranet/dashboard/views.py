@@ -2,14 +2,16 @@
 its detail below the charts (HTMX), or as its own page without JavaScript."""
 
 from flask import Blueprint, abort, render_template, request, url_for
+from flask_login import current_user
 
 from intranet.achievements.models import Achievement
 from intranet.achievements.services import achievements_query, all_semesters, semester_from
-from intranet.auth.permissions import require
+from intranet.auth.permissions import can, require
 from intranet.charts import bar_chart
 from intranet.dashboard import services
 from intranet.extensions import db
 from intranet.formatting import school_today
+from intranet.forms import year_month
 from intranet.htmx import render
 from intranet.schedule.models import FORMS, LEVELS, Activity
 from intranet.schedule.services import plan_progress
@@ -79,7 +81,9 @@ def index():
             },
             urls=[_detail("achievements", level=k) for k in services.achievement_levels()],
         ),
-        box=suggestion_stats(today),
+        # Only for those who read the box anyway: a live count shown to others would tell them
+        # when an anonymous suggestion arrived (SECURITY.md L).
+        box=suggestion_stats(today) if can(current_user, "suggestions.manage") else None,
     )
 
 
@@ -116,11 +120,7 @@ def activities():
 @bp.get("/attendance")
 @require("dashboard.view")
 def attendance():
-    try:
-        year, month = (int(part) for part in request.args.get("month", "").split("-"))
-        services.month_start(year, month)
-    except ValueError:
-        abort(404)
+    year, month = year_month(request.args.get("month")) or abort(404)
     rates = services.form_rates(year, month)
     rows = sorted(
         ((FORMS.get(f, f), p, t) for f, (p, t) in rates.items() if t), key=lambda r: -r[1] / r[2]

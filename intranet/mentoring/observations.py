@@ -6,6 +6,8 @@ from flask_login import current_user
 
 from intranet.auth.permissions import deny, require
 from intranet.extensions import db
+from intranet.formatting import school_today
+from intranet.forms import as_id
 from intranet.htmx import toast
 from intranet.mentoring import services
 from intranet.mentoring.forms import RubricItemForm
@@ -52,10 +54,12 @@ def create(activity_id):
     items = services.rubric()
     scores, errors = services.read_scores(items, request.form)
     values = request.form.to_dict()
-    teacher_id = request.form.get("teacher_id", type=int)
+    teacher_id = as_id(request.form.get("teacher_id"))
     presenters = {p.id for p in activity.presenters}
     if activity.form not in LESSON_FORMS:
         errors["teacher"] = "只有展示课和汇报课可以听课评分。"
+    elif activity.status == "cancelled" or activity.date > school_today():
+        errors["teacher"] = "这节课还没有上（或已取消），上过之后才能评分。"
     elif teacher_id == current_user.id:
         errors["teacher"] = "不能给自己的课评分。"
     elif teacher_id not in presenters:

@@ -13,6 +13,7 @@ from sqlalchemy import and_, func, or_, select
 from intranet.achievements.models import Achievement
 from intranet.extensions import db
 from intranet.formatting import school_today
+from intranet.forms import whole_number
 from intranet.mentoring.models import (
     Agreement,
     DevelopmentPlan,
@@ -266,12 +267,13 @@ def read_scores(items: list[RubricItem], formdata) -> tuple[dict[int, int], dict
     scores, errors = {}, {}
     for item in items:
         raw = (formdata.get(f"score-{item.id}") or "").strip()
+        score = whole_number(raw)
         if not raw:
             errors[item.id] = f"请给“{item.name}”打分。"
-        elif not raw.isdigit() or int(raw) > item.max_score:
+        elif score is None or score > item.max_score:
             errors[item.id] = f"“{item.name}”的分数在 0 到 {item.max_score} 之间。"
         else:
-            scores[item.id] = int(raw)
+            scores[item.id] = score
     return scores, errors
 
 

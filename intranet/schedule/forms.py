@@ -15,7 +15,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from intranet.extensions import db
-from intranet.forms import Form, at_most, choices, required_text
+from intranet.forms import Form, as_id, at_most, choices, required_text
 from intranet.people.models import ExternalMentor, Staff
 from intranet.schedule.models import ATTENDANCE, FORMS, LEVELS, STATUSES, PartnerSchool, Semester
 
@@ -23,14 +23,9 @@ NOBODY = "（未指定）"
 
 
 def optional_int(value):
-    """A select's value as an id, or None for the blank option and anything that cannot be an
-    id, so no lookup compares an id column with text or an impossible number; required fields
-    then say "请选择…"."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number < 2**31 else None  # ids are 32-bit integers in PostgreSQL
+    """A select's value as an id; None for the blank option and anything that cannot be an id,
+    so required fields then say "请选择…"."""
+    return as_id(value)
 
 
 def staff_choices(blank: str | None = NOBODY):
@@ -114,6 +109,14 @@ class ActivityForm(Form):
         form = cls(formdata=None, obj=activity, kind=activity.form, semester=activity.semester)
         form.version.data = activity.version
         return form
+
+    PEOPLE = ("responsible_id", "presenter_ids", "external_presenter_ids")
+
+    def keep_people(self, activity) -> None:
+        """Who is responsible and who presents stay as stored: only managers change them, since
+        presenting earns points in the evaluation."""
+        for name in self.PEOPLE:
+            getattr(self, name).data = getattr(activity, name)
 
     def validate_date(self, field):
         semester = self._semester

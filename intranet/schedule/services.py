@@ -17,6 +17,7 @@ from sqlalchemy import func, or_, select
 
 from intranet.extensions import db
 from intranet.formatting import cn_short_date, hm, school_today
+from intranet.forms import as_id, whole_number, year_month
 from intranet.schedule.models import (
     FORMS,
     LEVELS,
@@ -45,15 +46,11 @@ def activities_query(semester: Semester, filters: dict[str, str]):
         query = query.where(Activity.form == filters["form"])
     if filters.get("status") in STATUSES:
         query = query.where(Activity.status == filters["status"])
-    if (responsible := _as_id(filters.get("responsible"))) is not None:
+    if (responsible := as_id(filters.get("responsible"))) is not None:
         query = query.where(Activity.responsible_id == responsible)
-    if (partner := _as_id(filters.get("partner"))) is not None:
+    if (partner := as_id(filters.get("partner"))) is not None:
         query = query.where(Activity.partner_school_id == partner)
     return query.order_by(Activity.date, Activity.start_time, Activity.id)
-
-
-def _as_id(value) -> int | None:
-    return int(value) if value and str(value).isdigit() else None
 
 
 def by_month(activities) -> list[tuple[str, list[Activity]]]:
@@ -122,12 +119,13 @@ def save_targets(semester: Semester, formdata) -> dict[tuple[str, str], str]:
     for level in LEVELS:
         for form in FORMS:
             raw = (formdata.get(f"count-{level}-{form}") or "").strip()
+            number = whole_number(raw)
             if not raw:
                 wanted[level, form] = 0
-            elif not raw.isdigit() or int(raw) > 200:
+            elif number is None or number > 200:
                 errors[level, form] = "请填 0 到 200 的整数。"
             else:
-                wanted[level, form] = int(raw)
+                wanted[level, form] = number
     if errors:
         return errors
     existing = {
@@ -202,6 +200,9 @@ def copy_semester(source: Semester, target: Semester, weeks: int) -> CopyResult:
 # --- attendance -------------------------------------------------------------------------
 
 
+CLOSED = {"cancelled": "已取消", "postponed": "已延期"}
+
+
 class CheckInClosed(Exception):
     """Why a person cannot check in now, in Chinese."""
 
@@ -209,8 +210,8 @@ class CheckInClosed(Exception):
 def check_in(activity: Activity, staff) -> Attendance:
     """Mark the person themself present. Open on the activity's day only, so a link passed on
     later cannot add attendance to an old activity."""
-    if activity.status == "cancelled":
-        raise CheckInClosed("这项活动已取消，不能签到。")
+    if activity.status in CLOSED:
+        raise CheckInClosed(f"这项活动{CLOSED[activity.status]}，不能签到。")
     if activity.date != school_today():
         raise CheckInClosed(f"签到只在活动当天（{cn_short_date(activity.date)}）开放。")
     record = _attendance(activity.id, staff.id)
@@ -345,13 +346,11 @@ def _describe(activity: Activity) -> str:
 def month_of(value: str | None, semester: Semester) -> date:
     """The first day of the month asked for (YYYY-MM), else this month inside the semester,
     else the semester's first month."""
-    try:
-        year, month = (int(part) for part in (value or "").split("-"))
-        return date(year, month, 1)
-    except ValueError:
-        today = school_today()
-        day = today if semester.contains(today) else semester.start
-        return day.replace(day=1)
+    if parsed := year_month(value):
+        return date(*parsed, 1)
+    today = school_today()
+    day = today if semester.contains(today) else semester.start
+    return day.replace(day=1)
 
 
 def month_weeks(first: date, activities) -> list[list[tuple[date, list[Activity]]]]:

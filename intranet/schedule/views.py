@@ -14,6 +14,7 @@ from intranet.auth.permissions import require_activity_editor as require_editor
 from intranet.concurrency import commit_unless_stale, conflicts, retarget
 from intranet.extensions import db
 from intranet.formatting import school_today
+from intranet.forms import as_id
 from intranet.htmx import is_htmx, render, toast
 from intranet.people.models import Staff, new_token
 from intranet.schedule import planning, services
@@ -54,7 +55,7 @@ UNDO_SECONDS = 20
 
 
 def _semester() -> Semester:
-    wanted = request.args.get("semester", type=int)
+    wanted = as_id(request.args.get("semester"))
     semester = db.session.get(Semester, wanted) if wanted else Semester.current()
     if semester is None:
         abort(404)
@@ -164,7 +165,7 @@ def new():
 @bp.post("/activities")
 @require("schedule.manage")
 def create():
-    semester = db.session.get(Semester, request.form.get("semester_id", type=int) or 0)
+    semester = db.session.get(Semester, as_id(request.form.get("semester_id")) or 0)
     if semester is None:
         abort(400)
     form = ActivityForm(semester=semester)
@@ -216,6 +217,8 @@ def update(activity_id):
     activity = _activity(activity_id)
     require_editor(activity)
     form = ActivityForm(semester=activity.semester)
+    if not can(current_user, "schedule.manage"):
+        form.keep_people(activity)
     if not form.validate():
         return _row_form(activity, form, 422)
     if changes := conflicts(form, ActivityForm.of(activity), activity):
@@ -276,7 +279,11 @@ def mark_attendance(activity_id):
     activity = _activity(activity_id)
     require_editor(activity)
     form = AttendanceForm()
-    if not form.validate():
+    valid = form.validate()
+    if valid and form.staff_id.data == current_user.id and not can(current_user, "schedule.manage"):
+        form.staff_id.errors.append("自己的出勤请在活动当天扫码签到。")
+        valid = False
+    if not valid:
         return _attendance_partial(activity, form, 422)
     services.mark_attendance(
         activity, form.staff_id.data, form.status.data, form.reason.data, current_user
@@ -420,8 +427,10 @@ def _calendar_response(body: bytes, name: str):
 @public
 def feed(token):
     """A phone calendar subscribes without a login: the secret in the URL is the key."""
+    if len(token) > 64:
+        abort(404)
     staff = db.session.scalar(db.select(Staff).where(Staff.ical_token == token, Staff.active))
-    if staff is None or len(token) > 64:
+    if staff is None:
         abort(404)
     activities = db.session.scalars(
         services.mine_query(staff.id).order_by(Activity.date, Activity.start_time)
