@@ -595,3 +595,20 @@ def test_leave_reasons_show_only_to_those_who_keep_attendance(app, school):
     url = f"/schedule/activities/{activity_id}"
     assert "家中有事" in as_user(app, school["manager"]).get(url).get_data(as_text=True)
     assert "家中有事" not in as_user(app, school["teacher"]).get(url).get_data(as_text=True)
+
+
+def test_manager_renames_a_semester_in_place_and_a_clash_keeps_the_input(app, school):
+    manager = as_user(app, school["manager"])
+    with app.app_context():
+        db.session.add(Semester(name="2025-2026学年第二学期", start=date(2026, 2, 20),
+                                end=date(2026, 7, 5)))  # fmt: skip
+        db.session.commit()
+    url = f"/schedule/semesters/{school['semester']}"
+    values = {"start": (TODAY - timedelta(days=60)).isoformat(),
+              "end": (TODAY + timedelta(days=60)).isoformat()}  # fmt: skip
+    clash = send(manager, "PUT", url, {**values, "name": "2025-2026学年第二学期"})
+    assert clash.status_code == 422 and "已经有同名的学期" in clash.get_data(as_text=True)
+    ok = send(manager, "PUT", url, {**values, "name": "2026-2027学年上学期"})
+    assert ok.status_code == 200 and "2026-2027学年上学期" in ok.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Semester, school["semester"]).name == "2026-2027学年上学期"
