@@ -111,3 +111,50 @@ def test_apprentice_sees_plan_progress_after_the_lesson_is_marked_held(new_page,
     expect(item).to_contain_text("1 / 1")
     expect(item).to_contain_text("已完成")
     screenshot(apprentice, "mentoring-plan-progress")
+
+
+def test_tasks_feedback_and_the_plan_kept_in_place(new_page, app, studio):
+    from intranet.mentoring.models import Agreement, Pairing
+
+    with app.app_context():
+        pairing = Pairing(mentor_id=studio["mentor"], apprentice_id=studio["apprentice"],
+                          start_semester_id=studio["semester"],
+                          end_semester_id=studio["semester"], state="active")  # fmt: skip
+        pairing.agreements.append(Agreement(mentor_duties="导师责任", apprentice_goals="徒弟目标"))
+        db.session.add(pairing)
+        db.session.commit()
+        pairing_id = pairing.id
+    mentor = new_page()
+    login(mentor, "mentor")
+    mentor.goto(f"/mentoring/pairings/{pairing_id}")
+    agreement = mentor.locator(f"#agreement-{pairing_id}")
+    agreement.get_by_label("导师工作责任").fill("每学期上示范课 3 节")
+    agreement.get_by_role("button", name="保存协议内容").click()
+    expect(mentor.locator("#messages")).to_contain_text("协议已保存")
+    tasks = mentor.locator(f"#tasks-{pairing_id}")
+    tasks.get_by_label("任务").fill("准备汇报课教案")
+    tasks.get_by_role("button", name="添加任务").click()
+    expect(tasks).to_contain_text("准备汇报课教案")
+
+    apprentice = new_page(viewport=PHONE)
+    login(apprentice, "apprentice")
+    apprentice.goto(f"/mentoring/pairings/{pairing_id}")
+    expect(apprentice.get_by_text("每学期上示范课 3 节")).to_be_visible()
+    apprentice.get_by_role("button", name="标记为完成：准备汇报课教案").click()
+    expect(apprentice.get_by_role("button", name="标记为未完成：准备汇报课教案")).to_be_visible()
+    apprentice.get_by_role("radio", name="非常满意").check()
+    apprentice.get_by_label("意见和建议").fill("每周都来听课，指导很具体。")
+    apprentice.get_by_role("button", name="提交评价").click()
+    expect(apprentice.get_by_text("的评价，谢谢。")).to_be_visible()
+
+    apprentice.goto(f"/mentoring/plans/{studio['apprentice']}")
+    apprentice.get_by_label("发展目标").fill("三年内成为区级骨干教师。")
+    apprentice.get_by_role("button", name="保存规划").click()
+    expect(apprentice.get_by_role("button", name="添加学期目标")).to_be_visible()
+    apprentice.get_by_label("学期", exact=True).select_option(label="2026-2027学年第一学期")
+    apprentice.get_by_label("类别").select_option(label="听课")
+    apprentice.get_by_label("目标数量").fill("6")
+    apprentice.get_by_role("button", name="添加学期目标").click()
+    expect(apprentice.locator(".plan-item")).to_contain_text("0 / 6")
+    apprentice.get_by_role("button", name="删除目标 听课").click()
+    expect(apprentice.locator(".plan-item")).to_have_count(0)

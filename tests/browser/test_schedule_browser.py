@@ -145,3 +145,60 @@ def test_teacher_checks_in_from_a_phone_after_logging_in(new_page, schedule):
     page.get_by_role("button", name="以 王晓燕 的身份签到").click()
     expect(page.get_by_text("王晓燕，您已签到。")).to_be_visible()
     screenshot(page, "schedule-checkin-phone")
+
+
+def test_filters_narrow_the_schedule_in_place_and_live_in_the_url(page, app, schedule):
+    with app.app_context():
+        db.session.add(Activity(semester_id=db.session.get(Activity, schedule["activity"]).semester_id,
+                                date=TODAY, theme="送教下乡：英语绘本", level="district",
+                                form="outreach"))  # fmt: skip
+        db.session.commit()
+    open_schedule(page, "t1")
+    page.get_by_label("级别").select_option(label="全区")
+    expect(page.get_by_role("link", name="名师展示课：《秋天的雨》")).to_have_count(0)
+    expect(page.get_by_role("link", name="送教下乡：英语绘本")).to_be_visible()
+    assert "level=district" in page.url
+    assert_no_page_load(page)
+    page.reload()
+    expect(page.get_by_role("link", name="送教下乡：英语绘本")).to_be_visible()
+    expect(page.get_by_role("link", name="名师展示课：《秋天的雨》")).to_have_count(0)
+    page.get_by_label("月历").check()
+    expect(page.locator("table.calendar")).to_contain_text("送教下乡：英语绘本")
+    screenshot(page, "schedule-calendar")
+
+
+def test_attendance_and_record_kept_on_the_activity_page(page, schedule, tmp_path):
+    login(page, "guanli")
+    page.goto(f"/schedule/activities/{schedule['activity']}")
+    attendance = page.locator(f"#attendance-{schedule['activity']}")
+    attendance.get_by_label("教师").select_option(label="王晓燕")
+    attendance.get_by_label("出勤").select_option(label="请假")
+    attendance.get_by_role("button", name="登记").click()
+    expect(attendance.get_by_text("请假要写明原因。")).to_be_visible()
+    attendance.get_by_label("请假原因").fill("外出培训")
+    attendance.get_by_role("button", name="登记").click()
+    expect(attendance).to_contain_text("王晓燕")
+    expect(attendance).to_contain_text("外出培训")
+
+    from PIL import Image
+
+    photo = tmp_path / "现场.png"
+    Image.new("RGB", (120, 80), "green").save(photo)
+    record = page.locator(f"#record-{schedule['activity']}")
+    record.get_by_label("活动纪要").fill("导师执教后集中评课。")
+    record.get_by_label("照片和文件").set_input_files(str(photo))
+    record.get_by_role("button", name="保存记录").click()
+    expect(record.get_by_role("img", name="活动照片 1")).to_be_visible()
+    expect(record).to_contain_text("导师执教后集中评课。")
+    screenshot(page, "schedule-activity-record")
+
+
+def test_teacher_resets_the_calendar_feed_from_the_home_page(page, schedule):
+    login(page, "t1")
+    feed = page.locator("#calendar-feed code")
+    old = feed.inner_text()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="更换地址").click()
+    expect(feed).not_to_have_text(old)
+    expect(page.locator("#messages")).to_contain_text("旧地址已失效")
+    assert page.request.get(old).status == 404
