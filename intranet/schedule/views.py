@@ -2,6 +2,7 @@
 the month calendar, attendance and check-in, records, calendar feeds and the 一览表."""
 
 import logging
+import re
 import secrets
 from urllib.parse import quote
 
@@ -51,6 +52,7 @@ bp.register_blueprint(planning.bp)
 log = logging.getLogger("intranet.schedule")
 
 MAX_FILES_PER_ACTIVITY = 40
+NEW_ROW_ID = re.compile(r"[0-9a-f]{1,16}")
 UNDO_SECONDS = 20
 
 
@@ -69,10 +71,13 @@ def _activity(activity_id: int) -> Activity:
     return activity
 
 
-def _row_form(activity, form, status=200, conflict=None, headers=None):
+def _row_form(activity, form, status=200, conflict=None, headers=None, semester=None):
+    """The row's form; a new row (activity None) keeps the id it was given, so an answer with
+    errors replaces that very row."""
+    uid = request.form.get("uid", "")
     body = render_template(
         "schedule/_activity_form.html", activity=activity, form=form, conflict=conflict,
-        uid=request.form.get("uid") or secrets.token_hex(4),
+        uid=uid if NEW_ROW_ID.fullmatch(uid) else secrets.token_hex(4), semester=semester,
     )  # fmt: skip
     return body, status, headers or {}
 
@@ -155,11 +160,7 @@ def new():
     today = school_today()
     form = ActivityForm(formdata=None, semester=semester)
     form.date.data = today if semester.contains(today) else semester.start
-    body = render_template(
-        "schedule/_activity_form.html", activity=None, form=form, conflict=None,
-        uid=secrets.token_hex(4), semester=semester,
-    )  # fmt: skip
-    return body
+    return _row_form(None, form, semester=semester)
 
 
 @bp.post("/activities")
@@ -170,18 +171,14 @@ def create():
         abort(400)
     form = ActivityForm(semester=semester)
     if not form.validate():
-        body = render_template(
-            "schedule/_activity_form.html", activity=None, form=form, conflict=None,
-            uid=request.form.get("uid") or secrets.token_hex(4), semester=semester,
-        )  # fmt: skip
-        return body, 422
+        return _row_form(None, form, 422, semester=semester)
     activity = Activity(semester_id=semester.id)
     form.apply(activity)
     db.session.add(activity)
     db.session.commit()
     log.info("activity created id=%s by=%s", activity.id, current_user.username)
     return toast(
-        render_template("schedule/_activity.html", activity=activity, uid=request.form.get("uid")),
+        render_template("schedule/_activity.html", activity=activity),
         f"已添加：{activity.theme}",
     )
 
