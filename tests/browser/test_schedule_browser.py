@@ -130,7 +130,9 @@ def test_two_managers_in_conflict_see_both_versions_and_choose(new_page, schedul
     screenshot(second, "schedule-conflict")
 
     rows[1].get_by_role("button", name="保存").click()
-    expect(rows[1]).to_contain_text("三楼会议室")
+    # The conflict view itself shows both places: wait for the saved row, not just the text.
+    expect(rows[1].locator(".conflict")).to_have_count(0)
+    expect(rows[1].get_by_role("cell", name="三楼会议室")).to_be_visible()
     first.reload()
     expect(first.locator(f"#activity-{schedule['activity']}")).to_contain_text("三楼会议室")
 
