@@ -556,3 +556,17 @@ def test_a_lesson_not_yet_given_cannot_be_scored(app, studio):
     r = send(as_user(app, studio["other"]), "POST", f"/mentoring/observations/{activity_id}",
              {"teacher_id": str(studio["apprentice"]), **scores(app)})  # fmt: skip
     assert r.status_code == 422 and "上过之后才能评分" in r.get_data(as_text=True)
+
+
+def test_the_studio_sees_which_pairings_fall_behind_and_why(app, studio):
+    pairing_id = make_pairing(app, studio)
+    with app.app_context():
+        pairing = db.session.get(Pairing, pairing_id)
+        pairing.state = "active"
+        pairing.tasks.append(PairingTask(text="写教案", due=TODAY - timedelta(days=3)))
+        db.session.commit()
+    page = as_user(app, studio["manager"]).get("/mentoring").get_data(as_text=True)
+    assert "进度滞后" in page and "有逾期未完成的任务" in page
+    assert "进度滞后" not in as_user(app, studio["apprentice"]).get("/mentoring").get_data(
+        as_text=True
+    ), "the apprentice sees their own pairing without the studio's judgement"

@@ -84,6 +84,12 @@ class ChineseFloatField(FloatField):
             raise ValueError("请填写数字，如 2 或 1.5。")
         self.data = value
 
+    def _value(self):
+        """2 rather than 2.0: the number as a person writes it; what they typed when invalid."""
+        if self.raw_data:
+            return self.raw_data[0]
+        return f"{self.data:g}" if isinstance(self.data, float) else ""
+
 
 def between(low: float, high: float):
     """A range check that leaves an unreadable number to the field's own message."""

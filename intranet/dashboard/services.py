@@ -15,7 +15,6 @@ from sqlalchemy import extract, func, select
 from intranet.achievements.models import LEVELS as ACHIEVEMENT_LEVELS
 from intranet.achievements.models import Achievement
 from intranet.extensions import db
-from intranet.mentoring.models import Pairing, PairingTask
 from intranet.people.models import Staff
 from intranet.schedule.models import FORMS, Activity, Attendance, Semester, activity_presenter
 
@@ -226,53 +225,6 @@ def group_members(semester: Semester, key: str) -> list[tuple[Staff, int, int]]:
 
 
 # --- pairings on track or behind -----------------------------------------------------------
-
-
-@dataclass
-class PairingHealth:
-    pairing: Pairing
-    reasons: list[str]
-
-    @property
-    def behind(self) -> bool:
-        return bool(self.reasons)
-
-
-def pairing_health(semester: Semester, today: date) -> list[PairingHealth]:
-    """Signed and active pairings, each with why it is behind (none: on track).
-
-    A pairing is behind when one of its tasks is past due and not done, or when its apprentice
-    has given no report lesson (汇报课) in the semester although the semester is under way.
-    Computed from the mentoring models only; it belongs with the mentoring area once that has
-    its services, and can move there unchanged.
-    """
-    pairings = db.session.scalars(
-        select(Pairing).where(Pairing.state.in_(("signed", "active"))).order_by(Pairing.id)
-    ).all()
-    overdue = set(
-        db.session.scalars(
-            select(PairingTask.pairing_id).where(
-                PairingTask.due < today, PairingTask.done_at.is_(None)
-            )
-        )
-    )
-    reported = set(
-        db.session.scalars(
-            select(activity_presenter.c.staff_id)
-            .join(Activity, activity_presenter.c.activity_id == Activity.id)
-            .where(*_held(Activity.semester_id == semester.id, Activity.form == "report_lesson"))
-        )
-    )
-    under_way = (min(today, semester.end) - semester.start).days > 45
-    result = []
-    for pairing in pairings:
-        reasons = []
-        if pairing.id in overdue:
-            reasons.append("有逾期未完成的任务")
-        if under_way and pairing.apprentice_id not in reported:
-            reasons.append("徒弟本学期还没有上汇报课")
-        result.append(PairingHealth(pairing, reasons))
-    return result
 
 
 # --- achievements by level -----------------------------------------------------------------

@@ -13,6 +13,7 @@ from intranet.extensions import db
 from intranet.formatting import school_today
 from intranet.forms import year_month
 from intranet.htmx import render
+from intranet.mentoring.services import pairing_health
 from intranet.schedule.models import FORMS, LEVELS, Activity
 from intranet.schedule.services import plan_progress
 from intranet.suggestions.services import stats as suggestion_stats
@@ -39,7 +40,7 @@ def index():
     progress = plan_progress(semester)
     months = services.attendance_by_month(_until(semester))
     groups = services.participation(semester)
-    health = services.pairing_health(semester, today)
+    health = pairing_health(semester, today)
     levels = services.achievements_by_level(semester)
     return render_template(
         "dashboard/index.html",
@@ -147,7 +148,7 @@ def participation():
 def pairings():
     state = request.args.get("state", "behind")
     behind = state != "on_track"
-    health = [h for h in services.pairing_health(_semester(), school_today()) if h.behind == behind]
+    health = [h for h in pairing_health(_semester(), school_today()) if h.behind == behind]
     title = "进度滞后的师徒结对" if behind else "进展正常的师徒结对"
     return _show("dashboard/_pairings.html", title, health=health, key=state)
 

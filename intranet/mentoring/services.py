@@ -20,6 +20,7 @@ from intranet.mentoring.models import (
     Observation,
     ObservationScore,
     Pairing,
+    PairingTask,
     PlanItem,
     RubricItem,
     utcnow,
@@ -146,6 +147,59 @@ def visible_pairings(user):
     if not is_studio(user):
         query = query.where(or_(Pairing.mentor_id == user.id, Pairing.apprentice_id == user.id))
     return query
+
+
+# --- is a pairing on track? ----------------------------------------------------------------
+
+
+@dataclass
+class PairingHealth:
+    pairing: Pairing
+    reasons: list[str]
+
+    @property
+    def behind(self) -> bool:
+        return bool(self.reasons)
+
+
+def pairing_health(semester: Semester, today: date) -> list[PairingHealth]:
+    """Signed and active pairings, each with why it is behind (none: on track).
+
+    A pairing is behind when one of its tasks is past due and not done, or when its apprentice
+    has given no report lesson (汇报课) in the semester although the semester is under way.
+    """
+    pairings = db.session.scalars(
+        select(Pairing).where(Pairing.state.in_(("signed", "active"))).order_by(Pairing.id)
+    ).all()
+    overdue = set(
+        db.session.scalars(
+            select(PairingTask.pairing_id).where(
+                PairingTask.due < today, PairingTask.done_at.is_(None)
+            )
+        )
+    )
+    reported = set(
+        db.session.scalars(
+            select(activity_presenter.c.staff_id)
+            .join(Activity, activity_presenter.c.activity_id == Activity.id)
+            .where(
+                Activity.deleted_at.is_(None),
+                Activity.status == "done",
+                Activity.semester_id == semester.id,
+                Activity.form == "report_lesson",
+            )
+        )
+    )
+    under_way = (min(today, semester.end) - semester.start).days > 45
+    result = []
+    for pairing in pairings:
+        reasons = []
+        if pairing.id in overdue:
+            reasons.append("有逾期未完成的任务")
+        if under_way and pairing.apprentice_id not in reported:
+            reasons.append("徒弟本学期还没有上汇报课")
+        result.append(PairingHealth(pairing, reasons))
+    return result
 
 
 # --- development plans ------------------------------------------------------------------

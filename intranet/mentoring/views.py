@@ -45,7 +45,11 @@ def _may_edit_draft(pairing: Pairing) -> bool:
 @require("mentoring.view")
 def index():
     pairings = db.session.scalars(services.visible_pairings(current_user)).all()
-    return render_template("mentoring/index.html", pairings=pairings)
+    current = Semester.current()
+    health = {}
+    if current and services.is_studio(current_user):
+        health = {h.pairing.id: h for h in services.pairing_health(current, school_today())}
+    return render_template("mentoring/index.html", pairings=pairings, health=health)
 
 
 @bp.get("/pairings/new")
