@@ -162,6 +162,23 @@ def store(file_storage, kinds: tuple[str, ...], keep_name: bool = True) -> Attac
     return attachment
 
 
+def store_all(files, kinds: tuple[str, ...], room: int, too_many: str) -> list[Attachment]:
+    """Check and save the files a form sent, all or none: more than `room` of them, or one that
+    is refused, raises UploadError, and no file of this request is left on disk."""
+    chosen = [f for f in files if f and f.filename]
+    if len(chosen) > room:
+        raise UploadError(too_many)
+    stored: list[Attachment] = []
+    try:
+        for upload in chosen:
+            stored.append(store(upload, kinds))
+    except UploadError:
+        for attachment in stored:
+            delete_file(attachment)
+        raise
+    return stored
+
+
 def _clean_name(name: str | None) -> str | None:
     if not name:
         return None

@@ -3,6 +3,7 @@ copying a plan, check-in, attendance, records, calendar feeds and the 一览表.
 
 import io
 from datetime import date, time, timedelta
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -612,3 +613,15 @@ def test_manager_renames_a_semester_in_place_and_a_clash_keeps_the_input(app, sc
     assert ok.status_code == 200 and "2026-2027学年上学期" in ok.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Semester, school["semester"]).name == "2026-2027学年上学期"
+
+
+def test_one_refused_file_leaves_none_of_the_others_behind(app, school):
+    activity_id = add_activity(app, school)
+    manager = as_user(app, school["manager"])
+    r = send(manager, "POST", f"/schedule/activities/{activity_id}/record",
+             {"summary": "纪要", "files": [(io.BytesIO(photo_with_exif()), "好照片.jpg"),
+                                         (io.BytesIO(b"not an image"), "坏照片.jpg")]},
+             content_type="multipart/form-data")  # fmt: skip
+    assert r.status_code == 422 and "无法识别这个文件" in r.get_data(as_text=True)
+    uploads = Path(app.config["UPLOAD_FOLDER"])
+    assert not uploads.exists() or not any(uploads.iterdir()), "the good photo was not kept"

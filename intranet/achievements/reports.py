@@ -13,7 +13,7 @@ from intranet.auth.permissions import can, can_read_report, deny, require
 from intranet.concurrency import commit_unless_stale, conflicts, retarget
 from intranet.extensions import db
 from intranet.htmx import render, toast
-from intranet.uploads import IMAGE, OFFICE, PDF, UploadError, serve, store
+from intranet.uploads import IMAGE, OFFICE, PDF, UploadError, serve, store_all
 
 # Nested in the achievements blueprint: endpoints read achievements.reports.<view>.
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -86,14 +86,14 @@ def update():
         form.body.errors = [f"这份汇报{report.state_label}，不能再修改。"]
         return _form_partial(report, form, 422)
     valid = form.validate()
-    uploads = [f for f in request.files.getlist("files") if f and f.filename]
-    if valid and len(report.attachments) + len(uploads) > services.MAX_REPORT_FILES:
-        form.body.errors = [f"每份汇报最多 {services.MAX_REPORT_FILES} 个附件。"]
-        valid = False
     if valid and report.id and (changes := conflicts(form, ReportForm.of(report), report)):
         return _form_partial(report, form, 409, changes, retarget("report-form"))
     try:
-        stored = [store(f, kinds=(IMAGE, PDF, OFFICE)) for f in uploads] if valid else []
+        stored = store_all(
+            request.files.getlist("files"), (IMAGE, PDF, OFFICE),
+            room=services.MAX_REPORT_FILES - len(report.attachments),
+            too_many=f"每份汇报最多 {services.MAX_REPORT_FILES} 个附件。",
+        ) if valid else []  # fmt: skip
     except UploadError as error:
         form.body.errors = [f"附件未保存：{error}汇报内容已保留，请重新选择文件后再提交。"]
         valid = False

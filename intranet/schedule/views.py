@@ -44,7 +44,7 @@ from intranet.uploads import (
     UploadError,
     delete_file,
     serve,
-    store,
+    store_all,
 )
 
 bp = Blueprint("schedule", __name__, url_prefix="/schedule")
@@ -356,12 +356,12 @@ def update_record(activity_id):
     require_editor(activity)
     form = RecordForm()
     valid = form.validate()
-    uploads = [f for f in request.files.getlist("files") if f and f.filename]
-    if valid and len(activity.attachments) + len(uploads) > MAX_FILES_PER_ACTIVITY:
-        form.summary.errors = [f"每项活动最多保存 {MAX_FILES_PER_ACTIVITY} 个文件。"]
-        valid = False
     try:
-        stored = [store(f, kinds=(IMAGE, PDF, OFFICE)) for f in uploads] if valid else []
+        stored = store_all(
+            request.files.getlist("files"), (IMAGE, PDF, OFFICE),
+            room=MAX_FILES_PER_ACTIVITY - len(activity.attachments),
+            too_many=f"每项活动最多保存 {MAX_FILES_PER_ACTIVITY} 个文件。",
+        ) if valid else []  # fmt: skip
     except UploadError as error:
         form.summary.errors = [f"文件未保存：{error}纪要也尚未保存，请重新选择文件后再提交。"]
         valid = False
