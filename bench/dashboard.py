@@ -18,9 +18,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from flask_migrate import upgrade
 from sqlalchemy import insert
+from timing import line, timed
 
 from intranet import create_app
 from intranet.achievements.models import Achievement
@@ -106,23 +108,6 @@ def build(folder: Path):
     return app, client
 
 
-def timed(fn, rounds: int) -> list[float]:
-    fn()
-    times = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return times
-
-
-def report(label: str, times: list[float], base: float) -> str:
-    median = statistics.median(times)
-    p95 = sorted(times)[min(len(times) - 1, int(0.95 * len(times)))]
-    return (f"  {label:<18}median {1000 * median:7.1f} ms   p95 {1000 * p95:7.1f} ms"
-            f"   ×{median / base:6.1f} of /healthz")  # fmt: skip
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=40)
@@ -136,8 +121,8 @@ def main() -> None:
 
         health = timed(lambda: client.get("/healthz"), args.rounds)
         base = statistics.median(health)
-        print(report("GET /healthz", health, base))
-        print(report("GET /dashboard", timed(dashboard, args.rounds), base))
+        print(line("GET /healthz", health, base, width=18))
+        print(line("GET /dashboard", timed(dashboard, args.rounds), base, width=18))
         with app.app_context():
             db.engine.dispose()
 

@@ -19,8 +19,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from flask_migrate import upgrade
+from timing import line, timed
 
 from intranet import create_app
 from intranet.extensions import db
@@ -68,23 +70,6 @@ def build(folder: Path, activities: int):
     return app, client, first
 
 
-def timed(fn, rounds: int) -> list[float]:
-    fn()  # warm caches and templates
-    times = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return times
-
-
-def row(label: str, times: list[float], base: float) -> str:
-    median = statistics.median(times)
-    p95 = sorted(times)[min(len(times) - 1, int(0.95 * len(times)))]
-    return (f"  {label:<28}median {1000 * median:7.1f} ms   p95 {1000 * p95:7.1f} ms"
-            f"   ×{median / base:6.1f} of /healthz")  # fmt: skip
-
-
 def measure(activities: int, rounds: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         app, client, activity_id = build(Path(folder), activities)
@@ -105,11 +90,11 @@ def measure(activities: int, rounds: int) -> None:
 
         saved = client.get(f"/schedule/activities/{activity_id}", headers=headers)
         print(f"{activities} activities (GET /healthz median {1000 * health:.2f} ms)")
-        print(row("GET /schedule", timed(lambda: client.get("/schedule"), rounds), health))
-        print(row("GET /schedule?level (htmx)",
+        print(line("GET /schedule", timed(lambda: client.get("/schedule"), rounds), health))
+        print(line("GET /schedule?level (htmx)",
                   timed(lambda: client.get("/schedule?level=cluster", headers=headers), rounds),
                   health))  # fmt: skip
-        print(row("edit + PUT a row", timed(save, rounds), health))
+        print(line("edit + PUT a row", timed(save, rounds), health))
         print(f"  bytes: row partial {len(saved.data):,} vs whole page {len(page.data):,}"
               f" ({len(page.data) / len(saved.data):.0f}×)")  # fmt: skip
         with app.app_context():
