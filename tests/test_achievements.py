@@ -14,7 +14,7 @@ from intranet.achievements.services import evaluate
 from intranet.extensions import db
 from intranet.mentoring.models import Observation, ObservationScore, RubricItem
 from intranet.schedule.models import Activity, Attendance, Semester
-from tests.conftest import csrf_token, htmx, login_as
+from tests.conftest import as_user, send
 
 TODAY = date.today()
 
@@ -34,18 +34,6 @@ def school(app, make_staff):
         db.session.commit()
         ids["semester"] = semester.id
     return ids
-
-
-def as_user(app, staff_id):
-    client = app.test_client()
-    login_as(client, app, staff_id)
-    client.token = csrf_token(client, "/password")
-    return client
-
-
-def send(client, method, url, data=None, **kw):
-    return client.open(url, method=method, data={**(data or {}), "csrf_token": client.token},
-                       headers=htmx(), **kw)  # fmt: skip
 
 
 def jpeg() -> bytes:
