@@ -26,6 +26,7 @@ from timing import line, timed
 
 from intranet import create_app
 from intranet.achievements.models import Achievement
+from intranet.clock import school_today
 from intranet.extensions import db
 from intranet.people.models import POLITICAL_STATUSES, Staff
 from intranet.schedule.models import FORMS, LEVELS, Activity, Attendance, Semester
@@ -50,10 +51,10 @@ def build(folder: Path):
              "pinyin_initials": "js", "role": "leader" if i == 0 else "teacher",
              "political_status": statuses[i % len(statuses)], "must_change_password": False,
              "session_token": f"token-{i}", "ical_token": f"ical-{i}", "active": True,
-             "created_at": date.today()}
+             "created_at": school_today()}
             for i in range(STAFF)
         ])  # fmt: skip
-        today = date.today()
+        today = school_today()
         first_year = today.year - 10
         semesters = []
         for year in range(first_year, today.year + 1):

@@ -15,7 +15,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -25,6 +25,7 @@ from flask_migrate import upgrade
 from timing import line, timed
 
 from intranet import create_app
+from intranet.clock import school_today
 from intranet.extensions import db
 from intranet.people.models import Staff
 from intranet.schedule.models import FORMS, LEVELS, Activity, PartnerSchool, Semester
@@ -46,7 +47,7 @@ def build(folder: Path, activities: int):
             username="manager", name="管理组", role="manager", must_change_password=False
         )
         school = PartnerSchool(name="程桥中心小学")
-        today = date.today()
+        today = school_today()
         semester = Semester(name="测试学期", start=today - timedelta(days=100),
                             end=today + timedelta(days=100), is_current=True)  # fmt: skip
         db.session.add_all([*staff, manager, school, semester])
@@ -83,7 +84,7 @@ def measure(activities: int, rounds: int) -> None:
             form = client.get(f"/schedule/activities/{activity_id}/edit", headers=headers)
             version = VERSION.search(form.get_data(as_text=True)).group(1)
             r = client.put(f"/schedule/activities/{activity_id}", headers=headers, data={
-                "date": date.today().isoformat(), "level": "school", "kind": "demo_lesson",
+                "date": school_today().isoformat(), "level": "school", "kind": "demo_lesson",
                 "theme": f"保存{time.perf_counter()}", "status": "planned", "version": version,
             })  # fmt: skip
             assert r.status_code == 200, r.status_code

@@ -16,8 +16,10 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
+
+from intranet.clock import school_today
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "a sentence for load tests"
@@ -93,7 +95,7 @@ class Server:
     def schedule(self, activities: int, today: int) -> dict:
         """A current semester with activities spread over it, `today` of them today; a few
         rows are `contested`: every manager edits the same ones."""
-        day = date.today()
+        day = school_today()
         db = sqlite3.connect(self.instance / "studio.db")
         with db:
             semester = db.execute(

@@ -2,12 +2,12 @@
 
 import shutil
 import sqlite3
-from datetime import datetime
 from pathlib import Path
 
 from flask import current_app
 from sqlalchemy.engine import make_url
 
+from intranet.clock import school_now
 from intranet.extensions import db
 
 
@@ -16,7 +16,7 @@ def make_backup(folder: Path) -> Path:
     url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
     if url.get_backend_name() != "sqlite":
         raise RuntimeError("此命令只备份 SQLite 数据库；PostgreSQL 请使用 pg_dump。")
-    target = folder / datetime.now().strftime("studio-%Y%m%d-%H%M%S")
+    target = folder / school_now().strftime("studio-%Y%m%d-%H%M%S")
     target.mkdir(parents=True, exist_ok=False)
     copy = target / "studio.db"
     source = db.engine.raw_connection()

@@ -1,9 +1,8 @@
 """How dates, times and labels read in Chinese; registered as Jinja filters."""
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime
 
-from flask import current_app
+from intranet.clock import school_zone
 
 WEEKDAYS = "一二三四五六日"
 
@@ -28,8 +27,8 @@ def local_time(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     if value.tzinfo is None:  # SQLite hands back naive datetimes; they were stored in UTC
-        value = value.replace(tzinfo=ZoneInfo("UTC"))
-    return value.astimezone(ZoneInfo(current_app.config["TIME_ZONE"]))
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(school_zone())
 
 
 def cn_datetime(value: datetime | None) -> str:
@@ -47,8 +46,3 @@ def register(app):
     app.jinja_env.filters.update(
         cn_date=cn_date, cn_short_date=cn_short_date, cn_datetime=cn_datetime, hm=hm
     )
-
-
-def school_today() -> date:
-    """Today where the school is: activity dates are wall-clock dates there."""
-    return datetime.now(ZoneInfo(current_app.config["TIME_ZONE"])).date()

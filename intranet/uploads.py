@@ -20,6 +20,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import Date, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from intranet.clock import school_today
 from intranet.extensions import db
 
 MAX_PIXELS = 40_000_000  # a 40-megapixel phone photo; larger is refused, not decoded
@@ -45,7 +46,7 @@ class Attachment(db.Model):
     kind: Mapped[str] = mapped_column(String(8))
     size: Mapped[int] = mapped_column(Integer)
     original_name: Mapped[str | None] = mapped_column(String(120))
-    created_on: Mapped[date] = mapped_column(Date, default=date.today)
+    created_on: Mapped[date] = mapped_column(Date, default=school_today)
 
     __table_args__ = {"sqlite_with_rowid": False}
 

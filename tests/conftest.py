@@ -5,14 +5,16 @@ import re
 import shutil
 import time
 import uuid
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from intranet import create_app
+from intranet import clock, create_app
 from intranet.extensions import db
 from intranet.people.models import Staff
 
@@ -23,6 +25,25 @@ FAST_HASH = "scrypt:1024:8:1"  # tests hash hundreds of passwords; production us
 # can), it runs on PostgreSQL instead: the path a district running one instance would take.
 POSTGRES = os.environ.get("INTRANET_TEST_DATABASE_URL")
 TEMPLATE = "studio_template"
+
+
+def pytest_configure(config):
+    """Pin the app's clock before any test module is imported, so tests that date things with
+    `school_today()` agree with the app whatever the host's clock and time zone say, and a run
+    never crosses the school's midnight or a month's first day. Any read of the host's date now
+    disagrees with the app every time, not only in the evening (UTC)."""
+    clock.travel(START)
+
+
+# A Wednesday in the middle of a month and of a first semester, mid-morning in the school.
+START = datetime(2026, 11, 18, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture
+def travel():
+    """Move the app's clock for one test: `travel(datetime(..., tzinfo=...))`; put back after."""
+    yield clock.travel
+    clock.travel(START)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -3,7 +3,7 @@ message, conflicts on a report, and a small hand-made semester scored as by hand
 
 import io
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -11,12 +11,13 @@ from PIL import Image
 
 from intranet.achievements.models import Achievement, EvaluationScheme, WorkReport
 from intranet.achievements.services import evaluate
+from intranet.clock import school_today
 from intranet.extensions import db
 from intranet.mentoring.models import Observation, ObservationScore, RubricItem
 from intranet.schedule.models import Activity, Attendance, Semester
 from tests.conftest import as_user, send
 
-TODAY = date.today()
+TODAY = school_today()
 
 
 @pytest.fixture

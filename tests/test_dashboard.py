@@ -3,12 +3,13 @@ grow with the data, the falling-attendance alert, pairings behind, and the zip's
 
 import io
 import zipfile
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import event
 
+from intranet.clock import school_today
 from intranet.dashboard.services import Month, falling_attendance
 from intranet.extensions import db
 from intranet.mentoring.models import Pairing, PairingTask
@@ -16,7 +17,7 @@ from intranet.schedule.models import Activity, Attendance, Semester
 from intranet.uploads import Attachment
 from tests.conftest import login_as
 
-TODAY = date.today()
+TODAY = school_today()
 
 
 @pytest.fixture
@@ -93,7 +94,7 @@ def test_alert_when_the_latest_month_falls_clearly_below_the_months_before(app, 
 def test_alert_shows_on_the_dashboard_with_the_forms_that_still_draw(app, client, school):
     with app.app_context():
         for months_ago, present in ((2, 9), (1, 9), (0, 4)):
-            day = (TODAY.replace(day=1) - timedelta(days=31 * months_ago)).replace(day=2)
+            day = (TODAY.replace(day=1) - timedelta(days=31 * months_ago)).replace(day=1)
             for form, came in (("theme_seminar", present), ("lecture", 9)):
                 activity = Activity(semester_id=school["semester"], date=day, theme="研讨",
                                     status="done", form=form)  # fmt: skip

@@ -2,12 +2,13 @@
 scores, plan progress from the schedule, observation, tasks, feedback, pools and duties."""
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from intranet.clock import school_today
 from intranet.extensions import db
 from intranet.mentoring.models import (
     Agreement,
@@ -23,7 +24,7 @@ from intranet.people.models import ExternalMentor, PoolMembership, StudioDuty
 from intranet.schedule.models import Activity, Semester
 from tests.conftest import as_user, send
 
-TODAY = date.today()
+TODAY = school_today()
 
 
 @pytest.fixture
@@ -510,7 +511,7 @@ def test_two_people_saving_a_plan_see_each_others_goals(app, studio):
 def test_done_tasks_show_on_the_apprentices_growth_record(app, studio):
     pairing_id = make_pairing(app, studio)
     with app.app_context():
-        from intranet.mentoring.models import utcnow
+        from intranet.clock import utcnow
 
         db.session.add_all([
             PairingTask(pairing_id=pairing_id, text="写完读书心得", done_at=utcnow()),
@@ -524,7 +525,7 @@ def test_done_tasks_show_on_the_apprentices_growth_record(app, studio):
 
 def test_verified_papers_count_toward_the_plan_and_show_on_the_growth_record(app, studio):
     from intranet.achievements.models import Achievement
-    from intranet.mentoring.models import utcnow
+    from intranet.clock import utcnow
 
     year = TODAY.year if TODAY.month >= 8 else TODAY.year - 1
     with app.app_context():

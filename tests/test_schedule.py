@@ -11,12 +11,13 @@ from PIL import Image
 from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
+from intranet.clock import school_today
 from intranet.extensions import db
 from intranet.people.models import ExternalMentor, Staff
 from intranet.schedule.models import Activity, Attendance, PartnerSchool, PlanTarget, Semester
 from tests.conftest import as_user, csrf_token, htmx, send
 
-TODAY = date.today()
+TODAY = school_today()
 
 
 @pytest.fixture

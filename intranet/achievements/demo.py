@@ -18,6 +18,7 @@ from intranet.achievements.models import (
     EvaluationScheme,
     WorkReport,
 )
+from intranet.clock import school_today
 from intranet.extensions import db
 from intranet.people.models import Staff
 from intranet.schedule.models import Semester
@@ -61,7 +62,7 @@ def _certificate(title: str) -> Attachment:
 
 
 def seed(rng) -> dict:
-    today = datetime.now(UTC).date()
+    today = school_today()
     semesters = db.session.scalars(select(Semester).order_by(Semester.start)).all()
     staff = db.session.scalars(select(Staff).where(Staff.active).order_by(Staff.id)).all()
     managers = [s for s in staff if s.role == "manager"] or staff[:1]

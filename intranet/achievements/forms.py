@@ -6,7 +6,7 @@ from wtforms.validators import InputRequired, Optional, ValidationError
 
 from intranet.achievements.models import KINDS, LEVELS, SCHEME_FIELDS
 from intranet.achievements.services import REVIEW_DECISIONS
-from intranet.formatting import school_today
+from intranet.clock import school_today
 from intranet.forms import Form, at_most, choices, required_text
 from intranet.schedule.forms import ChineseDateField
 

@@ -4,7 +4,7 @@ The evaluation itself is not stored: services.evaluate() computes it from the sc
 records each time, so changing the scheme (or verifying an achievement) changes every score.
 """
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Column,
@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from intranet.clock import utcnow
 from intranet.extensions import db
 from intranet.people.models import Staff
 from intranet.schedule.models import Semester
@@ -48,10 +49,6 @@ REPORT_STATES = {
     "returned": "退回修改",
     "published": "已公开",
 }
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 achievement_attachment = Table(

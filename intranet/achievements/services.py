@@ -21,8 +21,8 @@ from intranet.achievements.models import (
     Achievement,
     EvaluationScheme,
     WorkReport,
-    utcnow,
 )
+from intranet.clock import utcnow
 from intranet.extensions import db
 from intranet.formatting import local_time
 from intranet.forms import as_id

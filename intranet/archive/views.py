@@ -10,8 +10,8 @@ from flask_login import current_user
 from intranet.achievements.services import all_semesters, semester_from
 from intranet.archive import services
 from intranet.auth.permissions import require
+from intranet.clock import school_today
 from intranet.extensions import db
-from intranet.formatting import school_today
 from intranet.schedule.models import Semester
 
 bp = Blueprint("archive", __name__, url_prefix="/archive")

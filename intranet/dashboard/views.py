@@ -8,9 +8,9 @@ from intranet.achievements.models import Achievement
 from intranet.achievements.services import achievements_query, all_semesters, semester_from
 from intranet.auth.permissions import can, require
 from intranet.charts import bar_chart
+from intranet.clock import school_today
 from intranet.dashboard import services
 from intranet.extensions import db
-from intranet.formatting import school_today
 from intranet.forms import year_month
 from intranet.htmx import render
 from intranet.mentoring.services import pairing_health

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from intranet.clock import school_today
 from intranet.extensions import db
 from intranet.mentoring.forms import APPRENTICE_GOALS, MENTOR_DUTIES
 from intranet.mentoring.models import (
@@ -73,7 +74,7 @@ def seed(rng) -> dict:
                       mentor_signed_by=mentor, mentor_signed_at=signed,
                       apprentice_signed_at=signed + timedelta(hours=1))
         )  # fmt: skip
-        today = datetime.now(UTC).date()
+        today = school_today()
         pairing.tasks = [
             PairingTask(text="制订个人三年发展规划", due=semesters[1].start + timedelta(days=30),
                         done_at=signed + timedelta(days=20)),

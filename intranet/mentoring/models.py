@@ -1,6 +1,6 @@
 """Mentor–apprentice pairings with their agreements, development plans and lesson observation."""
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     CheckConstraint,
@@ -14,6 +14,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from intranet.clock import school_today, utcnow
 from intranet.extensions import db
 from intranet.people.models import ExternalMentor, Staff
 from intranet.schedule.models import Activity, Semester
@@ -35,10 +36,6 @@ PLAN_ITEM_KINDS = {
     "reading": "读书",
     "other": "其他",
 }
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class Pairing(db.Model):
@@ -139,7 +136,7 @@ class MentoringFeedback(db.Model):
     semester_id: Mapped[int] = mapped_column(ForeignKey("semester.id"))
     rating: Mapped[int] = mapped_column(Integer)
     comment: Mapped[str] = mapped_column(Text, default="")
-    created_on: Mapped[date] = mapped_column(Date, default=date.today)
+    created_on: Mapped[date] = mapped_column(Date, default=school_today)
 
 
 class DevelopmentPlan(db.Model):

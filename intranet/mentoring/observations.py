@@ -5,8 +5,8 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from intranet.auth.permissions import deny, require
+from intranet.clock import school_today
 from intranet.extensions import db
-from intranet.formatting import school_today
 from intranet.forms import as_id
 from intranet.htmx import toast
 from intranet.mentoring import services

@@ -11,8 +11,8 @@ from openpyxl.styles import Alignment, Font
 from sqlalchemy import and_, func, or_, select
 
 from intranet.achievements.models import Achievement
+from intranet.clock import school_today, utcnow
 from intranet.extensions import db
-from intranet.formatting import school_today
 from intranet.forms import whole_number
 from intranet.mentoring.models import (
     Agreement,
@@ -23,7 +23,6 @@ from intranet.mentoring.models import (
     PairingTask,
     PlanItem,
     RubricItem,
-    utcnow,
 )
 from intranet.people.models import POOLS, PoolMembership, Staff, StudioDuty
 from intranet.schedule.models import Activity, Attendance, Semester, activity_presenter

@@ -5,8 +5,8 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask_login import current_user
 
 from intranet.auth.permissions import can, require
+from intranet.clock import school_today
 from intranet.extensions import db
-from intranet.formatting import school_today
 from intranet.mentoring import services
 from intranet.mentoring.forms import DutyForm, ExternalMentorForm, PoolForm
 from intranet.people.models import POOLS, ExternalMentor, StudioDuty

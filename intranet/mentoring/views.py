@@ -7,9 +7,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from intranet.auth.permissions import can, deny, require
+from intranet.clock import school_today, utcnow
 from intranet.concurrency import commit_unless_stale, conflicts, retarget
 from intranet.extensions import db
-from intranet.formatting import school_today
 from intranet.htmx import is_htmx, toast
 from intranet.mentoring import observations, plans, services, talent
 from intranet.mentoring.forms import (
@@ -20,7 +20,7 @@ from intranet.mentoring.forms import (
     SignForm,
     TaskForm,
 )
-from intranet.mentoring.models import MentoringFeedback, Pairing, PairingTask, utcnow
+from intranet.mentoring.models import MentoringFeedback, Pairing, PairingTask
 from intranet.schedule.models import Semester
 
 bp = Blueprint("mentoring", __name__, url_prefix="/mentoring")

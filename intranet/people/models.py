@@ -1,13 +1,14 @@
 """Staff (every account) and the fixed vocabularies that describe them."""
 
 import secrets
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from flask_login import UserMixin
 from pypinyin import Style, lazy_pinyin
 from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from intranet.clock import utcnow
 from intranet.extensions import db
 
 # Code name -> what users read. The order is the order of every list and filter.
@@ -36,10 +37,6 @@ GRADE_GROUPS = [
 ]  # fmt: skip
 TITLES = ["正高级教师", "高级教师", "一级教师", "二级教师", "三级教师", "未定级"]
 POOLS = {"mentor": "名特优党员教师导师库", "reserve": "争做名特优党员教师后备人才库"}
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def new_token() -> str:

@@ -3,15 +3,14 @@ attendance and records; attendance sags late in the current semester, as the see
 
 from collections import Counter
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from intranet.clock import school_today, school_zone
 from intranet.extensions import db
 from intranet.people.models import ExternalMentor, Staff
 from intranet.schedule.models import Activity, Attendance, PartnerSchool, PlanTarget, Semester
 
-SCHOOL_ZONE = ZoneInfo("Asia/Shanghai")
 PARTNER_SCHOOLS = [
     ("程桥中心小学", "程桥片"),
     ("竹镇中心小学", "竹镇片"),
@@ -84,7 +83,7 @@ def semesters_around(today: date) -> list[tuple[str, date, date]]:
 
 
 def seed(rng) -> dict:
-    today = date.today()
+    today = school_today()
     schools = [PartnerSchool(name=name, cluster=cluster) for name, cluster in PARTNER_SCHOOLS]
     db.session.add_all(schools)
     staff = db.session.scalars(select(Staff).where(Staff.active).order_by(Staff.id)).all()
@@ -172,7 +171,7 @@ def _attend(rng, activity, staff, semester, current) -> None:
                 staff_id=person.id,
                 status=status,
                 reason="外出培训" if status == "excused" else "",
-                checked_in_at=datetime.combine(activity.date, activity.start_time, SCHOOL_ZONE)
+                checked_in_at=datetime.combine(activity.date, activity.start_time, school_zone())
                 if came and rng.random() < 0.7
                 else None,
             )

@@ -1,7 +1,7 @@
 """The semester activity schedule: semesters, partner schools, activities and who came."""
 
 import secrets
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 
 from sqlalchemy import (
     Column,
@@ -20,6 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from intranet.clock import school_today
 from intranet.extensions import db
 from intranet.people.models import ExternalMentor, Staff
 from intranet.uploads import Attachment
@@ -40,10 +41,6 @@ FORMS = {
 LESSON_FORMS = ("demo_lesson", "report_lesson")  # lessons that are observed and scored
 STATUSES = {"planned": "计划", "done": "已完成", "postponed": "延期", "cancelled": "取消"}
 ATTENDANCE = {"present": "出席", "excused": "请假", "absent": "缺席"}
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class Semester(db.Model):
@@ -73,7 +70,7 @@ class Semester(db.Model):
         """The current semester, or else the one today falls in, or else the latest."""
         found = db.session.scalar(select(cls).where(cls.is_current))
         if found is None:
-            today = date.today()
+            today = school_today()
             found = db.session.scalar(
                 select(cls).where(cls.start <= today, cls.end >= today)
             ) or db.session.scalar(select(cls).order_by(cls.start.desc()).limit(1))

@@ -7,7 +7,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import groupby
-from zoneinfo import ZoneInfo
 
 from flask import current_app, url_for
 from icalendar import Calendar, Event
@@ -15,8 +14,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from sqlalchemy import func, or_, select
 
+from intranet.clock import school_today, school_zone, utcnow
 from intranet.extensions import db
-from intranet.formatting import cn_short_date, hm, school_today
+from intranet.formatting import cn_short_date, hm
 from intranet.forms import as_id, whole_number, year_month
 from intranet.schedule.models import (
     FORMS,
@@ -27,7 +27,6 @@ from intranet.schedule.models import (
     PlanTarget,
     Semester,
     activity_presenter,
-    utcnow,
 )
 
 # Filters of the schedule page, in the order the filter bar shows them; all live in the URL.
@@ -298,7 +297,7 @@ def roles_in(activity: Activity, staff_id: int) -> list[str]:
 
 def ical(activities, name: str) -> bytes:
     """An iCalendar file a phone calendar subscribes to; times in the school's time zone."""
-    zone = ZoneInfo(current_app.config["TIME_ZONE"])
+    zone = school_zone()
     cal = Calendar()
     cal.add("prodid", "-//星光名师工作室//schedule//ZH")
     cal.add("version", "2.0")

@@ -12,9 +12,9 @@ from flask_login import current_user
 
 from intranet.auth.permissions import can, can_edit_activity, public, require
 from intranet.auth.permissions import require_activity_editor as require_editor
+from intranet.clock import school_today, utcnow
 from intranet.concurrency import commit_unless_stale, conflicts, retarget
 from intranet.extensions import db
-from intranet.formatting import school_today
 from intranet.forms import as_id
 from intranet.htmx import is_htmx, render, toast
 from intranet.people.models import Staff, new_token
@@ -34,7 +34,6 @@ from intranet.schedule.models import (
     Activity,
     Semester,
     activity_attachment,
-    utcnow,
 )
 from intranet.uploads import (
     IMAGE,

@@ -1,9 +1,10 @@
 """Demo suggestions: named, anonymous and public ones in every state, some answered."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
+from intranet.clock import school_today
 from intranet.extensions import db
 from intranet.people.models import Staff
 from intranet.suggestions import services
@@ -39,7 +40,7 @@ DECLINE_REASON = "本学期录播教室设备更新经费已用完，已列入�
 def seed(rng) -> dict:
     staff = {s.username: s for s in db.session.scalars(select(Staff))}
     leader = staff["xiaozhang"]
-    today = date.today()
+    today = school_today()
     for days, author, category, title, body, status, reply, public in SUGGESTIONS:
         values = {"category": category, "title": title, "body": body}
         if author:

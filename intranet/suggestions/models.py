@@ -8,7 +8,7 @@ the conversation by a per-thread position, not by a global counter.
 """
 
 import secrets
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from intranet.clock import school_today, utcnow
 from intranet.extensions import db
 from intranet.people.models import Staff
 from intranet.uploads import Attachment
@@ -50,10 +51,6 @@ TRANSITIONS = {
     "done": (),
 }
 OPEN_STATUSES = ("pending", "in_progress")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def random_key() -> str:
@@ -105,7 +102,7 @@ class Suggestion(BoxItem, db.Model):
     decline_reason: Mapped[str | None] = mapped_column(Text)
     is_public: Mapped[bool] = mapped_column(Boolean, default=False)
     duplicate_of: Mapped[str | None] = mapped_column(String(24))  # a ref: 'n-…' or 'a-…'
-    created_on: Mapped[date] = mapped_column(Date, default=date.today)
+    created_on: Mapped[date] = mapped_column(Date, default=school_today)
     attachment_id: Mapped[str | None] = mapped_column(ForeignKey("attachment.id"))
 
     author: Mapped[Staff] = relationship(lazy="joined")
@@ -128,7 +125,7 @@ class AnonymousSuggestion(BoxItem, db.Model):
     decline_reason: Mapped[str | None] = mapped_column(Text)
     is_public: Mapped[bool] = mapped_column(Boolean, default=False)
     duplicate_of: Mapped[str | None] = mapped_column(String(24))
-    created_on: Mapped[date] = mapped_column(Date, default=date.today)
+    created_on: Mapped[date] = mapped_column(Date, default=school_today)
     attachment_id: Mapped[str | None] = mapped_column(ForeignKey("attachment.id"))
 
     attachment: Mapped[Attachment | None] = relationship(lazy="joined")
@@ -168,7 +165,7 @@ class Reply(InThread, db.Model):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     is_follow_up: Mapped[bool] = mapped_column(Boolean, default=False)
     body: Mapped[str] = mapped_column(Text)
-    created_on: Mapped[date] = mapped_column(Date, default=date.today)
+    created_on: Mapped[date] = mapped_column(Date, default=school_today)
 
     author: Mapped[Staff | None] = relationship(lazy="joined")
 

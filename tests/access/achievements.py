@@ -2,8 +2,9 @@
 achievements and report; managers verify and review; leaders, managers and admins see every
 member's score, a teacher only their own (the world's records belong to the target teacher)."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
+from intranet.clock import school_today
 from intranet.extensions import db
 from tests.access import EVERYONE, MANAGERS, STUDIO, Route
 
@@ -48,14 +49,14 @@ def objects(app, world) -> dict:
     from intranet.uploads import Attachment
 
     with app.app_context():
-        today = date.today()
+        today = school_today()
         # Not current: the schedule's objects (built after these) add the current semester.
         semester = Semester(name="上学期", start=today - timedelta(days=200),
                             end=today - timedelta(days=100))  # fmt: skip
         certificate = Attachment(id="c" * 32, kind="pdf", size=9, original_name="证书.pdf")
         achievement = Achievement(
             staff_id=world["staff"], kind="award", level="district", title="优质课一等奖",
-            awarded_on=date.today(), attachments=[certificate],
+            awarded_on=school_today(), attachments=[certificate],
         )  # fmt: skip
         report = WorkReport(
             staff_id=world["staff"], semester=semester, body="本学期工作", state="submitted"

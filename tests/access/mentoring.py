@@ -2,8 +2,9 @@
 keep pools, pairings and the rubric; a pairing, plan, growth record and observation scores are
 for the people in them (the world's target teacher is the apprentice) and the studio."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
+from intranet.clock import school_today
 from intranet.extensions import db
 from tests.access import EVERYONE, MANAGERS, STUDIO, Route
 
@@ -70,7 +71,7 @@ def objects(app, world) -> dict:
     from intranet.schedule.models import Activity, Semester
 
     with app.app_context():
-        today = date.today()
+        today = school_today()
         semester = Semester(name="结对学期", start=today - timedelta(days=400),
                             end=today - timedelta(days=300))  # fmt: skip
         mentor = Staff(username="mentor", name="导师", role="teacher")

@@ -1,8 +1,9 @@
 """Access rules of the schedule: everyone reads it, managers plan it, the responsible person
 edits their own activity (the world's activity belongs to the target teacher)."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
+from intranet.clock import school_today
 from intranet.extensions import db
 from tests.access import EVERYONE, MANAGERS, PUBLIC, Route
 
@@ -52,7 +53,7 @@ def objects(app, world) -> dict:
     from intranet.schedule.models import Activity, PartnerSchool, Semester
 
     with app.app_context():
-        today = date.today()
+        today = school_today()
         semester = Semester(
             name="测试学期", start=today - timedelta(days=30), end=today + timedelta(days=90),
             is_current=True,

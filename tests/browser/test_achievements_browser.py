@@ -1,17 +1,18 @@
 """Achievements, work reports and the scheme in a real browser: a certificate recorded and
 verified, a report written, returned and published, a scheme value refused then saved."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
+from intranet.clock import school_today
 from intranet.extensions import db
 from intranet.schedule.models import Semester
 from tests.browser.conftest import PHONE, login, screenshot
 
-TODAY = date.today()
+TODAY = school_today()
 
 
 @pytest.fixture

@@ -3,17 +3,18 @@ detail without leaving the page; a manager downloads the semester archive and it
 
 import io
 import zipfile
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
+from intranet.clock import school_today
 from intranet.extensions import db
 from intranet.schedule.models import Activity, Attendance, PlanTarget, Semester
 from tests.browser.conftest import login, screenshot
 
-TODAY = date.today()
+TODAY = school_today()
 
 
 @pytest.fixture

@@ -1,18 +1,19 @@
 """Mentoring in a real browser: a pairing from the template signed by both sides, an
 observation on a phone, and plan progress that follows the schedule."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
+from intranet.clock import school_today
 from intranet.extensions import db
 from intranet.mentoring.models import DevelopmentPlan, PlanItem
 from intranet.people.models import PoolMembership, Staff
 from intranet.schedule.models import Activity, Semester
 from tests.browser.conftest import PHONE, login, screenshot
 
-TODAY = date.today()
+TODAY = school_today()
 
 
 @pytest.fixture

@@ -1,16 +1,17 @@
 """The schedule in a real browser: editing like a spreadsheet, errors in the row, a new row,
 delete and undo, two managers in conflict, and checking in from a phone."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
+from intranet.clock import school_today
 from intranet.extensions import db
 from intranet.schedule.models import Activity, Semester
 from tests.browser.conftest import PHONE, login, screenshot
 
-TODAY = date.today()
+TODAY = school_today()
 
 
 @pytest.fixture
