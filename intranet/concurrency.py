@@ -1,60 +1,136 @@
-"""Optimistic locking for records several people edit in place (SECURITY.md K).
+"""The one save protocol for records several people edit in place (SECURITY.md K).
 
 A versioned model maps `version_id_col`, so SQLAlchemy refuses an UPDATE whose row changed
 since this request read it (StaleDataError): that covers the race inside one request. Across
-requests the form carries the version the user saw, and a save from an older version is a
-conflict: 409, the current values beside what the user typed, and the choice to keep either.
+requests the form carries the version the user started from and, in `base`, the values they
+saw. A save from an older version is merged field by field, three ways: the values the user
+started from, the values saved since, and what the user typed. A field only one side changed
+takes that side's value without a question; only fields both sides changed, to different values,
+come back as a 409 that shows both and asks for a choice per field. Nobody's edit is reverted.
 
 In a view:
 
-    if (changes := conflicts(form, Form(formdata=None, obj=record), record)):
-        return render(... form=form, conflict=changes), 409, retarget(f"record-{id}")
-    form.apply(record)
-    if not commit_unless_stale():
-        ...  # the same 409, built from the freshly loaded record
+    form = ThingForm()
+    if not form.validate():
+        return render_form(thing, form), 422
+    return save(thing, form, stored=ThingForm.of, apply=ThingForm.apply,
+                reload=lambda: load_thing(id), conflict=render_conflict, saved=render_saved)
 """
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, time
 
+from flask import make_response, request
 from sqlalchemy.orm.exc import StaleDataError
+from wtforms import FileField, HiddenField, SubmitField
 
 from intranet.extensions import db
 from intranet.formatting import cn_date, hm
 
 EMPTY = "（空）"
+CHOICE = "choose-"  # a conflicting field's choice on the 409 form: "mine" or "theirs"
+NOT_COMPARED = (HiddenField, FileField, SubmitField)  # csrf, version, base, files, buttons
+
+
+class Versioned:
+    """Mixed into a form whose record has a version: the version and the values the user saw."""
+
+    version = HiddenField()
+    base = HiddenField()
+
+    @classmethod
+    def of(cls, record, **kwargs):
+        """The form filled with what is stored now: for editing, and to compare on a save."""
+        form = cls(formdata=None, obj=record, **kwargs)
+        form.remember(record)
+        return form
+
+    def remember(self, record) -> None:
+        """Start from the record as stored: its version, and these values as the base."""
+        self.version.data = record.version
+        self.base.data = json.dumps(values(self), ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass
 class Difference:
+    name: str
     label: str
     theirs: str  # what is stored now, saved by someone else
     mine: str  # what this user typed
 
 
-def sent_version(form) -> int | None:
-    try:
-        return int(form.version.data)
-    except (TypeError, ValueError):
-        return None
+def save(
+    record,
+    form,
+    *,
+    stored: Callable,
+    apply: Callable,
+    reload: Callable,
+    conflict: Callable,
+    saved: Callable,
+    target: str,
+):
+    """Save a validated form onto a versioned record, merging with what others saved meanwhile.
+
+    stored(record) -> the record's form filled from the database (`Versioned.of`);
+    apply(record, form) copies the form onto the record; reload() reads the record again after a
+    lost race; conflict(record, form, differences) renders the form with the fields both sides
+    changed (answered 409 in place of element `target`); saved(record, merged) renders the
+    saved record, `merged` naming the fields taken from someone else's save."""
+    merged: list[str] = []
+    for _attempt in range(3):
+        current = stored(record)
+        _take_chosen(form, current)
+        clashes: list[Difference] = []
+        if _sent_version(form) != record.version:
+            clashes, taken = merge(form, current)
+            merged += taken
+        # From here the form stands on what is stored now, also for a retry after a lost race.
+        form.version.data, form.base.data = current.version.data, current.base.data
+        if clashes:
+            return _conflict(conflict(record, form, clashes), target)
+        apply(record, form)
+        if commit_unless_stale():
+            return saved(record, merged)
+        record = reload()
+    return _conflict(conflict(record, form, []), target)  # three lost races: let the user look
 
 
-def conflicts(typed, stored, record) -> list[Difference]:
-    """The fields where someone else's saved values differ from what this user typed, when the
-    user edited an older version of the record. Empty when the form is current, or when what was
-    typed agrees with what is stored: saving then loses nobody's work. On a conflict the form's
-    version becomes the current one, so saving again keeps the user's text on purpose."""
-    if sent_version(typed) == record.version:
-        return []
-    changes = [
-        Difference(field.label.text, display(stored[field.name]), display(field))
-        for field in typed
-        if field.name in stored.data
-        and field.name not in ("csrf_token", "version")
-        and _normal(field.data) != _normal(stored[field.name].data)
-    ]
-    typed.version.data = record.version
-    return changes
+def _conflict(body, target: str):
+    response = make_response(body)
+    response.status_code = 409
+    response.headers.update(retarget(target))
+    return response
+
+
+def merge(form, current) -> tuple[list[Difference], list[str]]:
+    """Bring what others saved into the user's form. Returns the fields both changed (left as the
+    user typed them) and the labels of the fields taken from the other save."""
+    base = _base(form)
+    mine, theirs = values(form), values(current)
+    clashes, taken = [], []
+    for name, typed in mine.items():
+        if name not in theirs or typed == theirs[name]:
+            continue
+        started = base.get(name, _UNKNOWN) if base is not None else _UNKNOWN
+        if typed == started:  # only they changed it: take theirs
+            form[name].data = current[name].data
+            taken.append(form[name].label.text)
+        elif theirs[name] != started:  # both changed it, differently
+            field = form[name]
+            clashes.append(
+                Difference(name, field.label.text, display(current[name]), display(field))
+            )
+    return clashes, taken
+
+
+def saved_text(merged: list[str], message: str = "已保存") -> str:
+    """The toast after a save; it names what was kept from someone else's save."""
+    if not merged:
+        return message
+    return f"{message}，并保留了别人对{'、'.join(dict.fromkeys(merged))}的修改"
 
 
 def commit_unless_stale() -> bool:
@@ -72,12 +148,51 @@ def retarget(element_id: str) -> dict:
     return {"HX-Retarget": f"#{element_id}", "HX-Reswap": "outerHTML"}
 
 
+def values(form) -> dict[str, object]:
+    """The compared fields' values, normalised so that equal means the same to a person."""
+    return {
+        field.name: _normal(field.data) for field in form if not isinstance(field, NOT_COMPARED)
+    }
+
+
+_UNKNOWN = object()  # no base was sent (an old page): every difference is a question
+
+
+def _base(form) -> dict | None:
+    try:
+        base = json.loads(form.base.data or "")
+    except (TypeError, ValueError):
+        return None
+    return base if isinstance(base, dict) else None
+
+
+def _sent_version(form) -> int | None:
+    try:
+        return int(form.version.data)
+    except (TypeError, ValueError):
+        return None
+
+
+def _take_chosen(form, current) -> None:
+    """On the conflict form the user chose, per field, whose value to keep."""
+    for field in form:
+        if request.form.get(CHOICE + field.name) == "theirs" and field.name in current:
+            field.data = current[field.name].data
+
+
 def _normal(value):
+    """JSON-safe and canonical: the base travels in the page and is compared after a round trip."""
     if isinstance(value, str):
         value = value.strip().replace("\r\n", "\n")
     if isinstance(value, list | tuple):
-        return sorted(str(v) for v in value)
-    return None if value in ("", None) else value
+        return sorted(str(v) for v in value if v not in ("", None))
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    if value in ("", None):
+        return None
+    return value if isinstance(value, bool | int | float) else str(value)
 
 
 def display(field) -> str:

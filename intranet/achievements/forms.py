@@ -1,12 +1,13 @@
 """Forms of the achievements area: an achievement, a work report and its review, the scheme."""
 
 from flask_wtf.file import FileField
-from wtforms import FloatField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import FloatField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
 from intranet.achievements.models import KINDS, LEVELS, SCHEME_FIELDS
 from intranet.achievements.services import REVIEW_DECISIONS
 from intranet.clock import school_today
+from intranet.concurrency import Versioned
 from intranet.forms import Form, at_most, choices, required_text
 from intranet.schedule.forms import ChineseDateField
 
@@ -39,27 +40,13 @@ class AchievementForm(Form):
         achievement.issuer = (self.issuer.data or "").strip()
 
 
-class ReportForm(Form):
+class ReportForm(Versioned, Form):
     body = TextAreaField("汇报内容", validators=[at_most("汇报内容", 20000)])
-    version = HiddenField()
-
-    @classmethod
-    def of(cls, report) -> "ReportForm":
-        form = cls(formdata=None, obj=report)
-        form.version.data = report.version
-        return form
 
 
-class ReviewForm(Form):
+class ReviewForm(Versioned, Form):
     review = TextAreaField("评语", validators=[at_most("评语", 4000)])
     decision = SelectField("处理", choices=choices(REVIEW_DECISIONS), default="comment")
-    version = HiddenField()
-
-    @classmethod
-    def of(cls, report) -> "ReviewForm":
-        form = cls(formdata=None, obj=report)
-        form.version.data = report.version
-        return form
 
     def validate_review(self, field):
         field.data = (field.data or "").strip()

@@ -10,10 +10,10 @@ from intranet.achievements import services
 from intranet.achievements.forms import ReportForm, ReviewForm
 from intranet.achievements.models import EvaluationScheme, WorkReport
 from intranet.auth.permissions import can, can_read_report, deny, require
-from intranet.concurrency import commit_unless_stale, conflicts, retarget
+from intranet.concurrency import save, saved_text
 from intranet.extensions import db
 from intranet.htmx import render, toast
-from intranet.uploads import IMAGE, OFFICE, PDF, UploadError, serve, store_all
+from intranet.uploads import IMAGE, OFFICE, PDF, UploadError, delete_file, serve, store_all
 
 # Nested in the achievements blueprint: endpoints read achievements.reports.<view>.
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -86,8 +86,6 @@ def update():
         form.body.errors = [f"这份汇报{report.state_label}，不能再修改。"]
         return _form_partial(report, form, 422)
     valid = form.validate()
-    if valid and report.id and (changes := conflicts(form, ReportForm.of(report), report)):
-        return _form_partial(report, form, 409, changes, retarget("report-form"))
     try:
         stored = store_all(
             request.files.getlist("files"), (IMAGE, PDF, OFFICE),
@@ -99,19 +97,32 @@ def update():
         valid = False
     if not valid:
         return _form_partial(report, form, 422)
-    report.body = (form.body.data or "").strip()
-    report.attachments.extend(stored)
     submitting = request.form.get("action") == "submit"
-    if submitting:
-        services.submit(report)
-    db.session.add(report)
-    if not commit_unless_stale():
-        report = services.report_of(current_user, _semester())
-        changes = conflicts(form, ReportForm.of(report), report)
-        return _form_partial(report, form, 409, changes, retarget("report-form"))
-    log.info("work report saved id=%s submit=%s", report.id, submitting)
-    body, _, _ = _form_partial(report, ReportForm.of(report))
-    return toast(body, "已提交，等待管理组审阅" if submitting else "草稿已保存")
+
+    def apply(report, form):
+        report.body = (form.body.data or "").strip()
+        report.attachments.extend(stored)
+        if submitting:
+            services.submit(report)
+        db.session.add(report)
+
+    def conflict(report, form, clashes):
+        for attachment in stored:  # all or none: files come back with the resolved text
+            delete_file(attachment)
+        if stored:
+            form.body.errors = ["附件未保存：请处理完冲突后重新选择文件。"]
+        return _form_partial(report, form, conflict=clashes)[0]
+
+    def saved(report, merged):
+        log.info("work report saved id=%s submit=%s", report.id, submitting)
+        done = "已提交，等待管理组审阅" if submitting else "草稿已保存"
+        return toast(_form_partial(report, ReportForm.of(report))[0], saved_text(merged, done))
+
+    return save(
+        report, form, stored=ReportForm.of, apply=apply, target="report-form",
+        reload=lambda: services.report_of(current_user, _semester()),
+        conflict=conflict, saved=saved,
+    )  # fmt: skip
 
 
 @bp.get("/<int:report_id>")
@@ -141,25 +152,26 @@ def review(report_id):
         # A draft is the author's until they submit it: it is neither published nor scored.
         form.decision.errors.append("只有已提交的汇报才能退回或公开。")
         return _review_partial(report, form, 422)
-    if changes := conflicts(form, ReviewForm.of(report), report):
-        return _review_partial(report, form, 409, changes)
-    services.review(report, form.review.data, form.decision.data, current_user)
-    if not commit_unless_stale():
-        report = db.get_or_404(WorkReport, report_id)
-        return _review_partial(report, form, 409, conflicts(form, ReviewForm.of(report), report))
-    log.info("work report reviewed id=%s decision=%s", report.id, form.decision.data)
-    body, _, _ = _review_partial(report, ReviewForm.of(report))
-    return toast(
-        body, {"return": "已退回修改", "publish": "已公开"}.get(form.decision.data, "评语已保存")
-    )
+    done = {"return": "已退回修改", "publish": "已公开"}.get(form.decision.data, "评语已保存")
+    return save(
+        report, form, stored=ReviewForm.of, target=f"review-{report.id}",
+        apply=lambda r, f: services.review(r, f.review.data, f.decision.data, current_user),
+        reload=lambda: db.get_or_404(WorkReport, report_id),
+        conflict=lambda r, typed, clashes: _review_partial(r, typed, conflict=clashes)[0],
+        saved=lambda r, merged: _reviewed(r, saved_text(merged, done)),
+    )  # fmt: skip
+
+
+def _reviewed(report, message):
+    log.info("work report reviewed id=%s state=%s", report.id, report.state)
+    return toast(_review_partial(report, ReviewForm.of(report))[0], message)
 
 
 def _review_partial(report, form, status=200, conflict=None):
     body = render_template(
         "achievements/_review.html", report=report, review_form=form, conflict=conflict
     )
-    headers = retarget(f"review-{report.id}") if status == 409 else {}
-    return body, status, headers
+    return body, status, {}
 
 
 @bp.get("/<int:report_id>/attachments/<attachment_id>")

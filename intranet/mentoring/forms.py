@@ -12,6 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
+from intranet.concurrency import Versioned
 from intranet.extensions import db
 from intranet.forms import Form, at_most, choices, required_text
 from intranet.mentoring.models import PLAN_ITEM_KINDS
@@ -108,10 +109,9 @@ class PairingForm(Form):
             raise ValidationError("结束学期不能早于起始学期。")
 
 
-class AgreementForm(Form):
+class AgreementForm(Versioned, Form):
     mentor_duties = TextAreaField("导师工作责任", validators=required_text("导师工作责任", 4000))
     apprentice_goals = TextAreaField("徒弟发展目标", validators=required_text("徒弟发展目标", 4000))
-    version = HiddenField()
 
 
 class SignForm(Form):
@@ -183,11 +183,10 @@ class DutyForm(Form):
             raise ValidationError("请选择成员。")
 
 
-class PlanForm(Form):
+class PlanForm(Versioned, Form):
     start_year = IntegerField("起始学年", validators=[InputRequired("请填写起始学年。")])
     end_year = IntegerField("结束学年", validators=[InputRequired("请填写结束学年。")])
     goals = TextAreaField("发展目标", validators=required_text("发展目标", 8000))
-    version = HiddenField()
 
     def __init__(self, *args, this_year: int, **kwargs):
         super().__init__(*args, **kwargs)

@@ -5,7 +5,8 @@ from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
 from intranet.auth.permissions import deny, require
-from intranet.concurrency import commit_unless_stale, conflicts, retarget
+from intranet.concurrency import save as save_versioned
+from intranet.concurrency import saved_text
 from intranet.extensions import db
 from intranet.htmx import render, toast
 from intranet.mentoring import services
@@ -45,6 +46,8 @@ def _plan_form(plan=None, **kwargs) -> PlanForm:
         form = PlanForm(this_year=year, **kwargs)
         form.start_year.data, form.end_year.data = year, year + 2
         return form
+    if "formdata" in kwargs:
+        return PlanForm.of(plan, this_year=year)
     return PlanForm(obj=plan, this_year=year, **kwargs)
 
 
@@ -85,19 +88,22 @@ def save(staff_id):
     if plan is None:
         plan = DevelopmentPlan(staff_id=staff.id)
         db.session.add(plan)
-    else:
-        stored = PlanForm(formdata=None, obj=plan, this_year=services.school_year())
-        if changes := conflicts(form, stored, plan):
-            return _plan_section(staff, plan, form, status=409, conflict=changes,
-                                 headers=retarget(f"plan-{staff.id}"))  # fmt: skip
+        _apply(plan, form)
+        db.session.commit()
+        return toast(_plan_section(staff, plan)[0], "发展规划已保存")
+    return save_versioned(
+        plan, form, stored=lambda p: _plan_form(p, formdata=None), apply=_apply,
+        reload=lambda: _latest_plan(staff), target=f"plan-{staff.id}",
+        conflict=lambda p, typed, clashes: _plan_section(staff, p, typed, conflict=clashes)[0],
+        saved=lambda p, merged: toast(
+            _plan_section(staff, p)[0], saved_text(merged, "发展规划已保存")
+        ),
+    )  # fmt: skip
+
+
+def _apply(plan: DevelopmentPlan, form: PlanForm) -> None:
     plan.start_year, plan.end_year = form.start_year.data, form.end_year.data
     plan.goals = form.goals.data.strip()
-    if not commit_unless_stale():
-        plan = _latest_plan(staff)
-        stored = PlanForm(formdata=None, obj=plan, this_year=services.school_year())
-        return _plan_section(staff, plan, form, status=409, conflict=conflicts(form, stored, plan),
-                             headers=retarget(f"plan-{staff.id}"))  # fmt: skip
-    return toast(_plan_section(staff, plan)[0], "发展规划已保存")
 
 
 @bp.post("/plans/<int:staff_id>/items")

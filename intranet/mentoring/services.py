@@ -129,6 +129,14 @@ def sign(agreement: Agreement, user) -> list[str]:
     return signed
 
 
+def apply_agreement_text(agreement: Agreement, form) -> None:
+    """Save the draft's text; an edit voids any confirmation already given to the old text."""
+    agreement.mentor_duties = form.mentor_duties.data.strip()
+    agreement.apprentice_goals = form.apprentice_goals.data.strip()
+    agreement.mentor_signed_at = agreement.apprentice_signed_at = None
+    agreement.mentor_signed_by_id = None
+
+
 def revise(pairing: Pairing) -> Agreement:
     """A new draft version of a signed agreement, to be confirmed again by both sides."""
     current = pairing.agreement

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from intranet.auth.permissions import can, deny, require
 from intranet.clock import school_today, utcnow
-from intranet.concurrency import commit_unless_stale, conflicts, retarget
+from intranet.concurrency import save, saved_text
 from intranet.extensions import db
 from intranet.htmx import is_htmx, toast
 from intranet.mentoring import observations, plans, services, talent
@@ -97,7 +97,7 @@ def show(pairing_id):
     return render_template(
         "mentoring/show.html",
         pairing=pairing,
-        agreement_form=AgreementForm(formdata=None, obj=pairing.agreement),
+        agreement_form=AgreementForm.of(pairing.agreement),
         sign_form=SignForm(formdata=None, obj=pairing.agreement),
         may_edit=_may_edit_draft(pairing),
         task_form=TaskForm(formdata=None),
@@ -115,7 +115,7 @@ def _agreement(pairing, form=None, status=200, conflict=None, headers=None, noti
     body = render_template(
         "mentoring/_agreement.html",
         pairing=pairing,
-        agreement_form=form or AgreementForm(formdata=None, obj=agreement),
+        agreement_form=form or AgreementForm.of(agreement),
         sign_form=SignForm(formdata=None, obj=agreement),
         may_edit=_may_edit_draft(pairing),
         conflict=conflict,
@@ -138,18 +138,14 @@ def update_agreement(pairing_id):
         return _agreement(pairing, status=409, notice=notice)
     if not form.validate():
         return _agreement(pairing, form, 422)
-    target = retarget(f"agreement-{pairing.id}")
-    if changes := conflicts(form, AgreementForm(formdata=None, obj=agreement), agreement):
-        return _agreement(pairing, form, 409, changes, target)
-    agreement.mentor_duties = form.mentor_duties.data.strip()
-    agreement.apprentice_goals = form.apprentice_goals.data.strip()
-    agreement.mentor_signed_at = agreement.apprentice_signed_at = None
-    agreement.mentor_signed_by_id = None
-    if not commit_unless_stale():
-        agreement = _pairing(pairing_id).agreement
-        changes = conflicts(form, AgreementForm(formdata=None, obj=agreement), agreement)
-        return _agreement(pairing, form, 409, changes, target)
-    return toast(_agreement(pairing)[0], "协议已保存，需双方重新确认")
+    return save(
+        agreement, form, stored=AgreementForm.of, apply=services.apply_agreement_text,
+        reload=lambda: _pairing(pairing_id).agreement, target=f"agreement-{pairing.id}",
+        conflict=lambda _, typed, clashes: _agreement(pairing, typed, conflict=clashes)[0],
+        saved=lambda _, merged: toast(
+            _agreement(pairing)[0], saved_text(merged, "协议已保存，需双方重新确认")
+        ),
+    )  # fmt: skip
 
 
 @bp.post("/pairings/<int:pairing_id>/sign")

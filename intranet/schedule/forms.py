@@ -4,7 +4,6 @@ from datetime import timedelta
 
 from wtforms import (
     DateField,
-    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -14,6 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
+from intranet.concurrency import Versioned
 from intranet.extensions import db
 from intranet.forms import Form, as_id, at_most, choices, required_text
 from intranet.people.models import ExternalMentor, Staff
@@ -78,7 +78,7 @@ class ChineseTimeField(TimeField):
             raise ValueError("请按“时:分”填写时间，如 14:30。") from error
 
 
-class ActivityForm(Form):
+class ActivityForm(Versioned, Form):
     date = ChineseDateField("日期", validators=[InputRequired("请填写日期。")])
     start_time = ChineseTimeField("开始", validators=[Optional()])
     end_time = ChineseTimeField("结束", validators=[Optional()])
@@ -93,7 +93,6 @@ class ActivityForm(Form):
     external_presenter_ids = SelectMultipleField("导师团专家", coerce=int)
     partner_school_id = SelectField("结对学校", coerce=optional_int)
     status = SelectField("状态", choices=choices(STATUSES), default="planned")
-    version = HiddenField()
 
     def __init__(self, *args, semester: Semester | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -106,9 +105,7 @@ class ActivityForm(Form):
     @classmethod
     def of(cls, activity) -> "ActivityForm":
         """The form filled with what is stored now: for editing, and to compare on a conflict."""
-        form = cls(formdata=None, obj=activity, kind=activity.form, semester=activity.semester)
-        form.version.data = activity.version
-        return form
+        return super().of(activity, kind=activity.form, semester=activity.semester)
 
     PEOPLE = ("responsible_id", "presenter_ids", "external_presenter_ids")
 

@@ -13,7 +13,7 @@ from flask_login import current_user
 from intranet.auth.permissions import can, can_edit_activity, public, require
 from intranet.auth.permissions import require_activity_editor as require_editor
 from intranet.clock import school_today, utcnow
-from intranet.concurrency import commit_unless_stale, conflicts, retarget
+from intranet.concurrency import save, saved_text
 from intranet.extensions import db
 from intranet.forms import as_id
 from intranet.htmx import is_htmx, render, toast
@@ -217,15 +217,17 @@ def update(activity_id):
         form.keep_people(activity)
     if not form.validate():
         return _row_form(activity, form, 422)
-    if changes := conflicts(form, ActivityForm.of(activity), activity):
-        return _row_form(activity, form, 409, changes, retarget(f"activity-{activity.id}"))
-    form.apply(activity)
-    if not commit_unless_stale():
-        activity = _activity(activity_id)
-        changes = conflicts(form, ActivityForm.of(activity), activity)
-        return _row_form(activity, form, 409, changes, retarget(f"activity-{activity.id}"))
+    return save(
+        activity, form, stored=ActivityForm.of, apply=lambda a, f: f.apply(a),
+        reload=lambda: _activity(activity_id), target=f"activity-{activity_id}",
+        conflict=lambda a, f, clashes: _row_form(a, f, conflict=clashes)[0],
+        saved=_row_saved,
+    )  # fmt: skip
+
+
+def _row_saved(activity, merged):
     log.info("activity updated id=%s by=%s", activity.id, current_user.username)
-    return toast(render_template("schedule/_activity.html", activity=activity), "已保存")
+    return toast(render_template("schedule/_activity.html", activity=activity), saved_text(merged))
 
 
 @bp.delete("/activities/<int:activity_id>")

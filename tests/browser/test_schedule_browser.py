@@ -124,7 +124,7 @@ def test_two_managers_in_conflict_see_both_versions_and_choose(new_page, schedul
     rows[1].get_by_label("地点").fill("三楼会议室")
     rows[1].get_by_role("button", name="保存").click()
     notice = rows[1].locator(".conflict")
-    expect(notice).to_contain_text("别人已经保存了这条记录")
+    expect(notice).to_contain_text("别人也修改了下面几项")
     expect(notice).to_contain_text("学术报告厅")
     expect(notice).to_contain_text("三楼会议室")
     expect(rows[1].get_by_label("地点")).to_have_value("三楼会议室")
