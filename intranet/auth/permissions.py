@@ -1,14 +1,21 @@
 """Who may do what: every permission rule of the app, in one place.
 
 A view states its rule in one line: `@require("people.manage")`, or `@public` for the few pages
-an anonymous visitor may open. Ownership rules are functions below, next to the role rules.
+an anonymous visitor may open. Rules about one record are predicates `can_<verb>_<noun>(user,
+record)` below; `@load(Model, can_..., key="..._id")` fetches the record a URL names and applies
+its rule before the view runs, and templates ask the same predicates (`can_sign_for_mentor(
+current_user, pairing)`), so no area keeps a role list or an ownership test of its own.
 """
 
 import logging
+import sys
 from functools import wraps
 
 from flask import abort, request
 from flask_login import current_user
+from sqlalchemy import select
+
+from intranet.extensions import db
 
 log = logging.getLogger("intranet.access")
 
@@ -29,6 +36,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "suggestions.manage": LEADERS,
     # mentoring: who sees whose pairing, plan and observations is decided by functions below
     "mentoring.view": EVERYONE,
+    "mentoring.see_all": STUDIO,
     "mentoring.manage": frozenset({"admin", "manager"}),
     # achievements and work reports: owners' rights are functions below
     "achievements.view": EVERYONE,
@@ -70,6 +78,30 @@ def require(permission: str):
             return view(*args, **kwargs)
 
         wrapped.permission = permission
+        return wrapped
+
+    return decorator
+
+
+def load(model, rule=None, *, key: str, hidden: bool = False):
+    """Fetch the record whose id the URL names (`key`) and apply its rule before the view runs:
+    404 when there is no such record (or it was deleted), and also when the user may not know it
+    exists (`hidden`); 403 when it exists and the rule refuses. The view gets the record in
+    place of the id, as its first argument."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            record = db.session.get(model, kwargs.pop(key))
+            if record is None or getattr(record, "deleted_at", None) is not None:
+                abort(404)
+            if rule is not None and not rule(current_user, record):
+                if hidden:
+                    abort(404)
+                deny(rule.__name__)
+            return view(record, *args, **kwargs)
+
+        wrapped.rule = rule
         return wrapped
 
     return decorator
@@ -135,3 +167,92 @@ def can_see_evaluation_of(user, staff_id: int) -> bool:
     return can(user, "evaluation.view_all") or (
         getattr(user, "is_authenticated", False) and user.id == staff_id
     )
+
+
+# --- mentoring: pairings, agreements, tasks, plans and growth records ------------------------
+
+LIVE_PAIRING_STATES = ("draft", "signed", "active")
+
+
+def _signed_in(user) -> bool:
+    return getattr(user, "is_authenticated", False)
+
+
+def is_party(user, pairing) -> bool:
+    return _signed_in(user) and user.id in (pairing.mentor_id, pairing.apprentice_id)
+
+
+def can_see_pairing(user, pairing) -> bool:
+    """The two sides and the studio (leaders, managers, admins)."""
+    return can(user, "mentoring.see_all") or is_party(user, pairing)
+
+
+def can_edit_agreement(user, pairing) -> bool:
+    """A draft's text: either side, and managers who help them write it."""
+    return can(user, "mentoring.manage") or is_party(user, pairing)
+
+
+def can_sign_for_mentor(user, pairing) -> bool:
+    """The mentor signs in the app; for an external mentor, who has no account, a manager
+    records the signature given on paper."""
+    if pairing.mentor_id is not None:
+        return _signed_in(user) and user.id == pairing.mentor_id
+    return can(user, "mentoring.manage")
+
+
+def can_sign_as_apprentice(user, pairing) -> bool:
+    return _signed_in(user) and user.id == pairing.apprentice_id
+
+
+def can_sign_agreement(user, pairing) -> bool:
+    return can_sign_for_mentor(user, pairing) or can_sign_as_apprentice(user, pairing)
+
+
+def can_manage_tasks(user, pairing) -> bool:
+    """The mentor sets tasks; managers too."""
+    return can(user, "mentoring.manage") or (_signed_in(user) and user.id == pairing.mentor_id)
+
+
+def can_tick_task(user, pairing) -> bool:
+    """Whoever sets tasks, and the apprentice who does them."""
+    return can_manage_tasks(user, pairing) or (
+        _signed_in(user) and user.id == pairing.apprentice_id
+    )
+
+
+def can_rate_mentoring(user, pairing) -> bool:
+    """Only the apprentice rates the mentoring they receive."""
+    return _signed_in(user) and user.id == pairing.apprentice_id
+
+
+def mentees_of(staff_id: int) -> set[int]:
+    """The apprentices this colleague mentors now (any pairing not ended or completed)."""
+    from intranet.mentoring.models import Pairing
+
+    return set(
+        db.session.scalars(
+            select(Pairing.apprentice_id).where(
+                Pairing.mentor_id == staff_id, Pairing.state.in_(LIVE_PAIRING_STATES)
+            )
+        )
+    )
+
+
+def can_see_person(user, staff) -> bool:
+    """A person's plan, observations and growth record: the person, their mentor, the studio."""
+    if not _signed_in(user):
+        return False
+    if can(user, "mentoring.see_all") or user.id == staff.id:
+        return True
+    return staff.id in mentees_of(user.id)
+
+
+def can_write_plan(user, staff) -> bool:
+    """The member writes their own plan; managers help. A mentor reads and advises."""
+    return can(user, "mentoring.manage") or (_signed_in(user) and user.id == staff.id)
+
+
+def predicates() -> dict:
+    """Every `can_*` rule by name, for templates: they ask, they never re-derive."""
+    module = sys.modules[__name__]
+    return {name: getattr(module, name) for name in dir(module) if name.startswith("can")}

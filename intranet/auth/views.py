@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from intranet.auth.forms import LoginForm, PasswordChangeForm
 from intranet.auth.passwords import check_password, hash_password, needs_rehash
-from intranet.auth.permissions import can, public
+from intranet.auth.permissions import can, predicates, public
 from intranet.extensions import db, limiter, login_manager
 from intranet.htmx import is_htmx
 from intranet.people.models import Staff
@@ -33,7 +33,7 @@ PASSWORD_CHANGE_ALLOWED = {"auth.password", "auth.update_password", "auth.logout
 
 @bp.app_context_processor
 def permissions():
-    return {"can": can}
+    return {"can": can, **predicates()}
 
 
 @login_manager.user_loader

@@ -4,7 +4,7 @@ write what went well and what to improve; the teacher, their mentor and the stud
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from intranet.auth.permissions import deny, require
+from intranet.auth.permissions import can_see_person, load, require
 from intranet.clock import school_today
 from intranet.extensions import db
 from intranet.forms import as_id
@@ -86,11 +86,9 @@ def create(activity_id):
 
 @bp.get("/observations/teachers/<int:staff_id>")
 @require("mentoring.view")
-def results(staff_id):
+@load(Staff, can_see_person, key="staff_id")
+def results(staff):
     """A teacher's observed lessons: the teacher, their mentor and the studio see the scores."""
-    staff = db.get_or_404(Staff, staff_id)
-    if not services.may_see_person(current_user, staff.id):
-        deny("observation scores are for the teacher, their mentor and the studio")
     lessons = services.lesson_results(services.observations_of(staff.id))
     return render_template(
         "mentoring/results.html", person=staff, lessons=lessons,

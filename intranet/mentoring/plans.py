@@ -4,7 +4,7 @@ growth record (成长档案): one teacher's whole history in the studio."""
 from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
-from intranet.auth.permissions import deny, require
+from intranet.auth.permissions import can_see_person, can_write_plan, load, require
 from intranet.concurrency import save as save_versioned
 from intranet.concurrency import saved_text
 from intranet.extensions import db
@@ -16,19 +16,6 @@ from intranet.people.models import Staff
 
 # Nested in the mentoring blueprint: endpoints read mentoring.plans.<view>.
 bp = Blueprint("plans", __name__)
-
-
-def _person(staff_id: int) -> Staff:
-    """Whose plan or record: the person, their mentor and the studio may look."""
-    staff = db.get_or_404(Staff, staff_id)
-    if not services.may_see_person(current_user, staff.id):
-        deny("not this teacher, their mentor or the studio")
-    return staff
-
-
-def _may_write(staff: Staff) -> bool:
-    """The member writes their own plan; managers help. A mentor reads and advises."""
-    return current_user.id == staff.id or current_user.role in ("admin", "manager")
 
 
 def _latest_plan(staff: Staff) -> DevelopmentPlan | None:
@@ -61,7 +48,7 @@ def _plan_section(staff, plan, form=None, item_form=None, status=200, conflict=N
         progress=services.plan_progress(plan) if plan else {},
         form=form or _plan_form(plan, formdata=None),
         item_form=item_form or PlanItemForm(formdata=None),
-        writable=_may_write(staff),
+        writable=can_write_plan(current_user, staff),
         conflict=conflict,
     )[0]
     return body, status, headers or {}
@@ -69,18 +56,16 @@ def _plan_section(staff, plan, form=None, item_form=None, status=200, conflict=N
 
 @bp.get("/plans/<int:staff_id>")
 @require("mentoring.view")
-def show(staff_id):
-    staff = _person(staff_id)
+@load(Staff, can_see_person, key="staff_id")
+def show(staff):
     return _plan_section(staff, _latest_plan(staff))
 
 
 @bp.post("/plans/<int:staff_id>")
 @require("mentoring.view")
-def save(staff_id):
-    """Create the plan, or save its goals: a stale form is a 409 with both versions."""
-    staff = _person(staff_id)
-    if not _may_write(staff):
-        deny("a mentor reads the plan, the member writes it")
+@load(Staff, can_write_plan, key="staff_id")
+def save(staff):
+    """Create the plan, or save its goals, merged with what others saved meanwhile."""
     plan = _latest_plan(staff)
     form = _plan_form(plan) if plan else PlanForm(this_year=services.school_year())
     if not form.validate():
@@ -108,10 +93,8 @@ def _apply(plan: DevelopmentPlan, form: PlanForm) -> None:
 
 @bp.post("/plans/<int:staff_id>/items")
 @require("mentoring.view")
-def create_item(staff_id):
-    staff = _person(staff_id)
-    if not _may_write(staff):
-        deny("a mentor reads the plan, the member writes it")
+@load(Staff, can_write_plan, key="staff_id")
+def create_item(staff):
     plan = _latest_plan(staff) or abort(404)
     form = PlanItemForm()
     if form.validate():
@@ -136,10 +119,8 @@ def create_item(staff_id):
 
 @bp.post("/plans/<int:staff_id>/items/<int:item_id>/delete")
 @require("mentoring.view")
-def delete_item(staff_id, item_id):
-    staff = _person(staff_id)
-    if not _may_write(staff):
-        deny("a mentor reads the plan, the member writes it")
+@load(Staff, can_write_plan, key="staff_id")
+def delete_item(staff, item_id):
     item = db.get_or_404(PlanItem, item_id)
     if item.plan.staff_id != staff.id:
         abort(404)
@@ -152,8 +133,8 @@ def delete_item(staff_id, item_id):
 
 @bp.get("/growth/<int:staff_id>")
 @require("mentoring.view")
-def growth(staff_id):
-    staff = _person(staff_id)
+@load(Staff, can_see_person, key="staff_id")
+def growth(staff):
     record = services.growth_record(staff)
     return render_template(
         "mentoring/growth.html",

@@ -11,6 +11,12 @@ from openpyxl.styles import Alignment, Font
 from sqlalchemy import and_, func, or_, select
 
 from intranet.achievements.models import Achievement
+from intranet.auth.permissions import (
+    LIVE_PAIRING_STATES,
+    can,
+    can_sign_as_apprentice,
+    can_sign_for_mentor,
+)
 from intranet.clock import school_today, utcnow
 from intranet.extensions import db
 from intranet.forms import whole_number
@@ -27,37 +33,6 @@ from intranet.mentoring.models import (
 from intranet.people.models import POOLS, PoolMembership, Staff, StudioDuty
 from intranet.schedule.models import Activity, Attendance, Semester, activity_presenter
 
-STUDIO_ROLES = ("admin", "leader", "manager")
-LIVE_STATES = ("draft", "signed", "active")
-
-
-# --- who sees what ------------------------------------------------------------------------
-
-
-def is_studio(user) -> bool:
-    return user.role in STUDIO_ROLES
-
-
-def mentees_of(staff_id: int) -> set[int]:
-    """The apprentices this colleague mentors now (any pairing not ended or completed)."""
-    return set(
-        db.session.scalars(
-            select(Pairing.apprentice_id).where(
-                Pairing.mentor_id == staff_id, Pairing.state.in_(LIVE_STATES)
-            )
-        )
-    )
-
-
-def may_see_person(user, staff_id: int) -> bool:
-    """A person's plan, observations and growth record: the person, their mentor, the studio."""
-    return is_studio(user) or user.id == staff_id or staff_id in mentees_of(user.id)
-
-
-def is_party(user, pairing: Pairing) -> bool:
-    return user.id in (pairing.mentor_id, pairing.apprentice_id)
-
-
 # --- pairings and agreements ------------------------------------------------------------
 
 
@@ -71,7 +46,7 @@ def overlapping(mentor_id, external_id, apprentice_id, start: Semester, end: Sem
         .join(ends, Pairing.end_semester_id == ends.id)
         .where(
             Pairing.apprentice_id == apprentice_id,
-            Pairing.state.in_(LIVE_STATES),
+            Pairing.state.in_(LIVE_PAIRING_STATES),
             starts.start <= end.start,
             ends.start >= start.start,
         )
@@ -104,24 +79,16 @@ def create_pairing(form) -> Pairing:
     return pairing
 
 
-def may_sign_for_mentor(user, pairing: Pairing) -> bool:
-    """The mentor signs in the app; for an external mentor, who has no account, a manager
-    records the signature given on paper."""
-    if pairing.mentor_id is not None:
-        return user.id == pairing.mentor_id
-    return user.role in ("admin", "manager")
-
-
 def sign(agreement: Agreement, user) -> list[str]:
     """Record the user's confirmation(s) of this version; returns what was signed, in Chinese.
     When both sides have signed, the text is frozen and the pairing is signed."""
     pairing = agreement.pairing
     signed = []
     now = utcnow()
-    if agreement.mentor_signed_at is None and may_sign_for_mentor(user, pairing):
+    if agreement.mentor_signed_at is None and can_sign_for_mentor(user, pairing):
         agreement.mentor_signed_at, agreement.mentor_signed_by_id = now, user.id
         signed.append("导师")
-    if agreement.apprentice_signed_at is None and user.id == pairing.apprentice_id:
+    if agreement.apprentice_signed_at is None and can_sign_as_apprentice(user, pairing):
         agreement.apprentice_signed_at = now
         signed.append("徒弟")
     if agreement.is_signed and pairing.state == "draft":
@@ -151,7 +118,7 @@ def revise(pairing: Pairing) -> Agreement:
 
 def visible_pairings(user):
     query = select(Pairing).order_by(Pairing.created_at.desc())
-    if not is_studio(user):
+    if not can(user, "mentoring.see_all"):
         query = query.where(or_(Pairing.mentor_id == user.id, Pairing.apprentice_id == user.id))
     return query
 

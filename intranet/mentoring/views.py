@@ -6,7 +6,17 @@ import logging
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from intranet.auth.permissions import can, deny, require
+from intranet.auth.permissions import (
+    can,
+    can_edit_agreement,
+    can_manage_tasks,
+    can_rate_mentoring,
+    can_see_pairing,
+    can_sign_agreement,
+    can_tick_task,
+    load,
+    require,
+)
 from intranet.clock import school_today, utcnow
 from intranet.concurrency import save, saved_text
 from intranet.extensions import db
@@ -29,25 +39,13 @@ for nested in (talent.bp, plans.bp, observations.bp):
 log = logging.getLogger("intranet.mentoring")
 
 
-def _pairing(pairing_id: int) -> Pairing:
-    """A pairing its viewer may see: the two sides and the studio; others get 403."""
-    pairing = db.get_or_404(Pairing, pairing_id)
-    if not (services.is_studio(current_user) or services.is_party(current_user, pairing)):
-        deny("not a side of this pairing")
-    return pairing
-
-
-def _may_edit_draft(pairing: Pairing) -> bool:
-    return can(current_user, "mentoring.manage") or services.is_party(current_user, pairing)
-
-
 @bp.get("")
 @require("mentoring.view")
 def index():
     pairings = db.session.scalars(services.visible_pairings(current_user)).all()
     current = Semester.current()
     health = {}
-    if current and services.is_studio(current_user):
+    if current and can(current_user, "mentoring.see_all"):
         health = {h.pairing.id: h for h in services.pairing_health(current, school_today())}
     return render_template("mentoring/index.html", pairings=pairings, health=health)
 
@@ -84,8 +82,8 @@ def create():
 
 @bp.get("/pairings/<int:pairing_id>")
 @require("mentoring.view")
-def show(pairing_id):
-    pairing = _pairing(pairing_id)
+@load(Pairing, can_see_pairing, key="pairing_id")
+def show(pairing):
     if is_htmx():
         return _agreement(pairing)[0]
     current = Semester.current()
@@ -99,7 +97,6 @@ def show(pairing_id):
         pairing=pairing,
         agreement_form=AgreementForm.of(pairing.agreement),
         sign_form=SignForm(formdata=None, obj=pairing.agreement),
-        may_edit=_may_edit_draft(pairing),
         task_form=TaskForm(formdata=None),
         end_form=EndForm(formdata=None),
         feedback=feedback,
@@ -117,7 +114,6 @@ def _agreement(pairing, form=None, status=200, conflict=None, headers=None, noti
         pairing=pairing,
         agreement_form=form or AgreementForm.of(agreement),
         sign_form=SignForm(formdata=None, obj=agreement),
-        may_edit=_may_edit_draft(pairing),
         conflict=conflict,
         notice=notice,
     )
@@ -126,11 +122,9 @@ def _agreement(pairing, form=None, status=200, conflict=None, headers=None, noti
 
 @bp.put("/pairings/<int:pairing_id>/agreement")
 @require("mentoring.view")
-def update_agreement(pairing_id):
+@load(Pairing, can_edit_agreement, key="pairing_id")
+def update_agreement(pairing):
     """Edit the draft's text; an edit voids any signature already given to the old text."""
-    pairing = _pairing(pairing_id)
-    if not _may_edit_draft(pairing):
-        deny("not a side or a manager")
     agreement = pairing.agreement
     form = AgreementForm()
     if agreement.is_signed:
@@ -140,7 +134,8 @@ def update_agreement(pairing_id):
         return _agreement(pairing, form, 422)
     return save(
         agreement, form, stored=AgreementForm.of, apply=services.apply_agreement_text,
-        reload=lambda: _pairing(pairing_id).agreement, target=f"agreement-{pairing.id}",
+        reload=lambda: db.session.get(Pairing, pairing.id).agreement,
+        target=f"agreement-{pairing.id}",
         conflict=lambda _, typed, clashes: _agreement(pairing, typed, conflict=clashes)[0],
         saved=lambda _, merged: toast(
             _agreement(pairing)[0], saved_text(merged, "协议已保存，需双方重新确认")
@@ -150,13 +145,10 @@ def update_agreement(pairing_id):
 
 @bp.post("/pairings/<int:pairing_id>/sign")
 @require("mentoring.view")
-def sign(pairing_id):
-    pairing = _pairing(pairing_id)
+@load(Pairing, can_sign_agreement, key="pairing_id")
+def sign(pairing):
     agreement = pairing.agreement
     form = SignForm()
-    if not (services.may_sign_for_mentor(current_user, pairing) or
-            current_user.id == pairing.apprentice_id):  # fmt: skip
-        deny("not a side of this pairing")
     if not form.validate():
         abort(400)
     if str(agreement.version) != (form.version.data or ""):
@@ -172,10 +164,8 @@ def sign(pairing_id):
 
 @bp.post("/pairings/<int:pairing_id>/revisions")
 @require("mentoring.view")
-def revise(pairing_id):
-    pairing = _pairing(pairing_id)
-    if not _may_edit_draft(pairing):
-        deny("not a side or a manager")
+@load(Pairing, can_edit_agreement, key="pairing_id")
+def revise(pairing):
     if pairing.agreement.is_signed:
         services.revise(pairing)
         db.session.commit()
@@ -184,8 +174,8 @@ def revise(pairing_id):
 
 @bp.get("/pairings/<int:pairing_id>/print")
 @require("mentoring.view")
-def printable(pairing_id):
-    pairing = _pairing(pairing_id)
+@load(Pairing, can_see_pairing, key="pairing_id")
+def printable(pairing):
     return render_template("mentoring/print.html", pairing=pairing, agreement=pairing.agreement)
 
 
@@ -196,8 +186,8 @@ TRANSITIONS = {"start": ("signed", "active"), "complete": ("active", "completed"
 
 @bp.post("/pairings/<int:pairing_id>/state")
 @require("mentoring.manage")
-def change_state(pairing_id):
-    pairing = db.get_or_404(Pairing, pairing_id)
+@load(Pairing, key="pairing_id")
+def change_state(pairing):
     action = request.form.get("action", "")
     if action == "end":
         form = EndForm()
@@ -229,17 +219,10 @@ def _tasks(pairing, form=None, status=200):
     return body, status
 
 
-def _may_manage_tasks(pairing) -> bool:
-    """The mentor sets tasks; managers too. The apprentice ticks them off."""
-    return can(current_user, "mentoring.manage") or current_user.id == pairing.mentor_id
-
-
 @bp.post("/pairings/<int:pairing_id>/tasks")
 @require("mentoring.view")
-def create_task(pairing_id):
-    pairing = _pairing(pairing_id)
-    if not _may_manage_tasks(pairing):
-        deny("not the mentor or a manager")
+@load(Pairing, can_manage_tasks, key="pairing_id")
+def create_task(pairing):
     form = TaskForm()
     if not form.validate():
         return _tasks(pairing, form, 422)
@@ -253,13 +236,11 @@ def create_task(pairing_id):
 
 @bp.post("/pairings/<int:pairing_id>/tasks/<int:task_id>/done")
 @require("mentoring.view")
-def toggle_task(pairing_id, task_id):
-    pairing = _pairing(pairing_id)
+@load(Pairing, can_tick_task, key="pairing_id")
+def toggle_task(pairing, task_id):
     task = db.get_or_404(PairingTask, task_id)
     if task.pairing_id != pairing.id:
         abort(404)
-    if not (_may_manage_tasks(pairing) or current_user.id == pairing.apprentice_id):
-        deny("not a side or a manager")
     task.done_at = None if task.done_at else utcnow()
     db.session.commit()
     return _tasks(pairing)
@@ -267,11 +248,9 @@ def toggle_task(pairing_id, task_id):
 
 @bp.post("/pairings/<int:pairing_id>/feedback")
 @require("mentoring.view")
-def create_feedback(pairing_id):
+@load(Pairing, can_rate_mentoring, key="pairing_id")
+def create_feedback(pairing):
     """The apprentice rates the mentoring once a semester; the rating is kept as given."""
-    pairing = _pairing(pairing_id)
-    if current_user.id != pairing.apprentice_id:
-        deny("only the apprentice rates the mentoring")
     current = Semester.current()
     form = FeedbackForm()
     if current is None:
