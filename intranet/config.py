@@ -31,6 +31,7 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = False
     SCHOOL_NAME = "六合区实验小学"
     TIME_ZONE = "Asia/Shanghai"
+    BOX_RELEASE_HOUR = 7  # anonymous suggestions reach leaders the next morning at this hour
     HTTPS = False
     TRUSTED_HOSTS = None
     PROXY_HOPS = 0  # how many reverse proxies sit in front; 0 trusts no X-Forwarded-* header

@@ -1,10 +1,16 @@
 """The suggestion box: writing, receipts, the leaders' work, support, and the anonymity promise."""
 
+import hashlib
+import hmac
 import io
+import json
 import logging
 import re
 import sqlite3
+import time as clock_time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from markupsafe import escape
@@ -12,10 +18,15 @@ from PIL import Image
 
 from intranet.extensions import db
 from intranet.people.models import Staff
+from intranet.schedule.models import Semester
+from intranet.suggestions import services
 from intranet.suggestions.models import AnonymousSuggestion, Reply, Suggestion, Support
-from tests.conftest import csrf_token, htmx, login_as
+from tests.conftest import START, TEST_SECRET, csrf_token, htmx, login_as
 
 RECEIPT = re.compile(r'<code id="receipt-code">([A-Z2-9-]+)</code>')
+BEIJING = ZoneInfo("Asia/Shanghai")
+# 07:00 the morning after the tests' day: yesterday's anonymous suggestions reach the leaders.
+NEXT_MORNING = datetime.combine(START.date() + timedelta(days=1), time(7), tzinfo=BEIJING)
 
 
 @pytest.fixture
@@ -196,9 +207,10 @@ def test_teachers_cannot_read_the_box_or_its_notes(app, people):
     assert post(other, f"/suggestions/{ref}/notes", {"note-body": "x"}).status_code == 403
 
 
-def test_leader_replies_and_moves_status_along(app, people):
+def test_leader_replies_and_moves_status_along(app, people, travel):
     teacher = as_user(app, people["teacher"])
     receipt = receipt_of(submit(teacher))
+    travel(NEXT_MORNING)
     leader = as_user(app, people["leader"])
     with app.app_context():
         ref = db.session.scalar(db.select(AnonymousSuggestion)).ref
@@ -228,10 +240,11 @@ def test_private_notes_never_reach_the_author(app, people):
     assert "内部：先问后勤" not in teacher.get("/suggestions/mine").get_data(as_text=True)
 
 
-def test_duplicate_is_merged_into_the_original(app, people):
+def test_duplicate_is_merged_into_the_original(app, people, travel):
     teacher = as_user(app, people["teacher"])
     receipt = receipt_of(submit(teacher, title="重复的建议"))
     submit(teacher, identity="named", title="原来的建议")
+    travel(NEXT_MORNING)
     leader = as_user(app, people["leader"])
     with app.app_context():
         dup = db.session.scalar(db.select(AnonymousSuggestion)).ref
@@ -253,10 +266,11 @@ def test_duplicate_is_merged_into_the_original(app, people):
     )
 
 
-def test_box_filters_by_status_category_and_kind(app, people):
+def test_box_filters_by_status_category_and_kind(app, people, travel):
     teacher = as_user(app, people["teacher"])
     submit(teacher, title="匿名的", category="logistics")
     submit(teacher, identity="named", title="实名的", category="party")
+    travel(NEXT_MORNING)
     leader = as_user(app, people["leader"])
 
     def titles(q):
@@ -272,8 +286,6 @@ def test_box_filters_by_status_category_and_kind(app, people):
 
 
 def test_statistics_count_open_replies_and_adoption(app, people):
-    from intranet.suggestions import services
-
     teacher = as_user(app, people["teacher"])
     for title in ("一", "二", "三"):
         submit(teacher, identity="named", title=title)
@@ -453,10 +465,11 @@ def test_suggestion_pages_are_not_cached_and_forms_do_not_autocomplete(app, peop
     assert "不记录是谁提交的" in body and "可能猜到是您" in body
 
 
-def test_leaders_see_no_order_beyond_the_date(app, people):
+def test_leaders_see_no_order_beyond_the_date(app, people, travel):
     teacher = as_user(app, people["teacher"])
     for i in range(6):
         submit(teacher, title=f"第{i}条")
+    travel(NEXT_MORNING)
     leader = as_user(app, people["leader"])
     with app.app_context():
         keys = sorted(db.session.scalars(db.select(AnonymousSuggestion.id)))
@@ -466,3 +479,274 @@ def test_leaders_see_no_order_beyond_the_date(app, people):
         leader.get("/suggestions", headers=htmx()).get_data(as_text=True),
     )
     assert shown == titles_by_key  # ordered by random key within the day, not by arrival
+
+
+# --- the receipt and the ids leaders see (SECURITY.md L) --------------------------------
+
+ID_IN_ATTRIBUTE = re.compile(r'(?:id|href|hx-get|hx-post|hx-target|value|for|name)="([^"]*)"')
+REF = re.compile(r"\b[an]-[0-9A-Za-z]+")
+
+
+def ids_in(page: str) -> set[str]:
+    return set(ID_IN_ATTRIBUTE.findall(page)) | set(REF.findall(page))
+
+
+def shares_six(a: str, b: str) -> bool:
+    a, b = (text.replace("-", "").upper() for text in (a, b))
+    return any(a[i : i + 6] in b for i in range(len(a) - 5))
+
+
+def test_receipt_shares_nothing_with_any_id_leaders_see_L(app, people, travel):
+    teacher = as_user(app, people["teacher"])
+    photo = (io.BytesIO(jpeg_with_exif_and_tail()), "photo.jpg")
+    receipts = [receipt_of(submit(teacher, title="第一条", attachment=photo))]
+    receipts += [receipt_of(submit(teacher, title=f"第{n}条")) for n in ("二", "三")]
+    submit(teacher, identity="named", title="实名的")
+    travel(NEXT_MORNING)
+    leader = as_user(app, people["leader"])
+    urls = ["/suggestions"]
+    box = leader.get("/suggestions").get_data(as_text=True)
+    refs = sorted(set(re.findall(r"/suggestions/(a-[0-9A-Za-z]+)", box)))
+    assert len(refs) == 3
+    post(leader, f"/suggestions/{refs[1]}/duplicate", {"original": refs[0]})
+    urls += [f"/suggestions/{ref}" for ref in refs] + ["/suggestions", "/suggestions/public"]
+    seen = set(urls)
+    for url in urls:
+        page = leader.get(url).get_data(as_text=True)
+        seen |= ids_in(page)
+    assert f"（{refs[0]}）" in leader.get(f"/suggestions/{refs[1]}").get_data(as_text=True)
+    assert any("/attachment" in value for value in seen)
+    for receipt in receipts:
+        assert not [value for value in seen if shares_six(receipt, value)], receipt
+
+
+def test_a_receipt_given_before_the_change_still_opens_and_takes_a_follow_up_L(app, people):
+    """Receipts handed out before 0009 began with the row's key; their rows have no digest."""
+    key, secret = services._random(10), services._random(15)
+    with app.app_context():
+        db.session.add(
+            AnonymousSuggestion(
+                id=key,
+                receipt_hash=services.generate_password_hash(secret, services.RECEIPT_HASH),
+                category="other",
+                title="旧回执的建议",
+                body="去年写的。",
+            )
+        )
+        db.session.commit()
+    receipt = services.format_receipt(key + secret)
+    teacher = as_user(app, people["teacher"])
+    r = teacher.post("/suggestions/track", data={"receipt": receipt, "csrf_token": teacher.token})
+    assert r.status_code == 200 and "旧回执的建议" in r.get_data(as_text=True)
+    r = post(teacher, "/suggestions/track/follow-up", {"receipt": receipt, "body": "还有一点。"})
+    assert r.status_code == 200 and "还有一点。" in r.get_data(as_text=True)
+    forged = services.format_receipt(key + secret[:-1] + ("A" if secret[-1] != "A" else "B"))
+    r = teacher.post("/suggestions/track", data={"receipt": forged, "csrf_token": teacher.token})
+    assert r.status_code == 404
+
+
+# --- dates are the school's -------------------------------------------------------------
+
+
+def test_replies_and_follow_ups_sent_before_dawn_are_dated_that_school_day(app, people, travel):
+    teacher = as_user(app, people["teacher"])
+    leader = as_user(app, people["leader"])
+    travel(datetime(2026, 12, 1, 4, 35, tzinfo=BEIJING))  # still 30 November in UTC
+    receipt = receipt_of(submit(teacher))
+    submit(teacher, identity="named", title="实名的")
+    with app.app_context():
+        named = db.session.scalar(db.select(Suggestion))
+        ref, key = named.ref, named.id
+    post(teacher, "/suggestions/track/follow-up", {"receipt": receipt, "body": "匿名补充"})
+    post(teacher, f"/suggestions/mine/{key}/follow-up", {"body": "实名补充"})
+    post(leader, f"/suggestions/{ref}/replies", {"reply-body": "校领导的回复"})
+    with app.app_context():
+        dates = db.session.scalars(db.select(Reply.created_on)).all()
+    assert dates == [date(2026, 12, 1)] * 3
+
+
+# --- anonymous items reach leaders in daily batches (SECURITY.md L) ----------------------
+
+
+def leader_counts(app, leader) -> dict:
+    """What a leader learns of the box: its list, its counts, the dashboard's panel."""
+    box = leader.get("/suggestions").get_data(as_text=True)
+    dashboard = leader.get("/dashboard").get_data(as_text=True)
+    panel = dashboard[dashboard.index("<h2>建议箱</h2>") :]
+    with app.app_context():
+        stats = services.stats()
+    return {
+        "titles": sorted(re.findall(r"<strong>([^<]+)</strong>", box)),
+        "listed": re.search(r"共 (\d+) 条", box).group(1),
+        "stats": (stats["total"], stats["open"], stats["unanswered"]),
+        "dashboard_open": re.search(r'stat-value">(\d+)<', panel).group(1),
+    }
+
+
+@pytest.mark.parametrize(
+    "moment, shown",
+    [
+        (datetime(2026, 11, 18, 23, 59, tzinfo=BEIJING), False),
+        (datetime(2026, 11, 19, 6, 59, tzinfo=BEIJING), False),
+        (datetime(2026, 11, 19, 7, 0, tzinfo=BEIJING), True),
+    ],
+)
+def test_anonymous_suggestion_reaches_leaders_only_the_next_morning_L(
+    app, people, travel, moment, shown
+):
+    with app.app_context():
+        db.session.add(Semester(name="本学期", start=date(2026, 9, 1), end=date(2027, 1, 20),
+                                is_current=True))  # fmt: skip
+        db.session.commit()
+    teacher = as_user(app, people["teacher"])
+    receipt = receipt_of(submit(teacher, title="匿名的"))  # 18 November, 10:00
+    submit(teacher, identity="named", title="实名的")
+    with app.app_context():
+        ref = db.session.scalar(db.select(AnonymousSuggestion)).ref
+    travel(moment)
+    leader = as_user(app, people["leader"])
+    counts = leader_counts(app, leader)
+    if shown:
+        assert counts == {"titles": ["匿名的", "实名的"], "listed": "2", "stats": (2, 2, 2),
+                          "dashboard_open": "2"}  # fmt: skip
+        assert leader.get(f"/suggestions/{ref}").status_code == 200
+    else:
+        assert counts == {"titles": ["实名的"], "listed": "1", "stats": (1, 1, 1),
+                          "dashboard_open": "1"}  # fmt: skip
+        assert leader.get(f"/suggestions/{ref}").status_code == 404
+        assert post(leader, f"/suggestions/{ref}/replies", {"reply-body": "x"}).status_code == 404
+    tracked = teacher.post(
+        "/suggestions/track", data={"receipt": receipt, "csrf_token": teacher.token}
+    )
+    assert tracked.status_code == 200 and "匿名的" in tracked.get_data(as_text=True)
+
+
+def test_the_batch_hour_is_a_setting(make_app, people, travel):
+    app = make_app(BOX_RELEASE_HOUR=9)
+    with app.app_context():
+        services.submit_anonymous({"category": "other", "title": "匿名的", "body": "内容"})
+        db.session.commit()
+    travel(datetime(2026, 11, 19, 8, 59, tzinfo=BEIJING))
+    with app.app_context():
+        assert services.box() == []
+    travel(datetime(2026, 11, 19, 9, 0, tzinfo=BEIJING))
+    with app.app_context():
+        assert [item.title for item in services.box()] == ["匿名的"]
+
+
+def test_anonymous_follow_up_reaches_leaders_the_next_morning_L(app, people, travel):
+    teacher = as_user(app, people["teacher"])
+    receipt = receipt_of(submit(teacher))
+    submit(teacher, identity="named", title="实名的")
+    with app.app_context():
+        anonymous = db.session.scalar(db.select(AnonymousSuggestion))
+        anonymous.created_on -= timedelta(days=1)  # yesterday's, released this morning
+        db.session.commit()
+        ref = anonymous.ref
+        named = db.session.scalar(db.select(Suggestion))
+        named_ref, named_key = named.ref, named.id
+    post(teacher, "/suggestions/track/follow-up", {"receipt": receipt, "body": "匿名补充"})
+    post(teacher, f"/suggestions/mine/{named_key}/follow-up", {"body": "实名补充"})
+    leader = as_user(app, people["leader"])
+    assert "匿名补充" not in leader.get(f"/suggestions/{ref}").get_data(as_text=True)
+    assert "实名补充" in leader.get(f"/suggestions/{named_ref}").get_data(as_text=True)
+    tracked = teacher.post(
+        "/suggestions/track", data={"receipt": receipt, "csrf_token": teacher.token}
+    )
+    assert "匿名补充" in tracked.get_data(as_text=True)  # the author sees it at once
+    travel(datetime(2026, 11, 19, 6, 59, tzinfo=BEIJING))
+    assert "匿名补充" not in leader.get(f"/suggestions/{ref}").get_data(as_text=True)
+    travel(NEXT_MORNING)
+    assert "匿名补充" in leader.get(f"/suggestions/{ref}").get_data(as_text=True)
+
+
+def test_the_form_says_when_leaders_see_an_anonymous_suggestion(app, people):
+    page = as_user(app, people["teacher"]).get("/suggestions/new").get_data(as_text=True)
+    assert "匿名建议在第二天早上 7 点后才会出现在校领导的列表中" in page
+
+
+# --- supports name nobody (SECURITY.md L) ------------------------------------------------
+
+
+def public_named_suggestion(app, people) -> str:
+    submit(as_user(app, people["teacher"]), identity="named")
+    with app.app_context():
+        item = db.session.scalar(db.select(Suggestion))
+        item.is_public = True
+        db.session.commit()
+        return item.ref
+
+
+def test_supporters_cannot_be_named_with_the_database_and_the_secret_key_L(app, people):
+    ref = public_named_suggestion(app, people)
+    for person in people.values():  # the author supports their own suggestion too
+        client = as_user(app, person)
+        assert "人支持" in post(client, f"/suggestions/{ref}/support").get_data(as_text=True)
+    again = post(as_user(app, people["other"]), f"/suggestions/{ref}/support")
+    assert "3 人支持" in again.get_data(as_text=True)
+    assert "已经支持过" in json.loads(again.headers["HX-Trigger"])["toast"]["message"]
+    with app.app_context():
+        stored = set(db.session.scalars(db.select(Support.supporter)))
+    assert len(stored) == 3
+    secret = TEST_SECRET.encode()
+    for staff_id in people.values():
+        for message in (f"{staff_id}:{ref}", f"{staff_id}", f"{ref}:{staff_id}"):
+            guesses = {
+                hmac.new(secret, message.encode(), hashlib.sha256).hexdigest(),
+                hashlib.sha256(message.encode()).hexdigest(),
+                hashlib.sha256(secret + message.encode()).hexdigest(),
+            }
+            assert not guesses & stored, f"staff {staff_id} is named by {message}"
+
+
+def test_a_restart_forgets_who_supported_but_keeps_the_count_L(app, make_app, people):
+    """The trade-off the box states: supports are keyed by a secret that dies with the process,
+    so after a restart even the app cannot tell who supported (and a person may add one more)."""
+    ref = public_named_suggestion(app, people)
+    post(as_user(app, people["other"]), f"/suggestions/{ref}/support")
+    restarted = make_app()
+    page = as_user(restarted, people["other"]).get("/suggestions/public").get_data(as_text=True)
+    assert "1 人支持" in page and "已支持" not in page
+
+
+@pytest.mark.sqlite_only
+def test_upgrading_forgets_who_supported_and_keeps_every_count_L(tmp_path):
+    from flask_migrate import upgrade
+
+    from intranet import create_app
+    from tests.conftest import make_config
+
+    app = create_app(make_config(tmp_path))
+    old_key = hmac.new(TEST_SECRET.encode(), b"7:n-abc", hashlib.sha256).hexdigest()
+    with app.app_context():
+        upgrade(revision="0008")
+        with sqlite3.connect(tmp_path / "studio.db") as raw:
+            raw.executemany(
+                "INSERT INTO suggestion_support (thread, supporter) VALUES (?, ?)",
+                [("n-abc", old_key), ("n-abc", "other"), ("a-def", "third")],
+            )
+        upgrade()
+        rows = db.session.execute(db.select(Support.thread, Support.supporter)).all()
+        db.engine.dispose()
+    assert sorted(thread for thread, _ in rows) == ["a-def", "n-abc", "n-abc"]
+    assert not {old_key, "other", "third"} & {supporter for _, supporter in rows}
+
+
+# --- attachments carry no time (SECURITY.md L; uploads.serve is helper "files"'s) -------------
+
+
+def test_anonymous_attachment_downloads_without_a_time_of_day_L(app, people, travel):
+    teacher = as_user(app, people["teacher"])
+    submit(teacher, attachment=(io.BytesIO(jpeg_with_exif_and_tail()), "photo.jpg"))
+    with app.app_context():
+        item = db.session.scalar(db.select(AnonymousSuggestion))
+        ref, mtime = item.ref, item.attachment.path.stat().st_mtime
+    travel(NEXT_MORNING)
+    from intranet import clock
+
+    r = as_user(app, people["leader"]).get(f"/suggestions/{ref}/attachment")
+    assert r.status_code == 200 and r.data[:2] == b"\xff\xd8"
+    assert "Last-Modified" not in r.headers
+    moments = (mtime, clock_time.time(), START.timestamp(), clock.utcnow().timestamp())
+    for number in re.findall(r"\d{9,}", r.headers.get("ETag", "")):
+        assert not any(abs(int(number[:10]) - m) < 3 * 86400 for m in moments), r.headers["ETag"]

@@ -2,9 +2,11 @@
 
 Anonymous suggestions keep the box's promise by their shape: their own table with no author
 column, a random key in a table without rowid (so no insert order survives), the date but no
-time, and the receipt only as a slow hash. Replies, notes and status changes point at either
-kind; an anonymous author's follow-up stores no author and only a date, and takes its place in
-the conversation by a per-thread position, not by a global counter.
+time, and the receipt only as digests: a plain one of its lookup part, to find the row, and a
+slow one of its secret. Nothing in the receipt is part of the key leaders see. Replies, notes
+and status changes point at either kind; an anonymous author's follow-up stores no author and
+only a date, and takes its place in the conversation by a per-thread position, not by a global
+counter.
 """
 
 import secrets
@@ -117,6 +119,8 @@ class AnonymousSuggestion(BoxItem, db.Model):
     kind = "anonymous"
 
     id: Mapped[str] = mapped_column(String(16), primary_key=True, default=random_key)
+    # SHA-256 of the receipt's lookup part; NULL for rows whose receipt began with their key.
+    receipt_lookup: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
     receipt_hash: Mapped[str] = mapped_column(String(200))
     category: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(String(100))
@@ -201,8 +205,9 @@ class Note(InThread, db.Model):
 
 
 class Support(db.Model):
-    """One +1 on a public suggestion. The supporter is a keyed hash, so one person counts once
-    but nobody (leaders included) can read who supported; pseudonymous, not anonymous."""
+    """One +1 on a public suggestion. The supporter is a hash keyed by a secret that lives only
+    in the running process (services.supporter_key): one person counts once while it runs, and
+    the stored rows name nobody, not even to whoever holds the database and the secret key."""
 
     __tablename__ = "suggestion_support"
     __table_args__ = {"sqlite_with_rowid": False}

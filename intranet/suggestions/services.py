@@ -4,12 +4,13 @@ import hashlib
 import hmac
 import secrets
 import statistics
-from datetime import date
+from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select, true
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from intranet.clock import school_now
 from intranet.extensions import db
 from intranet.suggestions.models import (
     OPEN_STATUSES,
@@ -24,8 +25,11 @@ from intranet.suggestions.models import (
 )
 
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I/1, O/0: copied by hand
-KEY_LENGTH = 10  # the anonymous suggestion's row key, the first two groups of the receipt
-SECRET_LENGTH = 15  # the part only the author has; ~75 bits
+# A receipt is a lookup part (the first two groups) and a secret (the last three). The lookup
+# part finds the row through its SHA-256 digest and is shared with nothing a leader sees: the
+# row's own key, the one in leaders' URLs, is random and separate (SECURITY.md L).
+LOOKUP_LENGTH = 10
+SECRET_LENGTH = 15  # the part only the author has; ~75 bits, stored only as a slow hash
 RECEIPT_HASH = "scrypt:32768:8:1"
 
 
@@ -47,26 +51,69 @@ def submit_named(author, values: dict, attachment=None) -> Suggestion:
     return suggestion
 
 
+def lookup_digest(lookup: str) -> str:
+    return hashlib.sha256(lookup.encode()).hexdigest()
+
+
 def submit_anonymous(values: dict, attachment=None) -> str:
     """Store an anonymous suggestion and return its receipt, which exists nowhere else."""
-    key, secret = _random(KEY_LENGTH), _random(SECRET_LENGTH)
+    lookup, secret = _random(LOOKUP_LENGTH), _random(SECRET_LENGTH)
     db.session.add(
         AnonymousSuggestion(
-            id=key,
+            receipt_lookup=lookup_digest(lookup),
             receipt_hash=generate_password_hash(secret, RECEIPT_HASH),
             attachment=attachment,
             **values,
         )
     )
-    return format_receipt(key + secret)
+    return format_receipt(lookup + secret)
 
 
 def find_by_receipt(text: str) -> AnonymousSuggestion | None:
     raw = normalise_receipt(text)
-    if len(raw) != KEY_LENGTH + SECRET_LENGTH:
+    if len(raw) != LOOKUP_LENGTH + SECRET_LENGTH:
         return None
-    item = db.session.get(AnonymousSuggestion, raw[:KEY_LENGTH])
-    if item is None or not check_password_hash(item.receipt_hash, raw[KEY_LENGTH:]):
+    lookup, secret = raw[:LOOKUP_LENGTH], raw[LOOKUP_LENGTH:]
+    item = db.session.scalar(
+        select(AnonymousSuggestion).where(
+            AnonymousSuggestion.receipt_lookup == lookup_digest(lookup)
+        )
+    )
+    if item is None:
+        # Receipts given before 0009 began with the row's own key; those rows have no digest.
+        old = db.session.get(AnonymousSuggestion, lookup)
+        item = old if old is not None and old.receipt_lookup is None else None
+    if item is None or not check_password_hash(item.receipt_hash, secret):
+        return None
+    return item
+
+
+# --- what leaders may see, and from when -------------------------------------------------
+
+
+def released_through() -> date:
+    """The newest date whose anonymous items leaders may see now. Anonymous suggestions and
+    follow-ups reach them in daily batches, each day's at BOX_RELEASE_HOUR the next morning, so
+    reloading the box cannot tell when one arrived. Named ones are not held back."""
+    hour = current_app.config["BOX_RELEASE_HOUR"]
+    return (school_now() - timedelta(hours=hour)).date() - timedelta(days=1)
+
+
+def released(model):
+    """The condition on `model`'s rows that leaders may see now: the one rule for the box's
+    list, its counts and statistics, the dashboard, and each leader's page."""
+    if model is AnonymousSuggestion:
+        return AnonymousSuggestion.created_on <= released_through()
+    if model is Reply:
+        anonymous_follow_up = and_(Reply.anonymous_id.is_not(None), Reply.is_follow_up)
+        return or_(~anonymous_follow_up, Reply.created_on <= released_through())
+    return true()
+
+
+def find_released(ref: str) -> BoxItem | None:
+    """A suggestion leaders may see now, by its ref."""
+    item = find(ref)
+    if isinstance(item, AnonymousSuggestion) and item.created_on > released_through():
         return None
     return item
 
@@ -83,8 +130,11 @@ def thread(item: BoxItem, model):
     return select(model).where(column == item.id)
 
 
-def replies(item: BoxItem) -> list[Reply]:
-    return db.session.scalars(thread(item, Reply).order_by(Reply.position)).all()
+def replies(item: BoxItem, for_leaders: bool = False) -> list[Reply]:
+    stmt = thread(item, Reply).order_by(Reply.position)
+    if for_leaders:
+        stmt = stmt.where(released(Reply))
+    return db.session.scalars(stmt).all()
 
 
 def add_reply(item: BoxItem, body: str, author=None, follow_up: bool = False) -> Reply:
@@ -135,7 +185,7 @@ def box(status: str = "", category: str = "", kind: str = "", merged: bool = Fal
     for model, name in ((Suggestion, "named"), (AnonymousSuggestion, "anonymous")):
         if kind and kind != name:
             continue
-        stmt = select(model)
+        stmt = select(model).where(released(model))
         if status:
             stmt = stmt.where(model.status == status)
         if category:
@@ -168,10 +218,19 @@ def duplicates_of(original: BoxItem) -> int:
 # --- support ----------------------------------------------------------------------------
 
 
+def _support_pepper() -> bytes:
+    """This process's key for support rows: random at start, held in memory, never written
+    anywhere. Neither the database nor the secret key can name a supporter; the price is that
+    after a restart the app no longer recognises earlier supports, so a person may add one
+    more then (README, "The suggestion box")."""
+    return current_app.extensions.setdefault("support_pepper", secrets.token_bytes(32))
+
+
 def supporter_key(staff_id: int, item: BoxItem) -> str:
-    """A keyed hash of who supports what: the same person counts once, nobody can read who."""
+    """Who supports what, under this process's key: the same person counts once while the app
+    runs, and nobody holding the database and the secret key can recompute it."""
     message = f"{staff_id}:{item.ref}".encode()
-    return hmac.new(current_app.secret_key.encode(), message, hashlib.sha256).hexdigest()
+    return hmac.new(_support_pepper(), message, hashlib.sha256).hexdigest()
 
 
 def support(item: BoxItem, staff_id: int) -> bool:

@@ -28,7 +28,9 @@ log = logging.getLogger("intranet.suggestions")
 
 
 def _item(ref: str) -> BoxItem:
-    return services.find(ref) or abort(404)
+    """A suggestion by its ref, once leaders may see it (an anonymous one: from the morning
+    after its date), so no leader's page answers for an item still held back."""
+    return services.find_released(ref) or abort(404)
 
 
 def _values(form: SuggestionForm) -> dict:
@@ -222,7 +224,7 @@ def index():
 def _detail(item: BoxItem, status: int = 200, **forms):
     context = {
         "item": item,
-        "replies": services.replies(item),
+        "replies": services.replies(item, for_leaders=True),
         "notes": services.notes(item),
         "history": services.history(item),
         "duplicates": services.duplicates_of(item),
@@ -285,7 +287,7 @@ def create_note(ref):
 def mark_duplicate(ref):
     item = _item(ref)
     form = DuplicateForm()
-    original = services.find(form.original.data or "") if form.validate() else None
+    original = services.find_released(form.original.data or "") if form.validate() else None
     if original is None or original.ref == item.ref:
         form.original.errors = ["请选择另一条建议作为原建议。"]
         return _detail(item, 422, duplicate_form=form)

@@ -2,11 +2,13 @@
 a colleague supporting a public suggestion."""
 
 import re
+from datetime import timedelta
 
 from playwright.sync_api import expect
 
 from intranet.extensions import db
 from intranet.suggestions import services
+from intranet.suggestions.models import AnonymousSuggestion
 from tests.browser.conftest import PHONE, login, screenshot
 
 
@@ -51,6 +53,9 @@ def test_leader_replies_and_changes_status_inline(page, app, make_staff):
             {"category": "teaching", "title": "增加读书交流", "body": "每月一次读书交流。"},
         )
         services.submit_anonymous({"category": "other", "title": "食堂", "body": "菜太咸"})
+        db.session.flush()
+        for item in db.session.scalars(db.select(AnonymousSuggestion)):
+            item.created_on -= timedelta(days=1)  # yesterday's: released this morning
         db.session.commit()
     login(page, "principal")
     page.goto("/suggestions")
