@@ -11,7 +11,7 @@ from flask_login import current_user
 from intranet.achievements import services
 from intranet.achievements.forms import SchemeForm
 from intranet.achievements.models import EvaluationScheme
-from intranet.auth.permissions import can_see_evaluation_of, deny, require
+from intranet.auth.permissions import can_see_evaluation_of, load, require
 from intranet.extensions import db
 from intranet.htmx import render, toast
 from intranet.people.models import Staff
@@ -52,10 +52,8 @@ def mine():
 
 @bp.get("/<int:staff_id>")
 @require("achievements.view")
-def show(staff_id):
-    if not can_see_evaluation_of(current_user, staff_id):
-        deny("another member's evaluation")
-    staff = db.get_or_404(Staff, staff_id)
+@load(Staff, can_see_evaluation_of, key="staff_id")
+def show(staff):
     semester = _semester()
     return render_template(
         "achievements/evaluation_show.html",

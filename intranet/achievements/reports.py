@@ -9,7 +9,7 @@ from flask_login import current_user
 from intranet.achievements import services
 from intranet.achievements.forms import ReportForm, ReviewForm
 from intranet.achievements.models import EvaluationScheme, WorkReport
-from intranet.auth.permissions import can, can_read_report, deny, require
+from intranet.auth.permissions import can, can_read_report, can_review_report, load, require
 from intranet.concurrency import save, saved_text
 from intranet.extensions import db
 from intranet.htmx import render, toast
@@ -25,13 +25,6 @@ def _semester():
     if semester is None:
         abort(404)
     return semester
-
-
-def _report(report_id: int) -> WorkReport:
-    report = db.get_or_404(WorkReport, report_id)
-    if not can_read_report(current_user, report):
-        deny("not the author, a manager, or a published report")
-    return report
 
 
 @bp.get("")
@@ -127,8 +120,8 @@ def update():
 
 @bp.get("/<int:report_id>")
 @require("achievements.view")
-def show(report_id):
-    report = _report(report_id)
+@load(WorkReport, can_read_report, key="report_id")
+def show(report):
     return render(
         "achievements/report.html",
         "achievements/_review.html",
@@ -141,10 +134,8 @@ def show(report_id):
 
 @bp.post("/<int:report_id>/review")
 @require("achievements.manage")
-def review(report_id):
-    report = db.get_or_404(WorkReport, report_id)
-    if report.staff_id == current_user.id:
-        deny("nobody reviews their own report")
+@load(WorkReport, can_review_report, key="report_id")
+def review(report):
     form = ReviewForm()
     if not form.validate():
         return _review_partial(report, form, 422)
@@ -156,7 +147,7 @@ def review(report_id):
     return save(
         report, form, stored=ReviewForm.of, target=f"review-{report.id}",
         apply=lambda r, f: services.review(r, f.review.data, f.decision.data, current_user),
-        reload=lambda: db.get_or_404(WorkReport, report_id),
+        reload=lambda: db.get_or_404(WorkReport, report.id),
         conflict=lambda r, typed, clashes: _review_partial(r, typed, conflict=clashes)[0],
         saved=lambda r, merged: _reviewed(r, saved_text(merged, done)),
     )  # fmt: skip
@@ -176,8 +167,8 @@ def _review_partial(report, form, status=200, conflict=None):
 
 @bp.get("/<int:report_id>/attachments/<attachment_id>")
 @require("achievements.view")
-def attachment(report_id, attachment_id):
-    report = _report(report_id)
+@load(WorkReport, can_read_report, key="report_id")
+def attachment(report, attachment_id):
     found = next((a for a in report.attachments if a.id == attachment_id), None)
     if found is None:
         abort(404)

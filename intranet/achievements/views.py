@@ -13,7 +13,8 @@ from intranet.auth.permissions import (
     can,
     can_edit_achievement,
     can_see_certificate,
-    deny,
+    can_verify_achievement,
+    load,
     require,
 )
 from intranet.extensions import db
@@ -26,15 +27,6 @@ bp.register_blueprint(evaluation.bp)
 log = logging.getLogger("intranet.achievements")
 
 VIEWS = {"mine": "我的成果", "pending": "待认定", "all": "全部成果"}
-
-
-def _achievement(achievement_id: int) -> Achievement:
-    return db.get_or_404(Achievement, achievement_id)
-
-
-def _require_editor(achievement: Achievement) -> None:
-    if not can_edit_achievement(current_user, achievement):
-        deny("not a manager, or the owner of an unverified achievement")
 
 
 def _listing(view: str) -> list[Achievement]:
@@ -102,10 +94,8 @@ def create():
 
 @bp.get("/<int:achievement_id>")
 @require("achievements.view")
-def show(achievement_id):
-    achievement = _achievement(achievement_id)
-    if not can_see_certificate(current_user, achievement):
-        deny("not the owner")
+@load(Achievement, can_see_certificate, key="achievement_id")
+def show(achievement):
     return render(
         "achievements/show.html", "achievements/_achievement.html", achievement=achievement
     )
@@ -113,9 +103,8 @@ def show(achievement_id):
 
 @bp.get("/<int:achievement_id>/edit")
 @require("achievements.view")
-def edit(achievement_id):
-    achievement = _achievement(achievement_id)
-    _require_editor(achievement)
+@load(Achievement, can_edit_achievement, key="achievement_id")
+def edit(achievement):
     form = AchievementForm(formdata=None, obj=achievement)
     return render_template(
         "achievements/_achievement_edit.html", achievement=achievement, form=form
@@ -124,9 +113,8 @@ def edit(achievement_id):
 
 @bp.put("/<int:achievement_id>")
 @require("achievements.view")
-def update(achievement_id):
-    achievement = _achievement(achievement_id)
-    _require_editor(achievement)
+@load(Achievement, can_edit_achievement, key="achievement_id")
+def update(achievement):
     form = AchievementForm()
     stored = _stored_certificate(form) if form.validate() else None
     if stored is None:
@@ -135,8 +123,8 @@ def update(achievement_id):
         )
         return body, 422
     form.apply(achievement)
-    if achievement.staff_id == current_user.id:
-        # A manager's own achievement needs a colleague's verification again once changed.
+    if not can_verify_achievement(current_user, achievement):
+        # Changed by someone who may not verify it (its owner): a colleague verifies it again.
         achievement.verified_at = achievement.verified_by_id = None
     replaced = list(achievement.attachments) if stored else []
     if stored:
@@ -152,10 +140,8 @@ def update(achievement_id):
 
 @bp.post("/<int:achievement_id>/verify")
 @require("achievements.manage")
-def verify(achievement_id):
-    achievement = _achievement(achievement_id)
-    if achievement.staff_id == current_user.id:
-        deny("nobody verifies their own achievement")
+@load(Achievement, can_verify_achievement, key="achievement_id")
+def verify(achievement):
     services.verify(achievement, current_user)
     db.session.commit()
     log.info("achievement verified id=%s by=%s", achievement.id, current_user.username)
@@ -165,10 +151,9 @@ def verify(achievement_id):
 
 @bp.delete("/<int:achievement_id>")
 @require("achievements.view")
-def delete(achievement_id):
-    achievement = _achievement(achievement_id)
-    _require_editor(achievement)
-    files = list(achievement.attachments)
+@load(Achievement, can_edit_achievement, key="achievement_id")
+def delete(achievement):
+    achievement_id, files = achievement.id, list(achievement.attachments)
     db.session.delete(achievement)
     for attachment in files:
         db.session.delete(attachment)
@@ -181,10 +166,8 @@ def delete(achievement_id):
 
 @bp.get("/<int:achievement_id>/certificate")
 @require("achievements.view")
-def certificate(achievement_id):
-    achievement = _achievement(achievement_id)
-    if not can_see_certificate(current_user, achievement):
-        deny("not the owner of the certificate")
+@load(Achievement, can_see_certificate, key="achievement_id")
+def certificate(achievement):
     if achievement.certificate is None:
         abort(404)
     return serve(achievement.certificate, thumbnail=request.args.get("thumb") == "1")
@@ -192,4 +175,4 @@ def certificate(achievement_id):
 
 @bp.app_context_processor
 def achievement_helpers():
-    return {"can_edit_achievement": can_edit_achievement, "is_htmx": is_htmx}
+    return {"is_htmx": is_htmx}

@@ -144,6 +144,11 @@ def can_edit_achievement(user, achievement) -> bool:
     )
 
 
+def can_verify_achievement(user, achievement) -> bool:
+    """Managers verify; nobody verifies their own achievement."""
+    return can(user, "achievements.manage") and achievement.staff_id != user.id
+
+
 def can_see_certificate(user, achievement) -> bool:
     """A certificate is personal: its owner and the studio's leaders and managers (SECURITY G)."""
     return can(user, "evaluation.view_all") or (
@@ -162,10 +167,15 @@ def can_read_report(user, report) -> bool:
     )
 
 
-def can_see_evaluation_of(user, staff_id: int) -> bool:
+def can_review_report(user, report) -> bool:
+    """Managers review; nobody reviews their own report."""
+    return can(user, "achievements.manage") and report.staff_id != user.id
+
+
+def can_see_evaluation_of(user, staff) -> bool:
     """Leaders, managers and admins see everyone's score; a teacher sees their own."""
     return can(user, "evaluation.view_all") or (
-        getattr(user, "is_authenticated", False) and user.id == staff_id
+        getattr(user, "is_authenticated", False) and user.id == staff.id
     )
 
 
