@@ -3,6 +3,7 @@ message, conflicts on a report, and a small hand-made semester scored as by hand
 
 import io
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -254,6 +255,15 @@ def test_a_hand_made_semester_scores_as_computed_by_hand(app, school):
     assert [line.subtotal for line in wang.lines] == [3, 3, 5, 0, 0, 0, 10, 0, 0, 5, 17]
     assert wang.rank == 1
     assert school["other"] not in results or results[school["other"]].total == 0
+
+
+def test_the_ranking_columns_add_up_the_breakdown_by_kind(app, school):
+    hand_made_semester(app, school)
+    body = as_user(app, school["leader"]).get("/achievements/evaluation").get_data(as_text=True)
+    row = body[body.index(f'id="evaluation-{school["teacher"]}"') :]
+    cells = re.findall(r"<td>([\d.]+)</td>", row[: row.index("</tr>")])
+    # 活动 3, 上课 3+5, 成果 10, 汇报 5, 听课评分 17
+    assert cells[1:] == ["3", "8", "10", "5", "17"]
 
 
 def test_changing_the_scheme_recomputes_the_scores(app, school):

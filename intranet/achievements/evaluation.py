@@ -37,6 +37,7 @@ def index():
         semester=semester,
         semesters=services.all_semesters(),
         results=services.evaluate(semester),
+        groups=services.GROUPS,
         scheme=EvaluationScheme.of(semester),
     )
 

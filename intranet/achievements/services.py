@@ -123,10 +123,16 @@ def review(report: WorkReport, text: str, decision: str, manager) -> None:
 # --- the evaluation ----------------------------------------------------------------------
 
 
+# The columns of the ranking: each breakdown line adds to one of them.
+GROUPS = {"attendance": "活动", "lessons": "上课", "achievements": "成果", "report": "汇报",
+          "observation": "听课评分"}  # fmt: skip
+
+
 @dataclass
 class Line:
     """One line of a breakdown: how many, times how many points, and a note when it is 0."""
 
+    group: str  # a key of GROUPS
     label: str
     count: float
     points: float
@@ -146,6 +152,14 @@ class Evaluation:
     @property
     def total(self) -> float:
         return round(sum(line.subtotal for line in self.lines), 2)
+
+    @property
+    def by_group(self) -> dict[str, float]:
+        """Subtotals in the ranking's columns, in the order of GROUPS."""
+        sums = dict.fromkeys(GROUPS, 0.0)
+        for line in self.lines:
+            sums[line.group] = round(sums[line.group] + line.subtotal, 2)
+        return sums
 
 
 @dataclass
@@ -217,11 +231,14 @@ def gather(semester: Semester) -> Facts:
 
 
 def breakdown(staff_id: int, facts: Facts, scheme: EvaluationScheme) -> list[Line]:
-    lines = [Line("参加活动（次）", facts.attended.get(staff_id, 0), scheme.attendance)]
+    lines = [
+        Line("attendance", "参加活动（次）", facts.attended.get(staff_id, 0), scheme.attendance)
+    ]
     given = facts.lessons.get(staff_id, {})
     for level, label in ACTIVITY_LEVELS.items():
         lines.append(
             Line(
+                "lessons",
                 f"{label}展示课/汇报课（节）",
                 given.get(level, 0),
                 getattr(scheme, f"lesson_{level}"),
@@ -231,6 +248,7 @@ def breakdown(staff_id: int, facts: Facts, scheme: EvaluationScheme) -> list[Lin
     for level, label in LEVELS.items():
         lines.append(
             Line(
+                "achievements",
                 f"{label}成果（已认定，项）",
                 won.get(level, 0),
                 getattr(scheme, f"achievement_{level}"),
@@ -243,18 +261,26 @@ def breakdown(staff_id: int, facts: Facts, scheme: EvaluationScheme) -> list[Lin
 
 def _report_line(report: WorkReport | None, scheme: EvaluationScheme) -> Line:
     if report is None or not report.counts_as_submitted:
-        return Line("工作汇报", 0, scheme.report, "未提交，此项计 0 分")
+        return Line("report", "工作汇报", 0, scheme.report, "未提交，此项计 0 分")
     if is_late(report, scheme.report_deadline):
-        return Line("工作汇报", 0, scheme.report, "晚于截止日期提交，此项计 0 分")
-    return Line("工作汇报", 1, scheme.report)
+        return Line("report", "工作汇报", 0, scheme.report, "晚于截止日期提交，此项计 0 分")
+    return Line("report", "工作汇报", 1, scheme.report)
 
 
 def _observation_line(shares: list[float], scheme: EvaluationScheme) -> Line:
     label = "听课评分（平均得分率×100）"
     if not shares:
-        return Line(label, 0, scheme.observation_weight, "本学期没有听课评分记录，此项计 0 分")
+        return Line(
+            "observation",
+            label,
+            0,
+            scheme.observation_weight,
+            "本学期没有听课评分记录，此项计 0 分",
+        )
     average = round(100 * statistics.mean(shares), 2)
-    return Line(label, average, scheme.observation_weight, f"共 {len(shares)} 次听课评分")
+    return Line(
+        "observation", label, average, scheme.observation_weight, f"共 {len(shares)} 次听课评分"
+    )
 
 
 def evaluate(semester: Semester, scheme: EvaluationScheme | None = None) -> list[Evaluation]:
