@@ -520,29 +520,203 @@ def test_receipt_shares_nothing_with_any_id_leaders_see_L(app, people, travel):
         assert not [value for value in seen if shares_six(receipt, value)], receipt
 
 
-def test_a_receipt_given_before_the_change_still_opens_and_takes_a_follow_up_L(app, people):
-    """Receipts handed out before 0009 began with the row's key; their rows have no digest."""
-    key, secret = services._random(10), services._random(15)
+# Receipts handed out before 0009 began with their row's key, the one in leaders' URLs. Fixed
+# values with a non-hex letter in every six characters, so no random hex key can match by chance.
+OLD_KEY, OLD_SECRET = "KWZRMTXHNP", "QGLVSYUJ7ZKRWTM"
+OLD_RECEIPT = services.format_receipt(OLD_KEY + OLD_SECRET)  # the 0008 recipe: key + secret
+DUPLICATE_KEY = "HJKLMNPQRS"
+
+
+def database_at_0008_with_an_old_receipt(tmp_path):
+    """An app whose database stands at 0008 and holds what the box had then: an anonymous
+    suggestion with an old receipt and everything that named its key."""
+    from flask_migrate import upgrade
+
+    from intranet import create_app
+    from tests.conftest import make_config
+
+    app = create_app(make_config(tmp_path))
+    old_ref = f"a-{OLD_KEY}"
     with app.app_context():
-        db.session.add(
-            AnonymousSuggestion(
-                id=key,
-                receipt_hash=services.generate_password_hash(secret, services.RECEIPT_HASH),
-                category="other",
-                title="旧回执的建议",
-                body="去年写的。",
-            )
+        upgrade(revision="0008")
+    with sqlite3.connect(tmp_path / "studio.db") as raw:
+        raw.executemany(
+            "INSERT INTO staff (id, username, name, pinyin, pinyin_initials, political_status,"
+            " role, active, must_change_password, session_token, ical_token, created_at)"
+            " VALUES (?, ?, ?, '', '', 'member', ?, 1, 0, ?, ?, '2026-09-01 08:00:00')",
+            [
+                (1, "t1", "金丝雀", "teacher", "s-1", "i-1"),
+                (2, "boss", "周校长", "leader", "s-2", "i-2"),
+            ],
         )
-        db.session.commit()
-    receipt = services.format_receipt(key + secret)
-    teacher = as_user(app, people["teacher"])
-    r = teacher.post("/suggestions/track", data={"receipt": receipt, "csrf_token": teacher.token})
-    assert r.status_code == 200 and "旧回执的建议" in r.get_data(as_text=True)
-    r = post(teacher, "/suggestions/track/follow-up", {"receipt": receipt, "body": "还有一点。"})
+        raw.executemany(
+            "INSERT INTO anonymous_suggestion (id, receipt_hash, category, title, body, status,"
+            " is_public, duplicate_of, created_on) VALUES (?, ?, 'other', ?, ?, ?, ?, ?, ?)",
+            [
+                (OLD_KEY, services.generate_password_hash(OLD_SECRET, "scrypt:32768:8:1"),
+                 "旧回执的建议", "去年写的。", "in_progress", 1, None, "2026-10-09"),
+                (DUPLICATE_KEY, services.generate_password_hash("X" * 15, "scrypt:32768:8:1"),
+                 "重复的匿名建议", "同上。", "pending", 0, old_ref, "2026-10-10"),
+            ],
+        )  # fmt: skip
+        raw.execute(
+            "INSERT INTO suggestion (id, author_id, category, title, body, status, is_public,"
+            " duplicate_of, created_on) VALUES ('named1', 1, 'other', '重复的实名建议', '同上。',"
+            " 'pending', 0, ?, '2026-10-11')",
+            (old_ref,),
+        )
+        raw.execute(
+            "INSERT INTO suggestion_reply (id, anonymous_id, position, author_id, is_follow_up,"
+            " body, created_on) VALUES ('r1', ?, 1, 2, 0, '收到，正在商量。', '2026-10-12')",
+            (OLD_KEY,),
+        )
+        raw.execute(
+            "INSERT INTO suggestion_status_change (anonymous_id, old_status, new_status,"
+            " changed_by_id, changed_at) VALUES (?, 'pending', 'in_progress', 2,"
+            " '2026-10-12 02:00:00')",
+            (OLD_KEY,),
+        )
+        raw.execute(
+            "INSERT INTO suggestion_note (anonymous_id, author_id, body, created_at)"
+            " VALUES (?, 2, '下周行政会讨论。', '2026-10-12 02:05:00')",
+            (OLD_KEY,),
+        )
+        raw.execute(
+            "INSERT INTO suggestion_support (thread, supporter) VALUES (?, 'someone')", (old_ref,)
+        )
+    return app
+
+
+@pytest.mark.sqlite_only
+def test_an_old_receipt_opens_its_suggestion_after_the_upgrade_and_takes_a_follow_up_L(tmp_path):
+    from flask_migrate import upgrade
+
+    app = database_at_0008_with_an_old_receipt(tmp_path)
+    with app.app_context():
+        upgrade()
+    teacher = as_user(app, 1)
+    r = teacher.post(
+        "/suggestions/track", data={"receipt": OLD_RECEIPT, "csrf_token": teacher.token}
+    )
+    page = r.get_data(as_text=True)
+    assert r.status_code == 200 and "旧回执的建议" in page and "收到，正在商量。" in page
+    r = post(
+        teacher, "/suggestions/track/follow-up", {"receipt": OLD_RECEIPT, "body": "还有一点。"}
+    )
     assert r.status_code == 200 and "还有一点。" in r.get_data(as_text=True)
-    forged = services.format_receipt(key + secret[:-1] + ("A" if secret[-1] != "A" else "B"))
+    forged = services.format_receipt(OLD_KEY + OLD_SECRET[:-1] + "A")
     r = teacher.post("/suggestions/track", data={"receipt": forged, "csrf_token": teacher.token})
     assert r.status_code == 404
+    with app.app_context():
+        item = services.find_by_receipt(OLD_RECEIPT)
+        assert [(r.body, r.is_follow_up) for r in services.replies(item)] == [
+            ("收到，正在商量。", False), ("还有一点。", True)
+        ]  # fmt: skip
+    db_engine_dispose(app)
+
+
+@pytest.mark.sqlite_only
+def test_after_the_upgrade_no_leader_page_shares_anything_with_an_old_receipt_L(tmp_path):
+    from flask_migrate import upgrade
+
+    app = database_at_0008_with_an_old_receipt(tmp_path)
+    with app.app_context():
+        upgrade()
+        refs = [item.ref for item in db.session.scalars(db.select(AnonymousSuggestion))]
+        original = services.find_by_receipt(OLD_RECEIPT).ref
+    leader = as_user(app, 2)
+    urls = ["/", "/suggestions", "/suggestions/public", "/suggestions?kind=anonymous"]
+    urls += [f"/suggestions/{ref}" for ref in [*refs, "n-named1"]]
+    seen = list(urls)
+    for url in urls:
+        r = leader.get(url)
+        assert r.status_code == 200, url
+        seen.append(r.get_data(as_text=True))
+    duplicate = leader.get(f"/suggestions/{next(r for r in refs if r != original)}")
+    assert f"已合并到另一条建议（{original}）" in duplicate.get_data(as_text=True)
+    assert "下周行政会讨论。" in leader.get(f"/suggestions/{original}").get_data(as_text=True)
+    assert not [text[:80] for text in seen if shares_six(OLD_RECEIPT, text)]
+    db_engine_dispose(app)
+    # Nothing in the file keeps the old key: the rows were moved and the old one overwritten.
+    assert OLD_KEY.encode() not in (tmp_path / "studio.db").read_bytes()
+
+
+@pytest.mark.sqlite_only
+def test_the_upgrade_moves_every_reference_to_the_new_key_L(tmp_path):
+    from flask_migrate import upgrade
+
+    app = database_at_0008_with_an_old_receipt(tmp_path)
+    with app.app_context():
+        upgrade()
+        item = services.find_by_receipt(OLD_RECEIPT)
+        duplicate = db.session.scalar(
+            db.select(AnonymousSuggestion).where(AnonymousSuggestion.id != item.id)
+        )
+        assert item.title == "旧回执的建议" and item.status == "in_progress" and item.is_public
+        assert OLD_KEY not in item.ref and DUPLICATE_KEY not in duplicate.ref
+        assert item.receipt_lookup == services.lookup_digest(OLD_KEY)
+        assert duplicate.receipt_lookup == services.lookup_digest(DUPLICATE_KEY)
+        assert [r.body for r in services.replies(item)] == ["收到，正在商量。"]
+        assert [n.body for n in services.notes(item)] == ["下周行政会讨论。"]
+        assert [(c.old_status, c.new_status) for c in services.history(item)] == [
+            ("pending", "in_progress")
+        ]
+        assert services.support_counts([item]) == {item.ref: 1}
+        assert duplicate.duplicate_of == item.ref
+        assert db.session.get(Suggestion, "named1").duplicate_of == item.ref
+        assert services.duplicates_of(item) == 2
+        dump = "\n".join(db.session.connection().connection.dbapi_connection.iterdump())
+        assert OLD_KEY not in dump and DUPLICATE_KEY not in dump
+        violations = db.session.execute(db.text("PRAGMA foreign_key_check")).all()
+        assert violations == []
+    db_engine_dispose(app)
+
+
+@pytest.mark.sqlite_only
+def test_the_box_upgrade_downgrades_keeping_every_suggestion(tmp_path):
+    """Downgrading drops the digests; re-keyed rows keep their new keys and their threads."""
+    from flask_migrate import downgrade, upgrade
+
+    app = database_at_0008_with_an_old_receipt(tmp_path)
+    with app.app_context():
+        upgrade()
+        key = services.find_by_receipt(OLD_RECEIPT).id
+        downgrade(revision="0008")
+        db_engine_dispose(app)
+    with sqlite3.connect(tmp_path / "studio.db") as raw:
+        assert raw.execute(
+            "SELECT id FROM anonymous_suggestion WHERE title = '旧回执的建议'"
+        ).fetchall() == [(key,)]
+        for table in ("suggestion_reply", "suggestion_status_change", "suggestion_note"):
+            assert raw.execute(f"SELECT anonymous_id FROM {table}").fetchall() == [(key,)]
+        assert raw.execute("SELECT thread FROM suggestion_support").fetchall() == [(f"a-{key}",)]
+        assert raw.execute("PRAGMA foreign_key_check").fetchall() == []
+    raw.close()
+
+
+def db_engine_dispose(app):
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_a_receipt_that_finds_nothing_costs_the_same_slow_hash_L(app, people, monkeypatch):
+    """A lookup part that matches no row is checked against a hash as slow as a real one, so
+    the response time does not tell whether that lookup part exists."""
+    receipt = receipt_of(submit(as_user(app, people["teacher"])))
+    checked = []
+
+    def check(stored, secret):
+        checked.append(stored.split("$")[0])
+        return real_check(stored, secret)
+
+    real_check = services.check_password_hash
+    monkeypatch.setattr(services, "check_password_hash", check)
+    miss = services.format_receipt("ABCDEFGHJK" + receipt.replace("-", "")[10:])
+    with app.app_context():
+        stored = db.session.scalar(db.select(AnonymousSuggestion.receipt_hash))
+        assert services.find_by_receipt(miss) is None
+        assert services.find_by_receipt(receipt) is not None
+    assert checked == [stored.split("$")[0]] * 2 == [services.RECEIPT_HASH] * 2
 
 
 # --- dates are the school's -------------------------------------------------------------

@@ -119,7 +119,8 @@ class AnonymousSuggestion(BoxItem, db.Model):
     kind = "anonymous"
 
     id: Mapped[str] = mapped_column(String(16), primary_key=True, default=random_key)
-    # SHA-256 of the receipt's lookup part; NULL for rows whose receipt began with their key.
+    # SHA-256 of the receipt's lookup part: every row has one (0009 gave rows from before it
+    # the digest of their old key, and a new key). Nullable only as the column was added.
     receipt_lookup: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
     receipt_hash: Mapped[str] = mapped_column(String(200))
     category: Mapped[str] = mapped_column(String(16))
