@@ -15,7 +15,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional, ValidationE
 from intranet.concurrency import Versioned
 from intranet.extensions import db
 from intranet.forms import Form, at_most, choices, required_text
-from intranet.mentoring.models import PLAN_ITEM_KINDS
+from intranet.mentoring.models import PLAN_ITEM_KINDS, MentoringFeedback
 from intranet.people.models import POOLS, ExternalMentor, PoolMembership, Staff
 from intranet.schedule.forms import optional_int, staff_choices
 from intranet.schedule.models import Semester
@@ -133,12 +133,30 @@ RATINGS = {"5": "非常满意", "4": "满意", "3": "一般", "2": "不太满意
 
 
 class FeedbackForm(Form):
+    """The apprentice's rating of the mentoring: once a semester, kept as given."""
+
     rating = RadioField(
         "对本学期带教的评价",
         choices=choices(RATINGS),
         validators=[InputRequired("请选择评价。")],
     )
     comment = TextAreaField("意见和建议", validators=[at_most("意见和建议", 2000)])
+
+    def __init__(self, *args, pairing=None, semester=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._pairing, self._semester = pairing, semester
+
+    def validate_rating(self, field):
+        if self._pairing is None or self._semester is None:
+            return
+        rated = db.session.scalar(
+            db.select(MentoringFeedback.id).where(
+                MentoringFeedback.pairing_id == self._pairing.id,
+                MentoringFeedback.semester_id == self._semester.id,
+            )
+        )
+        if rated:
+            raise ValidationError(f"{self._semester.name}已经评价过了，每学期评价一次。")
 
 
 class PoolForm(Form):

@@ -104,6 +104,24 @@ def apply_agreement_text(agreement: Agreement, form) -> None:
     agreement.mentor_signed_by_id = None
 
 
+# Where a pairing may go: action -> (from state, to state). Ending takes a reason, from any
+# state but the two final ones.
+TRANSITIONS = {"start": ("signed", "active"), "complete": ("active", "completed")}
+FINAL_STATES = ("completed", "ended")
+
+
+def change_state(pairing: Pairing, action: str, reason: str | None = None) -> None:
+    """Move the pairing on, or ValueError saying in Chinese why it cannot go there."""
+    if action == "end":
+        if pairing.state in FINAL_STATES:
+            raise ValueError("这对师徒已经结束。")
+        pairing.state, pairing.end_reason = "ended", (reason or "").strip()
+    elif action in TRANSITIONS and pairing.state == TRANSITIONS[action][0]:
+        pairing.state = TRANSITIONS[action][1]
+    else:
+        raise ValueError("当前状态下不能这样操作。")
+
+
 def revise(pairing: Pairing) -> Agreement:
     """A new draft version of a signed agreement, to be confirmed again by both sides."""
     current = pairing.agreement

@@ -181,24 +181,20 @@ def printable(pairing):
 
 # --- the pairing's life: started, completed, ended ------------------------------------------
 
-TRANSITIONS = {"start": ("signed", "active"), "complete": ("active", "completed")}
-
 
 @bp.post("/pairings/<int:pairing_id>/state")
 @require("mentoring.manage")
 @load(Pairing, key="pairing_id")
 def change_state(pairing):
     action = request.form.get("action", "")
-    if action == "end":
-        form = EndForm()
-        if pairing.state in ("completed", "ended") or not form.validate():
-            flash(form.reason.errors[0] if form.reason.errors else "这对师徒已经结束。", "error")
-            return redirect(url_for("mentoring.show", pairing_id=pairing.id), 303)
-        pairing.state, pairing.end_reason = "ended", form.reason.data.strip()
-    elif action in TRANSITIONS and pairing.state == TRANSITIONS[action][0]:
-        pairing.state = TRANSITIONS[action][1]
-    else:
-        flash("当前状态下不能这样操作。", "error")
+    form = EndForm()
+    if action == "end" and not form.validate():
+        flash(form.reason.errors[0], "error")
+        return redirect(url_for("mentoring.show", pairing_id=pairing.id), 303)
+    try:
+        services.change_state(pairing, action, form.reason.data)
+    except ValueError as refused:
+        flash(str(refused), "error")
         return redirect(url_for("mentoring.show", pairing_id=pairing.id), 303)
     db.session.commit()
     log.info("pairing %s id=%s by=%s", action, pairing.id, current_user.username)
@@ -252,19 +248,10 @@ def toggle_task(pairing, task_id):
 def create_feedback(pairing):
     """The apprentice rates the mentoring once a semester; the rating is kept as given."""
     current = Semester.current()
-    form = FeedbackForm()
     if current is None:
         abort(404)
-    exists = db.session.scalar(
-        db.select(MentoringFeedback.id).where(
-            MentoringFeedback.pairing_id == pairing.id,
-            MentoringFeedback.semester_id == current.id,
-        )
-    )
-    if exists:
-        form.validate()
-        form.rating.errors = [f"{current.name}已经评价过了，每学期评价一次。"]
-    if exists or not form.validate():
+    form = FeedbackForm(pairing=pairing, semester=current)
+    if not form.validate():
         body = render_template(
             "mentoring/_feedback_form.html", pairing=pairing, feedback_form=form, current=current
         )
