@@ -26,7 +26,15 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     PASSWORD_HASH_METHOD = "scrypt:131072:8:1"  # OWASP floor; Werkzeug's default (2^15) is below it
     LOGIN_HASH_CONCURRENCY = 2  # each scrypt hash takes 128 MiB; bound how many run at once
-    LOGIN_RATE_LIMIT = "5 per minute"
+    # Failed logins: per (account, address) a growing wait after 5; per address 20 in 10 minutes
+    # across accounts (intranet/auth/throttle.py). Memory only: one waitress process.
+    LOGIN_THROTTLE = {
+        "free_failures": 5,
+        "first_delay": 60,
+        "max_delay": 15 * 60,
+        "address_failures": 20,
+        "address_window": 10 * 60,
+    }
     RATELIMIT_STORAGE_URI = "memory://"  # one waitress process, so one memory store is exact
     RATELIMIT_HEADERS_ENABLED = False
     SCHOOL_NAME = "六合区实验小学"
