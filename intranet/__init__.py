@@ -6,7 +6,7 @@ from importlib import import_module
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from intranet import cli, config, errors, formatting
+from intranet import cli, config, errors, files, formatting
 from intranet.auth import throttle
 from intranet.db import init_engine
 from intranet.extensions import csrf, db, limiter, login_manager, migrate
@@ -27,6 +27,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         "INTRANET_INSTANCE", app.instance_path
     )
     config.load(app, overrides)
+    files.secure_instance(app)
     if app.config.get("PROXY_HOPS"):
         # Only when a reverse proxy really sits in front, with that many hops (SECURITY.md A).
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"], x_proto=1)

@@ -5,6 +5,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from intranet.files import private_dir
+
 MIN_SECRET_KEY_LENGTH = 32
 
 
@@ -87,7 +89,7 @@ def _instance_secret(instance: Path) -> str:
     """Generate the key once into the instance folder, readable by the owner only."""
     path = instance / "secret_key"
     if not path.exists():
-        instance.mkdir(parents=True, exist_ok=True)
+        private_dir(instance)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_urlsafe(48))
