@@ -6,7 +6,7 @@ from importlib import import_module
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from intranet import cli, config, errors, files, formatting
+from intranet import cli, config, demo, errors, files, formatting
 from intranet.auth import throttle
 from intranet.db import init_engine
 from intranet.extensions import csrf, db, limiter, login_manager, migrate
@@ -48,5 +48,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     errors.register(app)
     errors.configure_logging(app)
     formatting.register(app)
+    demo.register(app)
     cli.register(app)
     return app
