@@ -6,7 +6,8 @@ from importlib import import_module
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from intranet import cli, config, errors, formatting
+from intranet import cli, config, demo, errors, files, formatting
+from intranet.auth import throttle
 from intranet.db import init_engine
 from intranet.extensions import csrf, db, limiter, login_manager, migrate
 from intranet.forms import IdConverter
@@ -26,6 +27,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         "INTRANET_INSTANCE", app.instance_path
     )
     config.load(app, overrides)
+    files.secure_instance(app)
     if app.config.get("PROXY_HOPS"):
         # Only when a reverse proxy really sits in front, with that many hops (SECURITY.md A).
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"], x_proto=1)
@@ -34,6 +36,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=os.path.normpath(MIGRATIONS), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    throttle.init_app(app)
     login_manager.init_app(app)
     with app.app_context():
         init_engine(db.engine)
@@ -45,5 +48,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     errors.register(app)
     errors.configure_logging(app)
     formatting.register(app)
+    demo.register(app)
     cli.register(app)
     return app

@@ -71,10 +71,11 @@ def demo():
         click.echo("数据库里已有数据，未导入演示数据。")
         return
     logins = seed()
-    click.echo("已导入演示学校（六合区实验小学）。以下账号仅供试用，正式使用前请删除演示数据库：")
+    click.echo("已导入演示学校（六合区实验小学）。以下账号仅供试用：")
     for role_label, username, name in logins["accounts"]:
         click.echo(f"  {role_label:<8} 工号 {username:<8} {name}")
-    click.echo(f"  演示账号的密码都是：{logins['password']}")
+    click.echo(f"  演示账号的密码都是：{logins['password']}  （只显示这一次，请记下）")
+    click.echo("正式使用前，请用 admin 登录，点页面顶部“演示数据”横幅里的“清除演示数据”。")
 
 
 @click.command("backup")

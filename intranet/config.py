@@ -5,6 +5,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from intranet.files import private_dir
+
 MIN_SECRET_KEY_LENGTH = 32
 
 
@@ -26,7 +28,15 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     PASSWORD_HASH_METHOD = "scrypt:131072:8:1"  # OWASP floor; Werkzeug's default (2^15) is below it
     LOGIN_HASH_CONCURRENCY = 2  # each scrypt hash takes 128 MiB; bound how many run at once
-    LOGIN_RATE_LIMIT = "5 per minute"
+    # Failed logins: per (account, address) a growing wait after 5; per address 20 in 10 minutes
+    # across accounts (intranet/auth/throttle.py). Memory only: one waitress process.
+    LOGIN_THROTTLE = {
+        "free_failures": 5,
+        "first_delay": 60,
+        "max_delay": 15 * 60,
+        "address_failures": 20,
+        "address_window": 10 * 60,
+    }
     RATELIMIT_STORAGE_URI = "memory://"  # one waitress process, so one memory store is exact
     RATELIMIT_HEADERS_ENABLED = False
     SCHOOL_NAME = "六合区实验小学"
@@ -80,7 +90,7 @@ def _instance_secret(instance: Path) -> str:
     """Generate the key once into the instance folder, readable by the owner only."""
     path = instance / "secret_key"
     if not path.exists():
-        instance.mkdir(parents=True, exist_ok=True)
+        private_dir(instance)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_urlsafe(48))

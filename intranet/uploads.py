@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from intranet.clock import school_today
 from intranet.extensions import db
+from intranet.files import make_private
 
 MAX_PIXELS = 40_000_000  # a 40-megapixel phone photo; larger is refused, not decoded
 MAX_SIDE = 2400  # stored images are scaled down to this, which keeps them small and printable
@@ -160,6 +161,7 @@ def store(file_storage, kinds: tuple[str, ...], keep_name: bool = True) -> Attac
     attachment.path.write_bytes(checked.data)
     if checked.thumbnail:
         attachment.thumb_path.write_bytes(checked.thumbnail)
+    make_private(folder, attachment.path, attachment.thumb_path)  # SECURITY.md M: owner only
     return attachment
 
 

@@ -85,23 +85,7 @@ def test_sixth_failed_login_in_a_minute_is_throttled(client, auth, make_staff):
     make_staff(username="t1")
     codes = [auth.login("t1", f"wrong-{i}").status_code for i in range(6)]
     assert codes == [401] * 5 + [429]
-    assert "尝试次数过多" in auth.login("t1").get_data(as_text=True)
-
-
-def test_one_username_is_throttled_even_from_rotating_addresses(app, make_staff):
-    make_staff(username="principal")
-    codes = []
-    for i in range(6):
-        client = app.test_client()
-        address = {"REMOTE_ADDR": f"10.0.0.{i + 1}"}
-        token = csrf_token(client)
-        r = client.post(
-            "/login",
-            data={"username": "principal", "password": f"guess-{i}", "csrf_token": token},
-            environ_base=address,
-        )
-        codes.append(r.status_code)
-    assert codes == [401] * 5 + [429]
+    assert "尝试次数过多，请 1 分钟后再试" in auth.login("t1").get_data(as_text=True)
 
 
 def test_successful_logins_do_not_count_toward_the_limit(client, auth, make_staff):

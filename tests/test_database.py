@@ -131,7 +131,7 @@ def test_cli_upgrade_then_demo_on_an_empty_instance(tmp_path):
     assert run("db", "upgrade").returncode == 0
     first = run("demo")
     assert first.returncode == 0, first.stderr
-    assert "仅供试用" in first.stdout and "xingguang2025" in first.stdout
+    assert "仅供试用" in first.stdout and "演示账号的密码都是" in first.stdout
     again = run("demo")
     assert again.returncode == 0 and "未导入" in again.stdout
     demo_db = sqlite3.connect(tmp_path / "studio.db")

@@ -5,7 +5,6 @@ generated images, stored as uploads are."""
 import io
 import secrets
 from datetime import UTC, datetime, time, timedelta
-from pathlib import Path
 
 from flask import current_app
 from PIL import Image, ImageDraw
@@ -20,6 +19,7 @@ from intranet.achievements.models import (
 )
 from intranet.clock import school_today
 from intranet.extensions import db
+from intranet.files import make_private, private_dir
 from intranet.people.models import Staff
 from intranet.schedule.models import Semester
 from intranet.uploads import IMAGE, Attachment
@@ -55,9 +55,10 @@ def _certificate(title: str) -> Attachment:
     image.save(out, "JPEG", quality=80)
     attachment = Attachment(id=secrets.token_hex(16), kind=IMAGE, size=out.tell(),
                             original_name=f"{title}.jpg")  # fmt: skip
-    Path(current_app.config["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)
+    folder = private_dir(current_app.config["UPLOAD_FOLDER"])
     attachment.path.write_bytes(out.getvalue())
     attachment.thumb_path.write_bytes(out.getvalue())
+    make_private(folder, attachment.path, attachment.thumb_path)
     return attachment
 
 

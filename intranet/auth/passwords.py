@@ -63,12 +63,13 @@ def hash_one_time_password(password: str) -> str:
 
 
 def check_password(stored: str | None, password: str) -> bool:
-    """Constant work whether or not the account exists (no user enumeration by timing)."""
+    """At least the policy's hashing work whatever the account: unknown, holding a cheaper
+    one-time or old hash, or a normal one, so timing tells nothing about it (ASVS 6.3.8)."""
     with _slots():
-        if not stored:
-            check_password_hash(_dummy_hash(), password)
-            return False
-        return check_password_hash(stored, password)
+        if stored and not needs_rehash(stored):
+            return check_password_hash(stored, password)
+        check_password_hash(_dummy_hash(), password)
+        return bool(stored) and check_password_hash(stored, password)
 
 
 def needs_rehash(stored: str) -> bool:

@@ -20,7 +20,8 @@ from sqlalchemy import select
 from intranet.auth.forms import LoginForm, PasswordChangeForm
 from intranet.auth.passwords import check_password, hash_password, needs_rehash
 from intranet.auth.permissions import can, predicates, public
-from intranet.extensions import db, limiter, login_manager
+from intranet.auth.throttle import minutes, throttle
+from intranet.extensions import db, login_manager
 from intranet.htmx import is_htmx
 from intranet.people.models import Staff
 
@@ -83,12 +84,8 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def _login_key_username() -> str:
-    return "login-user:" + (request.form.get("username") or "").strip().lower()[:64]
-
-
-def _failed(response) -> bool:
-    return response.status_code == 401
+def _account_key(username: str | None) -> str:
+    return (username or "").strip().lower()[:64]
 
 
 def start_session(user: Staff) -> None:
@@ -108,26 +105,25 @@ def login():
 
 @bp.post("/login")
 @public
-@limiter.limit(
-    lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=_failed
-)
-@limiter.limit(
-    lambda: current_app.config["LOGIN_RATE_LIMIT"],
-    key_func=_login_key_username,
-    methods=["POST"],
-    deduct_when=_failed,
-)
 def create_session():
+    # CSRF is checked before this view runs, so a request without a token counts for nothing.
     form = LoginForm()
     next_url = request.form.get("next", "")
+    account, address = _account_key(request.form.get("username")), request.remote_addr or ""
+    if wait := throttle().wait(account, address):
+        log.warning("login throttled username=%s ip=%s", account, address)
+        form.password.errors = [f"尝试次数过多，请 {minutes(wait)} 分钟后再试。"]
+        return render_template("auth/login.html", form=form, next=next_url), 429
     if not form.validate():
         return render_template("auth/login.html", form=form, next=next_url), 422
     username = form.username.data.strip()
     user = db.session.scalar(select(Staff).where(Staff.username == username))
     if not check_password(user.password_hash if user else None, form.password.data):
+        throttle().failed(account, address)
         log.warning("login failed username=%s ip=%s", username, request.remote_addr)
         form.password.errors = ["工号或密码不正确。"]
         return render_template("auth/login.html", form=form, next=next_url), 401
+    throttle().succeeded(account, address)
     if not user.active:
         log.warning("login refused (disabled) username=%s ip=%s", username, request.remote_addr)
         form.password.errors = ["这个账号已停用，请联系管理员。"]

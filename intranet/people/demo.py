@@ -1,10 +1,8 @@
 """Demo staff: about sixty people of 六合区实验小学 and its merged campuses."""
 
-from intranet.auth.passwords import hash_password
+from intranet.auth.passwords import hash_password, one_time_password
 from intranet.extensions import db
 from intranet.people.models import CAMPUSES, GRADE_GROUPS, ExternalMentor, Staff
-
-DEMO_PASSWORD = "xingguang2025"
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦方白邹孟熊秦邱江尹薛段雷侯史陶贺顾毛龚邵钱严戴孔汤"  # noqa: E501
 GIVEN = [
@@ -189,7 +187,10 @@ def _pick(rng, weights: dict) -> str:
 
 
 def seed(rng) -> dict:
-    password_hash = hash_password(DEMO_PASSWORD)  # one slow hash shared by every demo account
+    # Random per install, printed once by `flask demo`, stored only as a hash: a demo left
+    # running is not a door anyone could open with a password from the README.
+    password = one_time_password()
+    password_hash = hash_password(password)  # one slow hash shared by every demo account
     used = {row[1] for row in KEY_PEOPLE}
     people = []
     for username, name, gender, subject, grade, title, status, campus, role, _duty in KEY_PEOPLE:
@@ -237,7 +238,7 @@ def seed(rng) -> dict:
         for name, organisation, speciality, contact in EXTERNAL_MENTORS
     )
     accounts = [(ROLE_HINT[role], username, name) for username, name, *_, role, _ in KEY_PEOPLE]
-    return {"password": DEMO_PASSWORD, "accounts": accounts}
+    return {"password": password, "accounts": accounts}
 
 
 ROLE_HINT = {"admin": "管理员", "leader": "校领导", "manager": "管理组", "teacher": "教师"}

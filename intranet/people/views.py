@@ -3,11 +3,13 @@
 import logging
 from dataclasses import asdict
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from intranet import demo
 from intranet.auth.permissions import can, deny, require
+from intranet.auth.views import start_session
 from intranet.extensions import db
 from intranet.htmx import render, toast
 from intranet.people import services
@@ -240,3 +242,23 @@ def roster_template():
             "Content-Disposition": "attachment; filename=roster-template.csv",
         },
     )
+
+
+@bp.get("/demo")
+@require("people.manage")
+def demo_data():
+    if not demo.installed():
+        abort(404)
+    return render_template("people/demo.html", counts=demo.counts())
+
+
+@bp.post("/demo")
+@require("people.manage")
+def clear_demo():
+    if not demo.installed():
+        abort(404)
+    admin = current_user._get_current_object()
+    demo.clear(admin)
+    start_session(admin)  # this browser stays in; every other copy of the admin's login ends
+    flash("演示数据已清除，可以开始正式使用了。演示密码曾显示在屏幕上，请先为您的账号设置新密码。")
+    return redirect(url_for("auth.password"))

@@ -13,7 +13,7 @@ Support rows stored an HMAC of the staff id under the secret key, which anyone h
 could recompute; each is replaced by a random value, so the counts stay and the names go (the
 app now keys supports with a secret that lives only in memory).
 
-Revision ID: 0009_box
+Revision ID: 0009
 Revises: 0008
 """
 
@@ -23,7 +23,7 @@ import secrets
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_box"
+revision = "0009"
 down_revision = "0008"
 branch_labels = None
 depends_on = None

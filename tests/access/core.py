@@ -24,4 +24,6 @@ ROUTES = {
     "people.preview_import": Route("POST", "/people/import", ADMIN),
     "people.confirm_import": Route("POST", "/people/import/confirm", ADMIN),
     "people.roster_template": Route("GET", "/people/import/template.csv", ADMIN),
+    "people.demo_data": Route("GET", "/people/demo", ADMIN),
+    "people.clear_demo": Route("POST", "/people/demo", ADMIN),
 }
