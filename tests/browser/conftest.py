@@ -116,12 +116,14 @@ def demo_app(tmp_path_factory, databases):
     from tests.conftest import make_config
 
     instance = tmp_path_factory.mktemp("demo")
-    app = create_app(make_config(instance, databases.new(instance)))
+    url = databases.new(instance)
+    app = create_app(make_config(instance, url))
     with app.app_context():
         seed()
     yield app
     with app.app_context():
         db.engine.dispose()
+    databases.drop(url)
 
 
 @pytest.fixture(scope="session")
