@@ -69,6 +69,14 @@ def test_a_schedule_row_is_edited_and_saved_with_the_keyboard_alone_on_a_phone(
     theme = page.locator(f"#{row_id}-form").get_by_label("主题")
     box = theme.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE_390["width"] + 1, box
+    # One field per line, the whole width of the card: nothing to scroll sideways to.
+    lefts = page.locator(f"#{row_id}-form .row-grid").evaluate(
+        "grid => [...grid.querySelectorAll('input:not([type=hidden]), select, textarea')]"
+        ".map(el => Math.round(el.getBoundingClientRect().left))"
+    )
+    assert len(set(lefts)) == 1, f"the editor's fields are side by side: {lefts}"
+    assert box["width"] >= 0.75 * PHONE_390["width"], box
+    screenshot(page, "phone-390-manager-schedule-editor")
     page.keyboard.press("ControlOrMeta+a")
     page.keyboard.type("键盘编辑的主题")
     page.keyboard.press("Enter")
