@@ -2,16 +2,24 @@
 
 Python computes where each bar and point goes; Jinja writes the SVG, so every label passes
 through autoescaping. The charts print, need no JavaScript, and stay legible on a phone.
+
+SVG text scales with the viewBox, so the geometry is drawn on a phone-sized canvas (WIDTH
+user units, about the width of a chart on a 390 px phone): a label of FONT units then shows at
+11 px or more there, and the stylesheet shrinks the units on wider screens (static/css/app.css,
+.chart-svg). Category labels that would overlap are turned at an angle instead of shrunk.
 """
 
 import math
+import unicodedata
 from dataclasses import dataclass, field
 
-WIDTH = 640
+WIDTH = 360
+FONT = 14  # user units of chart text on a phone; the stylesheet uses less on wider screens
 PLOT_TOP = 12
-PLOT_BOTTOM = 40  # room for category labels
-PLOT_LEFT = 40  # room for the value axis
+PLOT_BOTTOM = 30  # room for category labels written level
+PLOT_LEFT = 44  # room for the value axis
 PLOT_RIGHT = 8
+TILT = 40  # degrees, for category labels too long for their slot
 
 
 @dataclass
@@ -36,6 +44,10 @@ class Chart:
     lines: list[dict] = field(default_factory=list)  # {"points": "x,y x,y", "dots": [...], ...}
     series: list[str] = field(default_factory=list)
     title: str = ""
+    plot_left: int = PLOT_LEFT
+    plot_bottom: float = 0  # y of the baseline
+    label_y: float = 0  # baseline of the category labels
+    tilt: int = 0  # degrees the category labels are turned (0: level)
 
 
 def nice_max(value: float) -> float:
@@ -49,6 +61,23 @@ def nice_max(value: float) -> float:
     return 10 * magnitude
 
 
+def integer_axis(value: float, most: int = 5) -> tuple[int, int]:
+    """An axis for counts: (top, number of steps) whose ticks are all whole numbers, at most
+    `most` steps: 4 -> (4, 4), 7 -> (8, 4), 23 -> (25, 5), 0 -> (1, 1)."""
+    value = max(math.ceil(value), 1)
+    magnitude = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 5, 10, 20, 50):
+        step = max(int(step * magnitude / 10), 1)
+        if math.ceil(value / step) <= most:
+            return step * math.ceil(value / step), math.ceil(value / step)
+    return 10 * magnitude, 10  # pragma: no cover (the loop always returns)
+
+
+def text_width(text: str, font: float = FONT) -> float:
+    """Rough width of a label in user units: CJK characters a full em, others about half."""
+    return sum(font if unicodedata.east_asian_width(ch) in "WF" else font * 0.6 for ch in text)
+
+
 def _ticks(top: float, plot_height: float, count: int = 4, percent: bool = False):
     ticks = []
     for i in range(count + 1):
@@ -59,6 +88,28 @@ def _ticks(top: float, plot_height: float, count: int = 4, percent: bool = False
     return ticks
 
 
+def _axis(values: list[float], percent: bool, plot_height: float):
+    if percent:
+        return 1.0, _ticks(1.0, plot_height, percent=True)
+    if all(float(v).is_integer() for v in values):
+        top, count = integer_axis(max(values, default=0))
+        return top, _ticks(top, plot_height, count)
+    top = nice_max(max(values, default=0))
+    return top, _ticks(top, plot_height)
+
+
+def _frame(categories: list[str], plot_height: int) -> tuple[int, float, float, int]:
+    """Height, baseline, label line and tilt: long labels turn and get the room they need."""
+    slot = (WIDTH - PLOT_LEFT - PLOT_RIGHT) / max(len(categories), 1)
+    longest = max((text_width(c) for c in categories), default=0)
+    tilt = TILT if longest > slot * 0.95 else 0
+    bottom = PLOT_BOTTOM
+    if tilt:
+        bottom = math.ceil(longest * math.sin(math.radians(tilt)) + FONT + 8)
+    baseline = PLOT_TOP + plot_height
+    return baseline + bottom, baseline, baseline + FONT + 4, tilt
+
+
 def bar_chart(
     categories: list[str],
     series: dict[str, list[float]],
@@ -67,21 +118,17 @@ def bar_chart(
     percent: bool = False,
     title: str = "",
 ) -> Chart:
-    """Grouped bars: one group per category, one bar per series."""
+    """Grouped bars: one group per category, one bar per series. `height` is the drawing's
+    height with level labels; turned labels add what they need below it."""
     names = list(series)
-    top = 1.0 if percent else nice_max(max((v for vs in series.values() for v in vs), default=0))
     plot_height = height - PLOT_TOP - PLOT_BOTTOM
+    top, ticks = _axis([v for vs in series.values() for v in vs], percent, plot_height)
     plot_width = WIDTH - PLOT_LEFT - PLOT_RIGHT
     group = plot_width / max(len(categories), 1)
     bar_width = group * 0.7 / max(len(names), 1)
-    chart = Chart(
-        WIDTH,
-        height,
-        _ticks(top, plot_height, percent=percent),
-        [],
-        series=names,
-        title=title,
-    )
+    total, baseline, label_y, tilt = _frame(categories, plot_height)
+    chart = Chart(WIDTH, total, ticks, [], series=names, title=title, plot_bottom=baseline,
+                  label_y=label_y, tilt=tilt)  # fmt: skip
     for c, category in enumerate(categories):
         left = PLOT_LEFT + c * group + group * 0.15
         chart.categories.append((round(PLOT_LEFT + (c + 0.5) * group, 1), category))
@@ -113,12 +160,13 @@ def line_chart(
     """Lines over categories (months); a None value leaves a gap in its line."""
     names = list(series)
     values = [v for vs in series.values() for v in vs if v is not None]
-    top = 1.0 if percent else nice_max(max(values, default=0))
     plot_height = height - PLOT_TOP - PLOT_BOTTOM
+    top, ticks = _axis(values, percent, plot_height)
     plot_width = WIDTH - PLOT_LEFT - PLOT_RIGHT
     step = plot_width / max(len(categories), 1)
-    chart = Chart(WIDTH, height, _ticks(top, plot_height, percent=percent), [], series=names)
-    chart.title = title
+    total, baseline, label_y, tilt = _frame(categories, plot_height)
+    chart = Chart(WIDTH, total, ticks, [], series=names, title=title, plot_bottom=baseline,
+                  label_y=label_y, tilt=tilt)  # fmt: skip
     chart.categories = [
         (round(PLOT_LEFT + (i + 0.5) * step, 1), c) for i, c in enumerate(categories)
     ]

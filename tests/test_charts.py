@@ -35,5 +35,33 @@ def test_svg_escapes_labels_and_links_bars(app):
             '{% from "macros/charts.html" import chart %}{{ chart(c, "活动") }}', c=chart
         )
     assert "&lt;b&gt;x&lt;/b&gt;" in svg and "<b>x</b>" not in svg
-    assert '<a href="/dashboard/detail?x=1">' in svg
-    assert 'role="img" aria-label="活动"' in svg
+    assert '<a href="/dashboard/detail?x=1" aria-label="&lt;b&gt;x&lt;/b&gt; 计划：3"' in svg
+    # Links inside role=img would be presentational, hidden from screen readers (axe).
+    assert 'role="group" aria-label="活动（点柱子看明细）"' in svg and 'role="img"' not in svg
+
+
+def test_a_chart_without_links_is_one_image(app):
+    chart = bar_chart(["校内"], {"计划": [3]})
+    with app.test_request_context():
+        svg = render_template_string(
+            '{% from "macros/charts.html" import chart %}{{ chart(c, "活动") }}', c=chart
+        )
+    assert 'role="img" aria-label="活动"' in svg and "<a " not in svg
+
+
+@pytest.mark.parametrize(
+    "most, ticks",
+    [(4, ["0", "1", "2", "3", "4"]), (7, ["0", "2", "4", "6", "8"]), (0, ["0", "1"]),
+     (11, ["0", "5", "10", "15"]), (23, ["0", "5", "10", "15", "20", "25"])],
+)  # fmt: skip
+def test_counts_get_whole_number_ticks(most, ticks):
+    chart = bar_chart(["校内", "片区"], {"计划": [most, 1]})
+    assert [label for _, label in chart.ticks] == ticks
+
+
+def test_labels_too_long_for_their_slot_are_turned_not_overlapped():
+    short = bar_chart(["校内", "片区", "全区"], {"计划": [1, 2, 3]})
+    assert short.tilt == 0
+    months = bar_chart([f"{m}月" for m in range(1, 13)], {"出勤率": [0.5] * 12}, percent=True)
+    assert months.tilt > 0 and months.height > short.height  # room below for turned labels
+    assert [label for _, label in months.ticks][-1] == "100%"

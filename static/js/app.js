@@ -42,6 +42,49 @@
   });
   document.addEventListener("htmx:load", function (event) { arm(event.detail.elt.parentNode || document); });
 
+  // On a phone a data table is a stack of cards (app.css): each cell shows its column's name
+  // from data-label. Cells a template did not label get their header's text here, also in
+  // rows htmx swaps in later.
+  function labelCells(table) {
+    var head = table.tHead && table.tHead.rows[table.tHead.rows.length - 1];
+    if (!head) return;
+    var names = [];
+    Array.prototype.forEach.call(head.cells, function (cell) {
+      for (var i = 0; i < cell.colSpan; i++) names.push(cell.textContent.trim());
+    });
+    Array.prototype.forEach.call(table.tBodies, function (body) {
+      Array.prototype.forEach.call(body.rows, function (row) {
+        var column = 0;
+        Array.prototype.forEach.call(row.cells, function (cell) {
+          if (cell.tagName === "TD" && cell.colSpan === 1 && !cell.hasAttribute("data-label")) {
+            cell.setAttribute("data-label", names[column] || "");
+          }
+          column += cell.colSpan;
+        });
+      });
+    });
+  }
+  function labelTables(root) {
+    var table = root.closest && root.closest("table.table");
+    if (table) labelCells(table);
+    if (root.querySelectorAll) root.querySelectorAll("table.table").forEach(labelCells);
+  }
+  document.addEventListener("DOMContentLoaded", function () { labelTables(document); });
+  document.addEventListener("htmx:load", function (event) { labelTables(event.detail.elt); });
+
+  // Details loaded into a [data-reveal] box (a dashboard bar, a suggestion in the list) come
+  // into view and take the focus at their heading, so that a tap far above them is answered
+  // where the eye, and a screen reader, are.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var box = event.detail.target;
+    if (!box || !box.hasAttribute || !box.hasAttribute("data-reveal")) return;
+    var heading = box.querySelector("h1, h2, h3") || box;
+    if (!heading.hasAttribute("tabindex")) heading.setAttribute("tabindex", "-1");
+    var top = box.getBoundingClientRect().top;
+    if (top < 0 || top > window.innerHeight * 0.6) box.scrollIntoView({ block: "start" });
+    heading.focus({ preventScroll: true });
+  });
+
   // Before the request leaves, drop old error messages so only current ones show.
   document.addEventListener("htmx:beforeRequest", function () {
     document.querySelectorAll("#messages .message-error").forEach(function (el) { el.remove(); });

@@ -42,7 +42,7 @@ def test_principal_clicks_a_bar_and_sees_its_activities(page, studio):
     login(page, "xiaozhang")
     page.goto("/dashboard")
     page.evaluate("window.__sameDocument = true")
-    chart = page.get_by_role("img", name="各级别、各形式的计划次数与已开展次数")
+    chart = page.get_by_role("group", name="各级别、各形式的计划次数与已开展次数（点柱子看明细）")
     chart.locator("a").first.click()
     detail = page.locator("#dashboard-detail")
     expect(detail).to_contain_text("校内展示课活动")
