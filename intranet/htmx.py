@@ -2,16 +2,21 @@
 
 import json
 
-from flask import make_response, render_template, request
+from flask import Response, make_response, render_template, request
 
 
 def is_htmx() -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def render(page: str, partial: str, status: int = 200, **context):
+def render(page: str, partial: str, status: int = 200, headers=None, **context) -> Response:
     """Render the partial for an htmx request and the whole page otherwise."""
-    return render_template(partial if is_htmx() else page, **context), status
+    return partial_response(partial if is_htmx() else page, status, headers, **context)
+
+
+def partial_response(template: str, status: int = 200, headers=None, **context) -> Response:
+    """A rendered template as a response, so callers add headers instead of unpacking tuples."""
+    return make_response(render_template(template, **context), status, headers or {})
 
 
 def toast(body, message: str, level: str = "success"):

@@ -109,5 +109,4 @@ def update_scheme():
     db.session.add(scheme)
     db.session.commit()
     log.info("evaluation scheme saved semester=%s by=%s", semester.id, current_user.username)
-    body, _ = _scheme_page(semester, form)
-    return toast(body, "评估方案已保存，得分已按新方案重新计算")
+    return toast(_scheme_page(semester, form), "评估方案已保存，得分已按新方案重新计算")

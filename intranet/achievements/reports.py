@@ -12,7 +12,7 @@ from intranet.achievements.models import EvaluationScheme, WorkReport
 from intranet.auth.permissions import can, can_read_report, can_review_report, load, require
 from intranet.concurrency import save, saved_text
 from intranet.extensions import db
-from intranet.htmx import render, toast
+from intranet.htmx import partial_response, render, toast
 from intranet.uploads import IMAGE, OFFICE, PDF, UploadError, delete_file, serve, store_all
 
 # Nested in the achievements blueprint: endpoints read achievements.reports.<view>.
@@ -43,15 +43,15 @@ def index():
     )
 
 
-def _form_partial(report, form, status=200, conflict=None, headers=None):
-    body = render_template(
+def _form_partial(report, form, status=200, conflict=None):
+    return partial_response(
         "achievements/_report_form.html",
+        status,
         report=report,
         form=form,
         conflict=conflict,
         deadline=EvaluationScheme.of(report.semester).report_deadline,
     )
-    return body, status, headers or {}
 
 
 @bp.get("/mine")
@@ -104,12 +104,12 @@ def update():
             delete_file(attachment)
         if stored:
             form.body.errors = ["附件未保存：请处理完冲突后重新选择文件。"]
-        return _form_partial(report, form, conflict=clashes)[0]
+        return _form_partial(report, form, conflict=clashes)
 
     def saved(report, merged):
         log.info("work report saved id=%s submit=%s", report.id, submitting)
         done = "已提交，等待管理组审阅" if submitting else "草稿已保存"
-        return toast(_form_partial(report, ReportForm.of(report))[0], saved_text(merged, done))
+        return toast(_form_partial(report, ReportForm.of(report)), saved_text(merged, done))
 
     return save(
         report, form, stored=ReportForm.of, apply=apply, target="report-form",
@@ -148,21 +148,20 @@ def review(report):
         report, form, stored=ReviewForm.of, target=f"review-{report.id}",
         apply=lambda r, f: services.review(r, f.review.data, f.decision.data, current_user),
         reload=lambda: db.get_or_404(WorkReport, report.id),
-        conflict=lambda r, typed, clashes: _review_partial(r, typed, conflict=clashes)[0],
+        conflict=lambda r, typed, clashes: _review_partial(r, typed, conflict=clashes),
         saved=lambda r, merged: _reviewed(r, saved_text(merged, done)),
     )  # fmt: skip
 
 
 def _reviewed(report, message):
     log.info("work report reviewed id=%s state=%s", report.id, report.state)
-    return toast(_review_partial(report, ReviewForm.of(report))[0], message)
+    return toast(_review_partial(report, ReviewForm.of(report)), message)
 
 
 def _review_partial(report, form, status=200, conflict=None):
-    body = render_template(
-        "achievements/_review.html", report=report, review_form=form, conflict=conflict
+    return partial_response(
+        "achievements/_review.html", status, report=report, review_form=form, conflict=conflict
     )
-    return body, status, {}
 
 
 @bp.get("/<int:report_id>/attachments/<attachment_id>")

@@ -88,8 +88,7 @@ def create():
     db.session.add(achievement)
     db.session.commit()
     log.info("achievement created id=%s by=%s", achievement.id, current_user.username)
-    body, _ = _panel(AchievementForm(formdata=None))
-    return toast(body, f"已记录：{achievement.title}")
+    return toast(_panel(AchievementForm(formdata=None)), f"已记录：{achievement.title}")
 
 
 @bp.get("/<int:achievement_id>")

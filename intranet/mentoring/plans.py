@@ -40,9 +40,11 @@ def _plan_form(plan=None, **kwargs) -> PlanForm:
 
 def _plan_section(staff, plan, form=None, item_form=None, status=200, conflict=None, headers=None):
     """The plan partial (or, for a plain request, its page) with what the viewer may do."""
-    body = render(
+    return render(
         "mentoring/plan.html",
         "mentoring/_plan.html",
+        status,
+        headers,
         person=staff,
         plan=plan,
         progress=services.plan_progress(plan) if plan else {},
@@ -50,8 +52,7 @@ def _plan_section(staff, plan, form=None, item_form=None, status=200, conflict=N
         item_form=item_form or PlanItemForm(formdata=None),
         writable=can_write_plan(current_user, staff),
         conflict=conflict,
-    )[0]
-    return body, status, headers or {}
+    )
 
 
 @bp.get("/plans/<int:staff_id>")
@@ -75,13 +76,13 @@ def save(staff):
         db.session.add(plan)
         _apply(plan, form)
         db.session.commit()
-        return toast(_plan_section(staff, plan)[0], "发展规划已保存")
+        return toast(_plan_section(staff, plan), "发展规划已保存")
     return save_versioned(
         plan, form, stored=lambda p: _plan_form(p, formdata=None), apply=_apply,
         reload=lambda: _latest_plan(staff), target=f"plan-{staff.id}",
-        conflict=lambda p, typed, clashes: _plan_section(staff, p, typed, conflict=clashes)[0],
+        conflict=lambda p, typed, clashes: _plan_section(staff, p, typed, conflict=clashes),
         saved=lambda p, merged: toast(
-            _plan_section(staff, p)[0], saved_text(merged, "发展规划已保存")
+            _plan_section(staff, p), saved_text(merged, "发展规划已保存")
         ),
     )  # fmt: skip
 
@@ -114,7 +115,7 @@ def create_item(staff):
     )  # fmt: skip
     db.session.commit()
     db.session.refresh(plan)
-    return _plan_section(staff, plan)[0]
+    return _plan_section(staff, plan)
 
 
 @bp.post("/plans/<int:staff_id>/items/<int:item_id>/delete")
@@ -128,7 +129,7 @@ def delete_item(staff, item_id):
     db.session.delete(item)
     db.session.commit()
     db.session.refresh(plan)
-    return _plan_section(staff, plan)[0]
+    return _plan_section(staff, plan)
 
 
 @bp.get("/growth/<int:staff_id>")

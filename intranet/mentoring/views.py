@@ -20,7 +20,7 @@ from intranet.auth.permissions import (
 from intranet.clock import school_today, utcnow
 from intranet.concurrency import save, saved_text
 from intranet.extensions import db
-from intranet.htmx import is_htmx, toast
+from intranet.htmx import is_htmx, partial_response, toast
 from intranet.mentoring import observations, plans, services, talent
 from intranet.mentoring.forms import (
     AgreementForm,
@@ -85,7 +85,7 @@ def create():
 @load(Pairing, can_see_pairing, key="pairing_id")
 def show(pairing):
     if is_htmx():
-        return _agreement(pairing)[0]
+        return _agreement(pairing)
     current = Semester.current()
     feedback = db.session.scalars(
         db.select(MentoringFeedback)
@@ -109,15 +109,16 @@ def show(pairing):
 
 def _agreement(pairing, form=None, status=200, conflict=None, headers=None, notice=None):
     agreement = pairing.agreement
-    body = render_template(
+    return partial_response(
         "mentoring/_agreement.html",
+        status,
+        headers,
         pairing=pairing,
         agreement_form=form or AgreementForm.of(agreement),
         sign_form=SignForm(formdata=None, obj=agreement),
         conflict=conflict,
         notice=notice,
     )
-    return body, status, headers or {}
 
 
 @bp.put("/pairings/<int:pairing_id>/agreement")
@@ -136,9 +137,9 @@ def update_agreement(pairing):
         agreement, form, stored=AgreementForm.of, apply=services.apply_agreement_text,
         reload=lambda: db.session.get(Pairing, pairing.id).agreement,
         target=f"agreement-{pairing.id}",
-        conflict=lambda _, typed, clashes: _agreement(pairing, typed, conflict=clashes)[0],
+        conflict=lambda _, typed, clashes: _agreement(pairing, typed, conflict=clashes),
         saved=lambda _, merged: toast(
-            _agreement(pairing)[0], saved_text(merged, "协议已保存，需双方重新确认")
+            _agreement(pairing), saved_text(merged, "协议已保存，需双方重新确认")
         ),
     )  # fmt: skip
 
@@ -159,7 +160,7 @@ def sign(pairing):
     message = "已确认签字" if signed else "您已经签过字了"
     if agreement.is_signed:
         message = "双方均已确认，协议已签订"
-    return toast(_agreement(pairing)[0], message)
+    return toast(_agreement(pairing), message)
 
 
 @bp.post("/pairings/<int:pairing_id>/revisions")
@@ -169,7 +170,7 @@ def revise(pairing):
     if pairing.agreement.is_signed:
         services.revise(pairing)
         db.session.commit()
-    return toast(_agreement(pairing)[0], f"已生成第 {pairing.agreement.number} 版协议草稿")
+    return toast(_agreement(pairing), f"已生成第 {pairing.agreement.number} 版协议草稿")
 
 
 @bp.get("/pairings/<int:pairing_id>/print")

@@ -255,7 +255,7 @@ def update_status(ref):
         return _detail(item, 422, status_form=form)
     services.change_status(item, form.status.data, current_user, form.reason.data or None)
     db.session.commit()
-    return toast(_detail(item)[0], f"状态已改为“{item.status_label}”")
+    return toast(_detail(item), f"状态已改为“{item.status_label}”")
 
 
 @bp.post("/<ref>/replies")
@@ -267,7 +267,7 @@ def create_reply(ref):
         return _detail(item, 422, reply_form=form)
     services.add_reply(item, form.body.data, author=current_user)
     db.session.commit()
-    return toast(_detail(item)[0], "回复已发送")
+    return toast(_detail(item), "回复已发送")
 
 
 @bp.post("/<ref>/notes")
@@ -293,7 +293,7 @@ def mark_duplicate(ref):
         return _detail(item, 422, duplicate_form=form)
     services.mark_duplicate(item, original)
     db.session.commit()
-    return toast(_detail(item)[0], f"已合并到《{original.title}》")
+    return toast(_detail(item), f"已合并到《{original.title}》")
 
 
 @bp.post("/<ref>/public")
@@ -302,7 +302,7 @@ def toggle_public(ref):
     item = _item(ref)
     item.is_public = not item.is_public
     db.session.commit()
-    return toast(_detail(item)[0], "已公开给全体教职工" if item.is_public else "已取消公开")
+    return toast(_detail(item), "已公开给全体教职工" if item.is_public else "已取消公开")
 
 
 @bp.get("/<ref>/attachment")
