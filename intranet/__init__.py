@@ -6,7 +6,7 @@ from importlib import import_module
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from intranet import cli, config, demo, errors, files, formatting
+from intranet import cli, config, demo, errors, files, formatting, semesters
 from intranet.auth import throttle
 from intranet.db import init_engine
 from intranet.extensions import csrf, db, limiter, login_manager, migrate
@@ -46,6 +46,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.register_blueprint(import_module(f"intranet.{area}.views").bp)
     app.before_request(import_module("intranet.auth.views").guard_request)
     errors.register(app)
+    semesters.register(app)
     errors.configure_logging(app)
     formatting.register(app)
     demo.register(app)

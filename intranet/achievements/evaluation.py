@@ -5,7 +5,7 @@ sees their own score."""
 import logging
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from intranet.achievements import services
@@ -15,27 +15,21 @@ from intranet.auth.permissions import can_see_evaluation_of, load, require
 from intranet.extensions import db
 from intranet.htmx import render, toast
 from intranet.people.models import Staff
+from intranet.semesters import all_semesters, requested
 
 # Nested in the achievements blueprint: endpoints read achievements.evaluation.<view>.
 bp = Blueprint("evaluation", __name__, url_prefix="/evaluation")
 log = logging.getLogger("intranet.achievements")
 
 
-def _semester():
-    semester = services.semester_from(request.args)
-    if semester is None:
-        abort(404)
-    return semester
-
-
 @bp.get("")
 @require("evaluation.view_all")
 def index():
-    semester = _semester()
+    semester = requested(request.args)
     return render_template(
         "achievements/evaluation.html",
         semester=semester,
-        semesters=services.all_semesters(),
+        semesters=all_semesters(),
         results=services.evaluate(semester),
         groups=services.GROUPS,
         scheme=EvaluationScheme.of(semester),
@@ -45,7 +39,7 @@ def index():
 @bp.get("/mine")
 @require("achievements.view")
 def mine():
-    semester = _semester()
+    semester = requested(request.args)
     return redirect(
         url_for("achievements.evaluation.show", staff_id=current_user.id, semester=semester.id)
     )
@@ -55,11 +49,11 @@ def mine():
 @require("achievements.view")
 @load(Staff, can_see_evaluation_of, key="staff_id")
 def show(staff):
-    semester = _semester()
+    semester = requested(request.args)
     return render_template(
         "achievements/evaluation_show.html",
         semester=semester,
-        semesters=services.all_semesters(),
+        semesters=all_semesters(),
         result=services.evaluation_of(staff, semester),
     )
 
@@ -67,7 +61,7 @@ def show(staff):
 @bp.get("/export.xlsx")
 @require("evaluation.view_all")
 def export():
-    semester = _semester()
+    semester = requested(request.args)
     name = f"{semester.name}评估结果.xlsx"
     return Response(
         services.export_workbook(semester, services.evaluate(semester)),
@@ -85,7 +79,7 @@ def _scheme_page(semester, form, status=200):
         "achievements/_scheme_form.html",
         status,
         semester=semester,
-        semesters=services.all_semesters(),
+        semesters=all_semesters(),
         form=form,
     )
 
@@ -93,14 +87,14 @@ def _scheme_page(semester, form, status=200):
 @bp.get("/scheme")
 @require("evaluation.manage")
 def scheme():
-    semester = _semester()
+    semester = requested(request.args)
     return _scheme_page(semester, SchemeForm(formdata=None, obj=EvaluationScheme.of(semester)))
 
 
 @bp.post("/scheme")
 @require("evaluation.manage")
 def update_scheme():
-    semester = _semester()
+    semester = requested(request.args)
     form = SchemeForm()
     if not form.validate():
         return _scheme_page(semester, form, 422)

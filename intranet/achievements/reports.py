@@ -13,6 +13,7 @@ from intranet.auth.permissions import can, can_read_report, can_review_report, l
 from intranet.concurrency import save, saved_text
 from intranet.extensions import db
 from intranet.htmx import partial_response, render, toast
+from intranet.semesters import all_semesters, requested
 from intranet.uploads import IMAGE, OFFICE, PDF, UploadError, delete_file, serve, store_all
 
 # Nested in the achievements blueprint: endpoints read achievements.reports.<view>.
@@ -20,22 +21,15 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 log = logging.getLogger("intranet.achievements")
 
 
-def _semester():
-    semester = services.semester_from(request.args)
-    if semester is None:
-        abort(404)
-    return semester
-
-
 @bp.get("")
 @require("achievements.view")
 def index():
-    semester = _semester()
+    semester = requested(request.args)
     everyone = can(current_user, "evaluation.view_all")
     return render_template(
         "achievements/reports.html",
         semester=semester,
-        semesters=services.all_semesters(),
+        semesters=all_semesters(),
         mine=services.report_of(current_user, semester),
         reports=services.reports_of(semester, published_only=not everyone),
         everyone=everyone,
@@ -57,7 +51,7 @@ def _form_partial(report, form, status=200, conflict=None):
 @bp.get("/mine")
 @require("achievements.view")
 def edit():
-    report = services.report_of(current_user, _semester())
+    report = services.report_of(current_user, requested(request.args))
     form = ReportForm.of(report) if report.id else ReportForm(formdata=None)
     return render(
         "achievements/report_edit.html",
@@ -73,7 +67,7 @@ def edit():
 @require("achievements.view")
 def update():
     """Save (or submit) the logged-in member's own report: no field names whose report it is."""
-    report = services.report_of(current_user, _semester())
+    report = services.report_of(current_user, requested(request.args))
     form = ReportForm()
     if not report.is_editable:
         form.body.errors = [f"这份汇报{report.state_label}，不能再修改。"]
@@ -113,7 +107,7 @@ def update():
 
     return save(
         report, form, stored=ReportForm.of, apply=apply, target="report-form",
-        reload=lambda: services.report_of(current_user, _semester()),
+        reload=lambda: services.report_of(current_user, requested(request.args)),
         conflict=conflict, saved=saved,
     )  # fmt: skip
 

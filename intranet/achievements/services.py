@@ -25,7 +25,6 @@ from intranet.achievements.models import (
 from intranet.clock import utcnow
 from intranet.extensions import db
 from intranet.formatting import local_time
-from intranet.forms import as_id
 from intranet.mentoring.models import Observation, ObservationScore, RubricItem
 from intranet.people.models import PoolMembership, Staff
 from intranet.schedule.models import (
@@ -342,13 +341,3 @@ def export_workbook(semester: Semester, results: list[Evaluation]) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
-
-
-def semester_from(args) -> Semester | None:
-    """The semester asked for in the query string (?semester=id), else the current one."""
-    wanted = as_id(args.get("semester"))
-    return db.session.get(Semester, wanted) if wanted else Semester.current()
-
-
-def all_semesters() -> list[Semester]:
-    return list(db.session.scalars(select(Semester).order_by(Semester.start.desc())))

@@ -4,15 +4,15 @@ the same content as a printable report page."""
 import logging
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, render_template, request
 from flask_login import current_user
 
-from intranet.achievements.services import all_semesters, semester_from
 from intranet.archive import services
 from intranet.auth.permissions import require
 from intranet.clock import school_today
 from intranet.extensions import db
 from intranet.schedule.models import Semester
+from intranet.semesters import all_semesters, requested
 
 bp = Blueprint("archive", __name__, url_prefix="/archive")
 log = logging.getLogger("intranet.archive")
@@ -21,9 +21,7 @@ log = logging.getLogger("intranet.archive")
 @bp.get("")
 @require("archive.export")
 def index():
-    semester = semester_from(request.args)
-    if semester is None:
-        abort(404)
+    semester = requested(request.args)
     return render_template(
         "archive/index.html",
         semester=semester,

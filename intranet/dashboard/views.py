@@ -5,7 +5,7 @@ from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
 
 from intranet.achievements.models import Achievement
-from intranet.achievements.services import achievements_query, all_semesters, semester_from
+from intranet.achievements.services import achievements_query
 from intranet.auth.permissions import can, require
 from intranet.charts import bar_chart
 from intranet.clock import school_today
@@ -16,16 +16,10 @@ from intranet.htmx import render
 from intranet.mentoring.services import pairing_health
 from intranet.schedule.models import FORMS, LEVELS, Activity
 from intranet.schedule.services import plan_progress
+from intranet.semesters import all_semesters, requested
 from intranet.suggestions.services import stats as suggestion_stats
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
-
-
-def _semester():
-    semester = semester_from(request.args)
-    if semester is None:
-        abort(404)
-    return semester
 
 
 def _until(semester):
@@ -35,7 +29,7 @@ def _until(semester):
 @bp.get("")
 @require("dashboard.view")
 def index():
-    semester = _semester()
+    semester = requested(request.args)
     today = school_today()
     progress = plan_progress(semester)
     months = services.attendance_by_month(_until(semester))
@@ -98,7 +92,7 @@ def _show(partial: str, title: str, **context):
         partial,
         detail=partial,
         title=title,
-        semester=_semester(),
+        semester=requested(request.args),
         **context,
     )
 
@@ -106,7 +100,7 @@ def _show(partial: str, title: str, **context):
 @bp.get("/activities")
 @require("dashboard.view")
 def activities():
-    semester = _semester()
+    semester = requested(request.args)
     level, form = request.args.get("level", ""), request.args.get("form", "")
     query = Activity.live().where(Activity.semester_id == semester.id)
     if level in LEVELS:
@@ -138,7 +132,7 @@ def participation():
     group = request.args.get("group", "")
     if group not in services.GROUPS:
         abort(404)
-    people = services.group_members(_semester(), group)
+    people = services.group_members(requested(request.args), group)
     title = f"{services.GROUPS[group][0]}教师本学期出勤"
     return _show("dashboard/_participation.html", title, people=people, key=group)
 
@@ -148,7 +142,9 @@ def participation():
 def pairings():
     state = request.args.get("state", "behind")
     behind = state != "on_track"
-    health = [h for h in pairing_health(_semester(), school_today()) if h.behind == behind]
+    health = [
+        h for h in pairing_health(requested(request.args), school_today()) if h.behind == behind
+    ]
     title = "进度滞后的师徒结对" if behind else "进展正常的师徒结对"
     return _show("dashboard/_pairings.html", title, health=health, key=state)
 
@@ -156,7 +152,7 @@ def pairings():
 @bp.get("/achievements")
 @require("dashboard.view")
 def achievements():
-    semester = _semester()
+    semester = requested(request.args)
     level = request.args.get("level", "")
     query = achievements_query(level=level).where(
         Achievement.awarded_on >= semester.start, Achievement.awarded_on <= semester.end

@@ -44,13 +44,15 @@ def create_semester():
     form = SemesterForm()
     if not form.validate():
         return _semesters_page(semester_form=form, status=422)
+    first = Semester.current() is None  # asked before the new row is flushed into the answer
     semester = Semester(name=form.name.data, start=form.start.data, end=form.end.data)
+    semester.is_current = first
     db.session.add(semester)
-    if Semester.current() is None:
-        semester.is_current = True
     db.session.commit()
     flash(f"已添加{semester.name}。", "success")
-    return redirect(url_for(".semesters"), 303)
+    # The first-run page sends the new school straight on to planning its activities.
+    back = "schedule.index" if request.form.get("next") == "schedule" else ".semesters"
+    return redirect(url_for(back), 303)
 
 
 @bp.put("/semesters/<int:semester_id>")
