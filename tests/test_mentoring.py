@@ -445,9 +445,24 @@ def test_apprentice_rates_the_mentoring_once_a_semester(app, studio):
 # --- pools, the team, the organisation table ---------------------------------------------------
 
 
+def test_a_non_party_teacher_joins_a_pool_only_when_confirmed(app, studio):
+    manager = as_user(app, studio["manager"])
+    join = {"csrf_token": manager.token, "staff_id": str(studio["apprentice"]), "pool": "reserve",
+            "since": TODAY.isoformat(), "note": "青年骨干"}  # fmt: skip
+    asked = manager.post("/mentoring/talent/pools", data=join)
+    body = asked.get_data(as_text=True)
+    assert asked.status_code == 422 and "政治面貌是“群众”" in body and "我确认" in body
+    assert 'value="青年骨干"' in body or "青年骨干</textarea>" in body, "what was typed is kept"
+    confirmed = manager.post("/mentoring/talent/pools", data={**join, "not_a_member": "y"})
+    assert confirmed.status_code == 303
+    page = manager.get("/mentoring/talent").get_data(as_text=True)
+    assert "王晓燕" in page and "群众" in page, "the pool table shows the status"
+
+
 def test_moving_from_the_reserve_to_the_mentor_pool_keeps_the_history(app, studio):
     manager = as_user(app, studio["manager"])
-    join = {"csrf_token": manager.token, "staff_id": str(studio["apprentice"]), "note": "青年骨干"}
+    join = {"csrf_token": manager.token, "staff_id": str(studio["apprentice"]), "note": "青年骨干",
+            "not_a_member": "y"}  # fmt: skip
     start = (TODAY - timedelta(days=300)).isoformat()
     assert manager.post("/mentoring/talent/pools",
                         data={**join, "pool": "reserve", "since": start}).status_code == 303  # fmt: skip

@@ -2,6 +2,7 @@
 development plans, observations and the rubric."""
 
 from wtforms import (
+    BooleanField,
     DateField,
     HiddenField,
     IntegerField,
@@ -164,10 +165,13 @@ class PoolForm(Form):
     pool = SelectField("人才库", choices=choices(POOLS))
     since = DateField("入库日期", validators=[InputRequired("请填写入库日期。")])
     note = TextAreaField("入库理由", validators=[at_most("入库理由", 1000)])
+    # The pools are for Party-member teachers (名特优党员教师): anyone else is added on purpose.
+    not_a_member = BooleanField("我确认：这位教师不是中共党员（预备党员），仍加入人才库")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.staff_id.choices = staff_choices(blank="（请选择教师）")
+        self.needs_confirmation = False
 
     def validate_staff_id(self, field):
         if not field.data:
@@ -179,6 +183,13 @@ class PoolForm(Form):
         )
         if current is not None and current == self.pool.data:
             raise ValidationError(f"这位教师已经在{POOLS[current]}中。")
+        staff = db.session.get(Staff, field.data)
+        if staff and not staff.is_party_member and not self.not_a_member.data:
+            self.needs_confirmation = True
+            raise ValidationError(
+                f"{staff.name}的政治面貌是“{staff.political_status_label}”，"
+                "人才库面向党员教师。如确需加入，请勾选下面的确认后再提交。"
+            )
 
 
 class ExternalMentorForm(Form):

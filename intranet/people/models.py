@@ -18,12 +18,16 @@ ROLES = {
     "manager": "工作室管理组",
     "teacher": "教师",
 }
+# Every status a school's roster holds, the Party's own steps first (中共党员 back to 入党申请人).
 POLITICAL_STATUSES = {
     "member": "中共党员",
     "probationary": "中共预备党员",
     "development_target": "发展对象",
     "activist": "入党积极分子",
+    "applicant": "入党申请人",
+    "league_member": "共青团员",
     "democratic_party": "民主党派",
+    "independent": "无党派人士",
     "non_party": "群众",
 }
 GENDERS = {"male": "男", "female": "女"}

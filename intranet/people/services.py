@@ -87,6 +87,10 @@ STATUS_ALIASES = {
     "党员": "member",
     "预备党员": "probationary",
     "积极分子": "activist",
+    "申请入党": "applicant",
+    "团员": "league_member",
+    "共青团员（团员）": "league_member",
+    "无党派": "independent",
     **dict.fromkeys(
         ("民革", "民盟", "民建", "民进", "农工党", "致公党", "九三学社", "台盟"), "democratic_party"
     ),
