@@ -2,11 +2,12 @@
 
 from flask import Blueprint, render_template
 from flask_login import current_user
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
-from intranet.auth.permissions import public, require
+from intranet.auth.permissions import can, public, require
 from intranet.extensions import db
 from intranet.navigation import visible_entries
+from intranet.people.models import Staff
 from intranet.schedule import services as schedule
 
 bp = Blueprint("home", __name__)
@@ -22,7 +23,13 @@ def navigation():
 def index():
     upcoming = schedule.upcoming_mine(current_user)
     roles = {activity.id: schedule.roles_in(activity, current_user.id) for activity in upcoming}
-    return render_template("home/index.html", upcoming=upcoming, roles=roles)
+    # A new install: the admin's first step is the staff roster (everything else needs people).
+    roster_missing = can(current_user, "people.manage") and (
+        db.session.scalar(select(func.count()).select_from(Staff)) <= 1
+    )
+    return render_template(
+        "home/index.html", upcoming=upcoming, roles=roles, roster_missing=roster_missing
+    )
 
 
 @bp.get("/healthz")
