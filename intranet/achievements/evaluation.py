@@ -3,9 +3,8 @@ breakdown, the ranking and its export. Leaders, managers and admins see everyone
 sees their own score."""
 
 import logging
-from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from intranet.achievements import services
@@ -15,6 +14,7 @@ from intranet.auth.permissions import can_see_evaluation_of, deny, require
 from intranet.extensions import db
 from intranet.htmx import render, toast
 from intranet.people.models import Staff
+from intranet.spreadsheets import download
 
 # Nested in the achievements blueprint: endpoints read achievements.evaluation.<view>.
 bp = Blueprint("evaluation", __name__, url_prefix="/evaluation")
@@ -69,15 +69,8 @@ def show(staff_id):
 @require("evaluation.view_all")
 def export():
     semester = _semester()
-    name = f"{semester.name}评估结果.xlsx"
-    return Response(
-        services.export_workbook(semester, services.evaluate(semester)),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={
-            "Content-Disposition": f"attachment; filename=evaluation.xlsx; "
-            f"filename*=UTF-8''{quote(name)}"
-        },
-    )
+    body = services.export_workbook(semester, services.evaluate(semester))
+    return download(body, f"{semester.name}评估结果.xlsx")
 
 
 def _scheme_page(semester, form, status=200):
