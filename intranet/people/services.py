@@ -3,6 +3,7 @@
 import csv
 import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 
 from openpyxl import Workbook, load_workbook
@@ -16,6 +17,8 @@ from intranet.spreadsheets import append, fit_columns, workbook_bytes
 
 FILTERS = ("political_status", "subject", "grade_group", "campus", "role")
 MAX_ROSTER_ROWS = 2000
+# A 2,000-row roster unpacks to about 1 MB; allow ten times that for styles and a logo.
+MAX_ROSTER_UNPACKED = 10 * 1024 * 1024
 MAX_READ_ROWS = 10 * MAX_ROSTER_ROWS  # blank rows included: a sheet formatted far down
 
 
@@ -116,6 +119,7 @@ def read_roster(filename: str, data: bytes) -> list[dict[str, str]]:
     if name.endswith(".xlsx"):
         if not data.startswith(b"PK"):
             raise RosterError("这个文件不是有效的 Excel（.xlsx）文件。")
+        _check_unpacked_size(data)
         try:
             book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
             try:
@@ -138,6 +142,20 @@ def read_roster(filename: str, data: bytes) -> list[dict[str, str]]:
     if missing:
         raise RosterError(f"名册第一行缺少表头：{'、'.join(missing)}。")
     return [dict(zip(headers, row, strict=False)) for row in table[1:]]
+
+
+def _check_unpacked_size(data: bytes) -> None:
+    """Refuse a workbook that unpacks to far more than a roster: openpyxl scans a whole sheet
+    for its size when the sheet does not state it, and a zip can unpack a thousandfold."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except zipfile.BadZipFile as error:
+        raise RosterError("无法读取这个 Excel 文件，请确认它没有损坏。") from error
+    if unpacked > MAX_ROSTER_UNPACKED:
+        raise RosterError(
+            f"名册文件太大：一次最多导入 {MAX_ROSTER_ROWS} 行，请只保留名册这一张表，删去多余的行。"
+        )
 
 
 def _limited(rows) -> list[list[str]]:
