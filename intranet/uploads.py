@@ -6,25 +6,49 @@ thumbnail beside it; a PDF must start with %PDF-; an Office document must be an 
 zip holding [Content_Types].xml, and is only ever downloaded. Files live in the instance
 folder's uploads/, never under static/, each under a random name; the user's file name is kept
 only as a label, and only when allowed.
+
+Re-encoding builds a new image from the pixels alone, so no metadata block survives: EXIF
+(camera, GPS, author), XMP, JPEG comments, PNG text chunks, ICC profiles (whose description
+may name a person). A file's modification time is set to midnight of its (school) date and it
+is served with no Last-Modified and no time-based ETag: the time of day an anonymous author
+uploaded a photo is written nowhere (SECURITY.md L).
+
+Decoding is bounded (SECURITY.md M): a pixel limit read from the header before any pixel is
+decoded, big JPEGs decoded at reduced size (Pillow's draft mode), at most DECODE_SLOTS images
+decoded at once in the whole process, and at most RATE_FILES files per person per RATE_WINDOW.
+That rate is counted in this process's memory only, as monotonic times under the staff id,
+forgotten after the window and never written to the database, a log or a file: it cannot
+later tell anyone who attached a photo to an anonymous suggestion.
 """
 
 import io
+import os
 import secrets
+import threading
+import time
 import zipfile
+from collections import defaultdict, deque
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from datetime import time as clock_time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import current_app, send_file
+from flask_login import current_user
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import Date, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.exceptions import ServiceUnavailable
 
 from intranet.clock import school_today
 from intranet.extensions import db
 from intranet.files import make_private
 
-MAX_PIXELS = 40_000_000  # a 40-megapixel phone photo; larger is refused, not decoded
+MAX_PIXELS = 52_000_000  # a 50-megapixel phone photo; larger is refused, not decoded
+DECODE_SLOTS = 2  # images decoded at once: a 50 MP photo takes ~200 MB while it is decoded
+DECODE_WAIT = 5.0  # seconds a request waits for a slot before it is told to try again
+RATE_FILES, RATE_WINDOW = 30, 600.0  # files one person may upload per ten minutes
 MAX_SIDE = 2400  # stored images are scaled down to this, which keeps them small and printable
 THUMB_SIDE = 480
 IMAGE = "image"
@@ -38,6 +62,16 @@ OFFICE_SUFFIXES = {".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".wps", ".
 
 class UploadError(ValueError):
     """Why a file was refused, in Chinese, for the field's error message."""
+
+
+class ServerBusy(ServiceUnavailable):
+    """Every decode slot stayed taken: answered with 503 and a message, and the form the user
+    filled in stays on their screen (upload forms are sent by htmx)."""
+
+    chinese = "服务器正忙，请稍后再试。"
+
+
+_decodes = threading.BoundedSemaphore(DECODE_SLOTS)
 
 
 class Attachment(db.Model):
@@ -125,44 +159,102 @@ def _is_office(data: bytes) -> bool:
 
 def _reencode(data: bytes, allowed: str) -> tuple[bytes, bytes]:
     """The image as a fresh JPEG, and a small thumbnail of it."""
+    if not _decodes.acquire(timeout=DECODE_WAIT):
+        raise ServerBusy()
     try:
         with Image.open(io.BytesIO(data), formats=["JPEG", "PNG"]) as image:
             width, height = image.size  # read from the header, before any pixel is decoded
             if width * height > MAX_PIXELS:
                 raise UploadError("图片尺寸太大，请缩小后再上传。")
+            image.draft(None, (MAX_SIDE, MAX_SIDE))  # a JPEG decodes at 1/2, 1/4 or 1/8 size
             image.load()
+            image.thumbnail((MAX_SIDE, MAX_SIDE))  # shrink first: every later copy is small
             image = ImageOps.exif_transpose(image)  # keep the photo upright once EXIF is gone
-            image.thumbnail((MAX_SIDE, MAX_SIDE))
             if image.mode not in ("RGB", "L"):
                 image = image.convert("RGB")
+            clean = _pixels_only(image)
             out = io.BytesIO()
-            image.save(out, "JPEG", quality=85, optimize=True)
-            image.thumbnail((THUMB_SIDE, THUMB_SIDE))
+            clean.save(out, "JPEG", quality=85, optimize=True)
+            clean.thumbnail((THUMB_SIDE, THUMB_SIDE))
             thumb = io.BytesIO()
-            image.save(thumb, "JPEG", quality=80)
+            clean.save(thumb, "JPEG", quality=80)
             return out.getvalue(), thumb.getvalue()
+    except UploadError:
+        raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise UploadError("图片尺寸太大，请缩小后再上传。") from error
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise UploadError(f"无法识别这个文件：只能上传{allowed}。") from error
+    finally:
+        _decodes.release()
+
+
+def _pixels_only(image: Image.Image) -> Image.Image:
+    """A new image holding the pixels and nothing else: Pillow carries `info` (comment, XMP,
+    ICC profile, dpi …) into a save, and a copy would carry it too."""
+    clean = Image.new(image.mode, image.size)
+    clean.paste(image)
+    return clean
+
+
+def _count_upload() -> None:
+    """Refuse a person's file beyond RATE_FILES in RATE_WINDOW seconds (see the module doc)."""
+    if not current_user or not current_user.is_authenticated:
+        return
+    counter = current_app.extensions.setdefault("upload_rate", _RateCounter())
+    if not counter.allow(current_user.id):
+        raise UploadError("上传太频繁了，请过十分钟再试。")
+
+
+class _RateCounter:
+    """Monotonic times of each person's recent uploads, in memory only."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.recent: dict[int, deque[float]] = defaultdict(deque)
+
+    def allow(self, key: int) -> bool:
+        now = time.monotonic()
+        with self.lock:
+            for person in list(self.recent):  # forget everything older than the window
+                times = self.recent[person]
+                while times and now - times[0] > RATE_WINDOW:
+                    times.popleft()
+                if not times:
+                    del self.recent[person]
+            times = self.recent[key]
+            if len(times) >= RATE_FILES:
+                return False
+            times.append(now)
+            return True
 
 
 def store(file_storage, kinds: tuple[str, ...], keep_name: bool = True) -> Attachment:
     """Check and save an uploaded file; the caller adds the returned row to its own record."""
+    _count_upload()
     checked = check(file_storage.read(), kinds)
     attachment = Attachment(
         id=secrets.token_hex(16),
         kind=checked.kind,
         size=len(checked.data),
         original_name=_clean_name(file_storage.filename) if keep_name else None,
+        created_on=school_today(),
     )
     folder = Path(current_app.config["UPLOAD_FOLDER"])
     folder.mkdir(parents=True, exist_ok=True)
-    attachment.path.write_bytes(checked.data)
+    _write(attachment.path, checked.data, attachment.created_on)
     if checked.thumbnail:
-        attachment.thumb_path.write_bytes(checked.thumbnail)
+        _write(attachment.thumb_path, checked.thumbnail, attachment.created_on)
     make_private(folder, attachment.path, attachment.thumb_path)  # SECURITY.md M: owner only
     return attachment
+
+
+def _write(path: Path, data: bytes, day: date) -> None:
+    """Write the file and date it midnight of its day where the school is: the file system
+    keeps no time of day of the upload."""
+    path.write_bytes(data)
+    midnight = datetime.combine(day, clock_time(0), ZoneInfo(current_app.config["TIME_ZONE"]))
+    os.utime(path, (midnight.timestamp(), midnight.timestamp()))
 
 
 def store_all(files, kinds: tuple[str, ...], room: int, too_many: str) -> list[Attachment]:
@@ -175,7 +267,7 @@ def store_all(files, kinds: tuple[str, ...], room: int, too_many: str) -> list[A
     try:
         for upload in chosen:
             stored.append(store(upload, kinds))
-    except UploadError:
+    except (UploadError, ServerBusy):
         for attachment in stored:
             delete_file(attachment)
         raise
@@ -192,15 +284,19 @@ MIMETYPES = {IMAGE: "image/jpeg", PDF: "application/pdf", OFFICE: "application/o
 
 
 def serve(attachment: Attachment, thumbnail: bool = False):
-    """Images inline as JPEG; everything else downloads, never rendered by the browser."""
+    """Images inline as JPEG; everything else downloads, never rendered by the browser. Sent
+    as an open file, not a path, so send_file adds no Last-Modified and no ETag built from the
+    file's time; there is nothing to revalidate, as nothing is cached."""
     path = attachment.thumb_path if thumbnail and attachment.is_image else attachment.path
     response = send_file(
-        path,
+        path.open("rb"),
         mimetype=MIMETYPES[attachment.kind],
         as_attachment=not attachment.is_image,
         download_name=attachment.download_name,
-        max_age=0,
+        etag=False,
+        conditional=False,
     )
+    response.content_length = path.stat().st_size
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response

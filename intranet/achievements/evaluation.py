@@ -3,9 +3,8 @@ breakdown, the ranking and its export. Leaders, managers and admins see everyone
 sees their own score."""
 
 import logging
-from urllib.parse import quote
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from intranet.achievements import services
@@ -16,6 +15,7 @@ from intranet.extensions import db
 from intranet.htmx import render, toast
 from intranet.people.models import Staff
 from intranet.semesters import all_semesters, requested
+from intranet.spreadsheets import download
 
 # Nested in the achievements blueprint: endpoints read achievements.evaluation.<view>.
 bp = Blueprint("evaluation", __name__, url_prefix="/evaluation")
@@ -62,15 +62,8 @@ def show(staff):
 @require("evaluation.view_all")
 def export():
     semester = requested(request.args)
-    name = f"{semester.name}评估结果.xlsx"
-    return Response(
-        services.export_workbook(semester, services.evaluate(semester)),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={
-            "Content-Disposition": f"attachment; filename=evaluation.xlsx; "
-            f"filename*=UTF-8''{quote(name)}"
-        },
-    )
+    body = services.export_workbook(semester, services.evaluate(semester))
+    return download(body, f"{semester.name}评估结果.xlsx")
 
 
 def _scheme_page(semester, form, status=200):

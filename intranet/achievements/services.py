@@ -5,7 +5,6 @@ grow with the staff) collect what each member did in the semester, and the schem
 points with a breakdown a teacher can check line by line.
 """
 
-import io
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ from intranet.schedule.models import (
     activity_presenter,
 )
 from intranet.schedule.models import LEVELS as ACTIVITY_LEVELS
+from intranet.spreadsheets import append, fit_columns, header_widths, workbook_bytes
 
 MAX_ACHIEVEMENTS_PER_PERSON = 300  # a quota against filling the disk (SECURITY.md G)
 MAX_REPORT_FILES = 10
@@ -316,10 +316,12 @@ def evaluation_of(staff, semester: Semester) -> Evaluation:
 def fill_sheet(sheet, results: list[Evaluation]) -> None:
     """The ranking with every line's points, for the export and the semester archive."""
     labels = [line.label for line in results[0].lines] if results else []
-    sheet.append(["名次", "姓名", "学科", "政治面貌", *labels, "总分"])
+    headers = ["名次", "姓名", "学科", "政治面貌", *labels, "总分"]
+    header_widths(sheet, headers, wide=8)  # the archive's sheet is write-only: widths come first
+    append(sheet, headers)
     for result in results:
         person = result.staff
-        sheet.append([
+        append(sheet, [
             result.rank, person.name, person.subject or "", person.political_status_label,
             *(line.subtotal for line in result.lines), result.total,
         ])  # fmt: skip
@@ -335,9 +337,9 @@ def export_workbook(semester: Semester, results: list[Evaluation]) -> bytes:
     sheet.freeze_panes = "C2"
     scheme_sheet = book.create_sheet("评估方案")
     scheme = EvaluationScheme.of(semester)
-    scheme_sheet.append(["项目", "分值"])
+    append(scheme_sheet, ["项目", "分值"])
     for name, label, _default in SCHEME_FIELDS:
-        scheme_sheet.append([label, getattr(scheme, name)])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+        append(scheme_sheet, [label, getattr(scheme, name)])
+    fit_columns(sheet)
+    fit_columns(scheme_sheet)
+    return workbook_bytes(book)

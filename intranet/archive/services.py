@@ -29,6 +29,7 @@ from intranet.schedule.models import (
     Semester,
     activity_attachment,
 )
+from intranet.spreadsheets import append, new_sheet
 from intranet.uploads import Attachment
 
 UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
@@ -108,38 +109,35 @@ def _achievements(semester: Semester):
 def write_workbook(context: dict, path: Path) -> None:
     semester = context["semester"]
     book = Workbook(write_only=True)
-    sheet = book.create_sheet("组织管理成员及分工")
-    sheet.append(["序号", "姓名", "政治面貌", "分工"])
+    sheet = new_sheet(book, "组织管理成员及分工", ["序号", "姓名", "政治面貌", "分工"])
     for n, duty in enumerate(context["duties"], 1):
-        sheet.append([n, duty.staff.name, duty.staff.political_status_label, duty.duty])
-    sheet = book.create_sheet("人才库")
-    sheet.append(["人才库", "姓名", "学科", "入库日期", "说明"])
+        append(sheet, [n, duty.staff.name, duty.staff.political_status_label, duty.duty])
+    sheet = new_sheet(book, "人才库", ["人才库", "姓名", "学科", "入库日期", "说明"])
     for m in context["pools"]:
-        sheet.append([m.pool_label, m.staff.name, m.staff.subject or "", cn_date(m.since, False),
-                      m.note])  # fmt: skip
-    sheet = book.create_sheet("师徒结对与协议")
-    sheet.append(["导师", "徒弟", "状态", "导师工作责任", "徒弟发展目标", "双方确认"])
+        append(sheet, [m.pool_label, m.staff.name, m.staff.subject or "", cn_date(m.since, False),
+                       m.note])  # fmt: skip
+    sheet = new_sheet(
+        book, "师徒结对与协议", ["导师", "徒弟", "状态", "导师工作责任", "徒弟发展目标", "双方确认"]
+    )
     for p in context["pairings"]:
         agreement = p.agreement
-        sheet.append([
+        append(sheet, [
             p.mentor_name, p.apprentice.name, p.state_label,
             agreement.mentor_duties if agreement else "",
             agreement.apprentice_goals if agreement else "",
             "是" if agreement and agreement.is_signed else "否",
         ])  # fmt: skip
-    sheet = book.create_sheet("活动安排与记录")
-    sheet.append(["日期", "时间", "地点", "级别", "形式", "主题", "责任人", "主讲", "状态",
-                  "出席", "请假", "缺席", "纪要"])  # fmt: skip
+    sheet = new_sheet(book, "活动安排与记录", ["日期", "时间", "地点", "级别", "形式", "主题",
+                      "责任人", "主讲", "状态", "出席", "请假", "缺席", "纪要"])  # fmt: skip
     turnout = context["turnout"]
     for a in context["activities"]:
-        sheet.append([
+        append(sheet, [
             cn_short_date(a.date), "–".join(t for t in (hm(a.start_time), hm(a.end_time)) if t),
             a.place, a.level_label, a.form_label, a.theme,
             a.responsible.name if a.responsible else "", "、".join(a.presenter_names),
             a.status_label, *(turnout.get((a.id, s), 0) for s in ATTENDANCE), a.summary,
         ])  # fmt: skip
-    sheet = book.create_sheet("出勤")
-    sheet.append(["日期", "活动", "姓名", "出勤", "请假原因"])
+    sheet = new_sheet(book, "出勤", ["日期", "活动", "姓名", "出勤", "请假原因"])
     rows = db.session.execute(
         select(Activity.date, Activity.theme, Staff.name, Attendance.status, Attendance.reason)
         .join(Activity, Attendance.activity_id == Activity.id)
@@ -149,26 +147,23 @@ def write_workbook(context: dict, path: Path) -> None:
         .execution_options(yield_per=1000)
     )
     for day, theme, name, status, reason in rows:
-        sheet.append([cn_short_date(day), theme, name, ATTENDANCE.get(status, status), reason])
-    sheet = book.create_sheet("听课评课")
-    sheet.append(["日期", "课题", "执教", "听课人", "得分", "亮点", "建议"])
+        append(sheet, [cn_short_date(day), theme, name, ATTENDANCE.get(status, status), reason])
+    sheet = new_sheet(book, "听课评课", ["日期", "课题", "执教", "听课人", "得分", "亮点", "建议"])
     for o in db.session.scalars(
         select(Observation)
         .join(Activity, Observation.activity_id == Activity.id)
         .where(Activity.semester_id == semester.id)
         .order_by(Activity.date)
     ):
-        sheet.append([cn_short_date(o.activity.date), o.activity.theme, o.teacher.name,
-                      o.observer.name, o.total, o.strengths, o.suggestions])  # fmt: skip
-    sheet = book.create_sheet("成果")
-    sheet.append(["日期", "教师", "类别", "级别", "名称", "颁发单位", "认定"])
+        append(sheet, [cn_short_date(o.activity.date), o.activity.theme, o.teacher.name,
+                       o.observer.name, o.total, o.strengths, o.suggestions])  # fmt: skip
+    sheet = new_sheet(book, "成果", ["日期", "教师", "类别", "级别", "名称", "颁发单位", "认定"])
     for a in context["achievements"]:
-        sheet.append([cn_date(a.awarded_on, False), a.staff.name, a.kind_label, a.level_label,
-                      a.title, a.issuer, "已认定" if a.is_verified else "待认定"])  # fmt: skip
-    sheet = book.create_sheet("工作汇报")
-    sheet.append(["教师", "状态", "汇报内容", "管理组评语"])
+        append(sheet, [cn_date(a.awarded_on, False), a.staff.name, a.kind_label, a.level_label,
+                       a.title, a.issuer, "已认定" if a.is_verified else "待认定"])  # fmt: skip
+    sheet = new_sheet(book, "工作汇报", ["教师", "状态", "汇报内容", "管理组评语"])
     for r in context["reports"]:
-        sheet.append([r.staff.name, r.state_label, r.body, r.review])
+        append(sheet, [r.staff.name, r.state_label, r.body, r.review])
     fill_sheet(book.create_sheet("评估"), context["results"])
     book.save(path)
 

@@ -2,7 +2,6 @@
 the same content as a printable report page."""
 
 import logging
-from urllib.parse import quote
 
 from flask import Blueprint, Response, render_template, request
 from flask_login import current_user
@@ -13,6 +12,7 @@ from intranet.clock import school_today
 from intranet.extensions import db
 from intranet.schedule.models import Semester
 from intranet.semesters import all_semesters, requested
+from intranet.spreadsheets import attachment_header
 
 bp = Blueprint("archive", __name__, url_prefix="/archive")
 log = logging.getLogger("intranet.archive")
@@ -52,8 +52,7 @@ def download(semester_id):
         services.stream_zip(workbook, f"{name}.xlsx", html, files),
         mimetype="application/zip",
         headers={
-            "Content-Disposition": f"attachment; filename=archive.zip; "
-            f"filename*=UTF-8''{quote(name + '.zip')}",
+            "Content-Disposition": attachment_header(f"{name}.zip"),
             "Cache-Control": "private, no-store",
         },
     )

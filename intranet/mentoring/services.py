@@ -1,7 +1,6 @@
 """Mentoring logic: who may see whose record, the agreement's life from draft to signed,
 plan progress drawn from the schedule, observation results and the growth record."""
 
-import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -32,6 +31,7 @@ from intranet.mentoring.models import (
 )
 from intranet.people.models import POOLS, PoolMembership, Staff, StudioDuty
 from intranet.schedule.models import Activity, Attendance, Semester, activity_presenter
+from intranet.spreadsheets import append, fit_columns, workbook_bytes
 
 # --- pairings and agreements ------------------------------------------------------------
 
@@ -477,34 +477,32 @@ def organisation_workbook(school_name: str) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "成员及分工"
-    sheet.append([f"{school_name}名师工作室组织管理成员及分工一览表"])
+    append(sheet, [f"{school_name}名师工作室组织管理成员及分工一览表"])
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append(["序号", "姓名", "职称", "政治面貌", "分工"])
+    append(sheet, ["序号", "姓名", "职称", "政治面貌", "分工"])
     for n, duty in enumerate(duties(), start=1):
         person = duty.staff
-        sheet.append([n, person.name, person.title or "", person.political_status_label, duty.duty])
+        append(sheet, [n, person.name, person.title or "", person.political_status_label,
+                       duty.duty])  # fmt: skip
     for pool, stays in current_pools().items():
         pool_sheet = book.create_sheet(POOLS[pool][:28])
-        pool_sheet.append(["姓名", "学科", "职称", "政治面貌", "入库日期", "入库理由"])
+        append(pool_sheet, ["姓名", "学科", "职称", "政治面貌", "入库日期", "入库理由"])
         for stay in stays:
             p = stay.staff
-            pool_sheet.append([p.name, p.subject or "", p.title or "", p.political_status_label,
-                               stay.since.isoformat(), stay.note])  # fmt: skip
+            append(pool_sheet, [p.name, p.subject or "", p.title or "", p.political_status_label,
+                                stay.since.isoformat(), stay.note])  # fmt: skip
     team = book.create_sheet("名师培养导师团")
-    team.append(["姓名", "单位", "专长", "联系方式"])
+    append(team, ["姓名", "单位", "专长", "联系方式"])
     for mentor in db.session.scalars(
         select(ExternalMentor).where(ExternalMentor.active).order_by(ExternalMentor.name)
     ):
-        team.append([mentor.name, mentor.organisation, mentor.speciality, mentor.contact])
+        append(team, [mentor.name, mentor.organisation, mentor.speciality, mentor.contact])
     for ws in book.worksheets:
-        for column in ws.columns:
-            ws.column_dimensions[column[0].column_letter].width = 18
+        fit_columns(ws, skip_rows=1 if ws is sheet else 0)
         for row in ws.iter_rows(min_row=2):
             for cell in row:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes(book)
 
 
 def score_chart(lessons: list[LessonResult]):

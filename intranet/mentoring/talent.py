@@ -1,7 +1,7 @@
 """The studio's people (managers): the two talent pools with their history, the external
 mentor team, and the organisation table (成员及分工一览表), exported and printed."""
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from intranet.auth.permissions import can, require
@@ -10,6 +10,7 @@ from intranet.extensions import db
 from intranet.mentoring import services
 from intranet.mentoring.forms import DutyForm, ExternalMentorForm, PoolForm
 from intranet.people.models import POOLS, ExternalMentor, StudioDuty
+from intranet.spreadsheets import download
 
 # Nested in the mentoring blueprint: endpoints read mentoring.talent.<view>.
 bp = Blueprint("talent", __name__)
@@ -101,11 +102,7 @@ def delete_duty(duty_id):
 @require("mentoring.view")
 def export():
     body = services.organisation_workbook(current_app.config["SCHOOL_NAME"])
-    return Response(
-        body,
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": "attachment; filename=organisation.xlsx"},
-    )
+    return download(body, "组织管理成员及分工一览表.xlsx")
 
 
 @bp.get("/talent/print")

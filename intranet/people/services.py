@@ -3,6 +3,7 @@
 import csv
 import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 
 from openpyxl import Workbook, load_workbook
@@ -12,9 +13,13 @@ from intranet.auth.passwords import hash_one_time_password, one_time_password
 from intranet.extensions import db
 from intranet.people.forms import USERNAME_PATTERN
 from intranet.people.models import CAMPUSES, GENDERS, POLITICAL_STATUSES, ROLES, Staff
+from intranet.spreadsheets import append, fit_columns, workbook_bytes
 
 FILTERS = ("political_status", "subject", "grade_group", "campus", "role")
 MAX_ROSTER_ROWS = 2000
+# A 2,000-row roster unpacks to about 1 MB; allow ten times that for styles and a logo.
+MAX_ROSTER_UNPACKED = 10 * 1024 * 1024
+MAX_READ_ROWS = 10 * MAX_ROSTER_ROWS  # blank rows included: a sheet formatted far down
 
 
 def like_escape(text: str) -> str:
@@ -111,34 +116,62 @@ class RosterError(ValueError):
 
 
 def read_roster(filename: str, data: bytes) -> list[dict[str, str]]:
-    """Rows of a .xlsx or .csv roster as {header: text}, headers normalised."""
+    """Rows of a .xlsx or .csv roster as {header: text}, headers normalised. Reading stops as
+    soon as the file has more rows than one import takes, so a huge sheet costs no more than
+    that (openpyxl's read-only mode parses rows one at a time as they are asked for)."""
     name = filename.lower()
     if name.endswith(".xlsx"):
         if not data.startswith(b"PK"):
             raise RosterError("这个文件不是有效的 Excel（.xlsx）文件。")
+        _check_unpacked_size(data)
         try:
-            sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
-            table = [
-                ["" if c is None else str(c).strip() for c in row]
-                for row in sheet.iter_rows(values_only=True)
-            ]
+            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            try:
+                rows = book.active.iter_rows(values_only=True)
+                table = _limited(["" if c is None else str(c).strip() for c in row] for row in rows)
+            finally:
+                book.close()
+        except RosterError:
+            raise
         except Exception as error:  # openpyxl raises many kinds on a damaged file
             raise RosterError("无法读取这个 Excel 文件，请确认它没有损坏。") from error
     elif name.endswith(".csv"):
-        table = list(csv.reader(io.StringIO(_decode(data))))
-        table = [[c.strip() for c in row] for row in table]
+        table = _limited([c.strip() for c in row] for row in csv.reader(io.StringIO(_decode(data))))
     else:
         raise RosterError("只支持 .xlsx 或 .csv 格式的名册。")
-    table = [row for row in table if any(row)]
     if not table:
         raise RosterError("名册是空的。")
     headers = [HEADER_ALIASES.get(h, h) for h in table[0]]
     missing = [h for h in ("工号", "姓名") if h not in headers]
     if missing:
         raise RosterError(f"名册第一行缺少表头：{'、'.join(missing)}。")
-    if len(table) - 1 > MAX_ROSTER_ROWS:
-        raise RosterError(f"一次最多导入 {MAX_ROSTER_ROWS} 行。")
     return [dict(zip(headers, row, strict=False)) for row in table[1:]]
+
+
+def _check_unpacked_size(data: bytes) -> None:
+    """Refuse a workbook that unpacks to far more than a roster: openpyxl scans a whole sheet
+    for its size when the sheet does not state it, and a zip can unpack a thousandfold."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except zipfile.BadZipFile as error:
+        raise RosterError("无法读取这个 Excel 文件，请确认它没有损坏。") from error
+    if unpacked > MAX_ROSTER_UNPACKED:
+        raise RosterError(
+            f"名册文件太大：一次最多导入 {MAX_ROSTER_ROWS} 行，请只保留名册这一张表，删去多余的行。"
+        )
+
+
+def _limited(rows) -> list[list[str]]:
+    """The non-empty rows (header first) of a lazily read table, or RosterError as soon as
+    there are more than an import takes: the rest of the file is never read."""
+    table: list[list[str]] = []
+    for read, row in enumerate(rows, start=1):
+        if any(row):
+            table.append(row)
+        if len(table) - 1 > MAX_ROSTER_ROWS or read > MAX_READ_ROWS:
+            raise RosterError(f"一次最多导入 {MAX_ROSTER_ROWS} 行，请把名册分成几个文件。")
+    return table
 
 
 def _decode(data: bytes) -> str:
@@ -218,9 +251,10 @@ def export_workbook(staff: list[Staff]) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "教职工名册"
-    sheet.append(list(COLUMNS))
+    append(sheet, list(COLUMNS))
     for person in staff:
-        sheet.append(
+        append(
+            sheet,
             [
                 person.username,
                 person.name,
@@ -231,11 +265,8 @@ def export_workbook(staff: list[Staff]) -> bytes:
                 person.political_status_label,
                 person.campus or "",
                 person.role_label,
-            ]
+            ],
         )
-    for column, width in zip("ABCDEFGHI", (12, 10, 6, 12, 12, 12, 14, 10, 14), strict=True):
-        sheet.column_dimensions[column].width = width
+    fit_columns(sheet)
     sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)

@@ -22,6 +22,7 @@ from intranet.people.models import (
     SUBJECTS,
     Staff,
 )
+from intranet.spreadsheets import download
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 log = logging.getLogger("intranet.people")
@@ -166,15 +167,7 @@ def _keeps_an_admin(staff: Staff, new_role: str | None) -> bool:
 @require("people.export")
 def export():
     staff = db.session.scalars(services.directory_query(*_directory_args())).all()
-    return (
-        services.export_workbook(staff),
-        200,
-        {
-            "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "Content-Disposition": "attachment; filename=staff.xlsx; "
-            "filename*=UTF-8''%E6%95%99%E8%81%8C%E5%B7%A5%E5%90%8D%E5%86%8C.xlsx",
-        },
-    )
+    return download(services.export_workbook(staff), "教职工名册.xlsx")
 
 
 @bp.get("/import")
@@ -234,14 +227,8 @@ def confirm_import():
 def roster_template():
     sample = "工号,姓名,性别,学科,年级组,职称,政治面貌,原校区,角色\n"
     sample += "t1001,张晓明,男,数学,三年级组,一级教师,中共党员,滁和,教师\n"
-    return (
-        "\ufeff" + sample,  # BOM: Excel on Windows then opens it as UTF-8
-        200,
-        {
-            "Content-Type": "text/csv; charset=utf-8",
-            "Content-Disposition": "attachment; filename=roster-template.csv",
-        },
-    )
+    # BOM: Excel on Windows then opens it as UTF-8
+    return download(("\ufeff" + sample).encode(), "名册导入模板.csv", "text/csv; charset=utf-8")
 
 
 @bp.get("/demo")

@@ -2,7 +2,6 @@
 calendars and the Excel 一览表."""
 
 import calendar
-import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -28,6 +27,7 @@ from intranet.schedule.models import (
     Semester,
     activity_presenter,
 )
+from intranet.spreadsheets import append, fit_columns, workbook_bytes
 
 # Filters of the schedule page, in the order the filter bar shows them; all live in the URL.
 FILTERS = ("level", "form", "responsible", "partner", "status")
@@ -378,14 +378,14 @@ def export_workbook(semester: Semester, activities) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "学期活动安排"
-    sheet.append([f"{current_app.config['SCHOOL_NAME']}名师工作室 {semester.name}活动安排一览表"])
+    append(sheet, [f"{current_app.config['SCHOOL_NAME']}名师工作室 {semester.name}活动安排一览表"])
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append([name for name, _ in COLUMNS])
+    append(sheet, [name for name, _ in COLUMNS])
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     for n, activity in enumerate(activities, start=1):
         time_range = "–".join(t for t in (hm(activity.start_time), hm(activity.end_time)) if t)
-        sheet.append([
+        append(sheet, [
             n, cn_short_date(activity.date), time_range, activity.place, activity.level_label,
             activity.form_label, activity.theme,
             activity.responsible.name if activity.responsible else "",
@@ -405,10 +405,9 @@ def export_workbook(semester: Semester, activities) -> bytes:
     sheet.print_title_rows = "2:2"
 
     plan = book.create_sheet("计划与完成")
-    plan.append(["级别", "形式", "计划次数", "已安排", "已完成", "尚余"])
+    append(plan, ["级别", "形式", "计划次数", "已安排", "已完成", "尚余"])
     for row in plan_progress(semester):
-        plan.append([LEVELS[row.level], FORMS[row.form], row.planned, row.scheduled, row.held,
-                     row.remaining])  # fmt: skip
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+        append(plan, [LEVELS[row.level], FORMS[row.form], row.planned, row.scheduled, row.held,
+                      row.remaining])  # fmt: skip
+    fit_columns(plan)
+    return workbook_bytes(book)

@@ -4,10 +4,9 @@ the month calendar, attendance and check-in, records, calendar feeds and the 一
 import logging
 import re
 import secrets
-from urllib.parse import quote
 
 import segno
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from intranet.auth.permissions import can, can_edit_activity, public, require
@@ -35,6 +34,7 @@ from intranet.schedule.models import (
     Semester,
     activity_attachment,
 )
+from intranet.spreadsheets import download
 from intranet.uploads import (
     IMAGE,
     OFFICE,
@@ -138,15 +138,7 @@ def printable():
 def export():
     semester = _semester()
     activities = db.session.scalars(services.activities_query(semester, {})).all()
-    return Response(
-        services.export_workbook(semester, activities),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": _attachment_name(f"{semester.name}活动安排.xlsx")},
-    )
-
-
-def _attachment_name(name: str) -> str:
-    return f"attachment; filename=schedule.xlsx; filename*=UTF-8''{quote(name)}"
+    return download(services.export_workbook(semester, activities), f"{semester.name}活动安排.xlsx")
 
 
 # --- one activity: the row, its inline form, the detail page -----------------------------
@@ -254,7 +246,7 @@ def restore(activity_id):
 @require("schedule.view")
 def activity_ics(activity_id):
     activity = _activity(activity_id)
-    return _calendar_response(services.ical([activity], activity.theme), f"activity-{activity.id}")
+    return _calendar_response(services.ical([activity], activity.theme), activity.theme)
 
 
 # --- attendance and check-in ---------------------------------------------------------------
@@ -414,11 +406,7 @@ def attachment(attachment_id):
 
 
 def _calendar_response(body: bytes, name: str):
-    return Response(
-        body,
-        mimetype="text/calendar",
-        headers={"Content-Disposition": f"attachment; filename={name}.ics"},
-    )
+    return download(body, f"{name}.ics", "text/calendar")
 
 
 @bp.get("/feed/<token>.ics")
@@ -433,7 +421,7 @@ def feed(token):
     activities = db.session.scalars(
         services.mine_query(staff.id).order_by(Activity.date, Activity.start_time)
     ).all()
-    return _calendar_response(services.ical(activities, f"{staff.name}的工作室活动"), "studio")
+    return _calendar_response(services.ical(activities, f"{staff.name}的工作室活动"), "工作室活动")
 
 
 @bp.post("/feed/reset")
