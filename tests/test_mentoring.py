@@ -21,7 +21,7 @@ from intranet.mentoring.models import (
     RubricItem,
 )
 from intranet.people.models import ExternalMentor, PoolMembership, StudioDuty
-from intranet.schedule.models import Activity, Semester
+from intranet.schedule.models import Activity, Attendance, Semester
 from tests.conftest import as_user, send
 
 TODAY = school_today()
@@ -317,14 +317,23 @@ def test_the_same_target_twice_in_a_semester_is_refused(app, studio):
 # --- observation ----------------------------------------------------------------------------
 
 
-def lesson(app, studio, presenter="apprentice", form="report_lesson") -> int:
+ATTENDEES = ("mentor", "other", "apprentice")
+
+
+def lesson(app, studio, presenter="apprentice", form="report_lesson", attendees=ATTENDEES,
+           day=TODAY) -> int:  # fmt: skip
+    """A lesson given today, which the attendees came to (only they may score it)."""
     with app.app_context():
         from intranet.people.models import Staff
 
-        activity = Activity(semester_id=studio["semester"], date=TODAY, theme="《圆的认识》",
+        activity = Activity(semester_id=studio["semester"], date=day, theme="《圆的认识》",
                             form=form, status="done",
                             presenters=[db.session.get(Staff, studio[presenter])])  # fmt: skip
         db.session.add(activity)
+        db.session.flush()
+        db.session.add_all(
+            Attendance(activity_id=activity.id, staff_id=studio[who]) for who in attendees
+        )
         db.session.commit()
         return activity.id
 

@@ -2,7 +2,6 @@
 development plans, observations and the rubric."""
 
 from wtforms import (
-    DateField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -16,7 +15,7 @@ from intranet.extensions import db
 from intranet.forms import Form, at_most, choices, required_text
 from intranet.mentoring.models import PLAN_ITEM_KINDS
 from intranet.people.models import POOLS, ExternalMentor, PoolMembership, Staff
-from intranet.schedule.forms import optional_int, staff_choices
+from intranet.schedule.forms import ChineseDateField, optional_int, staff_choices
 from intranet.schedule.models import Semester
 
 # 导师工作责任 and 徒弟发展目标 as the seed's studio wrote them; the manager edits the numbers.
@@ -126,7 +125,7 @@ class EndForm(Form):
 
 class TaskForm(Form):
     text = StringField("任务", validators=required_text("任务", 300))
-    due = DateField("完成期限", validators=[Optional()])
+    due = ChineseDateField("完成期限", validators=[Optional()])
 
 
 RATINGS = {"5": "非常满意", "4": "满意", "3": "一般", "2": "不太满意", "1": "不满意"}
@@ -144,7 +143,7 @@ class FeedbackForm(Form):
 class PoolForm(Form):
     staff_id = SelectField("教师", coerce=optional_int)
     pool = SelectField("人才库", choices=choices(POOLS))
-    since = DateField("入库日期", validators=[InputRequired("请填写入库日期。")])
+    since = ChineseDateField("入库日期", validators=[InputRequired("请填写入库日期。")])
     note = TextAreaField("入库理由", validators=[at_most("入库理由", 1000)])
 
     def __init__(self, *args, **kwargs):

@@ -10,7 +10,15 @@ import segno
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from intranet.auth.permissions import can, can_edit_activity, public, require
+from intranet.auth.permissions import (
+    can,
+    can_edit_activity,
+    can_edit_counted_fields,
+    can_read_activity_history,
+    can_score_lesson,
+    public,
+    require,
+)
 from intranet.auth.permissions import require_activity_editor as require_editor
 from intranet.clock import school_today, utcnow
 from intranet.concurrency import commit_unless_stale, conflicts, retarget
@@ -196,6 +204,7 @@ def show(activity_id):
         attendance_form=AttendanceForm(formdata=None),
         record_form=RecordForm(formdata=None, obj=activity),
         editable=can_edit_activity(current_user, activity),
+        history=services.history_of(activity) if can_read_activity_history(current_user) else None,
     )
 
 
@@ -213,19 +222,26 @@ def update(activity_id):
     activity = _activity(activity_id)
     require_editor(activity)
     form = ActivityForm(semester=activity.semester)
-    if not can(current_user, "schedule.manage"):
-        form.keep_people(activity)
-    if not form.validate():
+    refused = [] if can_edit_counted_fields(current_user) else form.keep_locked(activity)
+    if not form.validate() or refused:
+        if refused:
+            form.form_errors.append(_only_managers(refused))
         return _row_form(activity, form, 422)
     if changes := conflicts(form, ActivityForm.of(activity), activity):
         return _row_form(activity, form, 409, changes, retarget(f"activity-{activity.id}"))
+    before = services.counted_values(activity)
     form.apply(activity)
+    services.note_changes(activity, before, current_user)
     if not commit_unless_stale():
         activity = _activity(activity_id)
         changes = conflicts(form, ActivityForm.of(activity), activity)
         return _row_form(activity, form, 409, changes, retarget(f"activity-{activity.id}"))
     log.info("activity updated id=%s by=%s", activity.id, current_user.username)
     return toast(render_template("schedule/_activity.html", activity=activity), "已保存")
+
+
+def _only_managers(labels: list[str]) -> str:
+    return f"{'、'.join(labels)}只能由工作室管理员修改（它们计入考核），本次未保存。"
 
 
 @bp.delete("/activities/<int:activity_id>")
@@ -294,7 +310,10 @@ def checkin_code(activity_id):
     """The page shown on the projector: the activity's QR code and its link."""
     activity = _activity(activity_id)
     require_editor(activity)
-    link = url_for("schedule.checkin", token=activity.checkin_token, _external=True)
+    link = url_for(
+        "schedule.checkin", token=activity.checkin_token, code=services.checkin_code(activity),
+        _external=True,
+    )  # fmt: skip
     qr = segno.make(link, error="m").svg_data_uri(scale=10, border=2)
     present = sum(1 for row in services.attendance_of(activity) if row.status == "present")
     return render_template(
@@ -319,8 +338,9 @@ def checkin(token):
         (r for r in services.attendance_of(activity) if r.staff_id == current_user.id), None
     )
     return render_template(
-        "schedule/checkin.html", activity=activity, record=record, form=CheckInForm(), error=None
-    )
+        "schedule/checkin.html", activity=activity, record=record, form=CheckInForm(),
+        error=None, code=request.args.get("code", ""),
+    )  # fmt: skip
 
 
 @bp.post("/checkin/<token>")
@@ -329,8 +349,9 @@ def create_checkin(token):
     """Marks the logged-in person only: no field of the request names whom to check in."""
     activity = _by_token(token)
     error, record = None, None
+    code = request.form.get("code") or request.args.get("code")
     try:
-        record = services.check_in(activity, current_user)
+        record = services.check_in(activity, current_user, code)
         db.session.commit()
     except services.CheckInClosed as closed:
         error = str(closed)
@@ -342,6 +363,7 @@ def create_checkin(token):
         record=record,
         form=CheckInForm(formdata=None),
         error=error,
+        code=code or "",
     )
 
 
@@ -451,4 +473,10 @@ def feed_url() -> str:
 
 @bp.app_context_processor
 def schedule_helpers():
-    return {"calendar_feed_url": feed_url, "can_edit_activity": can_edit_activity, "can": can}
+    return {
+        "calendar_feed_url": feed_url,
+        "can_edit_activity": can_edit_activity,
+        "can_edit_counted_fields": can_edit_counted_fields,
+        "can_score_lesson": can_score_lesson,
+        "can": can,
+    }
