@@ -213,11 +213,15 @@ class CheckInClosed(Exception):
 def checkin_code(activity: Activity) -> str:
     """The signed code in the check-in link and QR code: this activity on its date. If the date
     moves afterwards, the code shown before no longer checks anyone in."""
-    return _checkin_signer().dumps([activity.id, activity.date.isoformat()])
+    return sign_checkin(current_app.config["SECRET_KEY"], activity.id, activity.date)
 
 
-def _checkin_signer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="checkin")
+def sign_checkin(secret_key: str, activity_id: int, day: date) -> str:
+    return _checkin_signer(secret_key).dumps([activity_id, day.isoformat()])
+
+
+def _checkin_signer(secret_key: str | None = None) -> URLSafeSerializer:
+    return URLSafeSerializer(secret_key or current_app.config["SECRET_KEY"], salt="checkin")
 
 
 def check_in(activity: Activity, staff, code: str | None) -> Attendance:
