@@ -20,6 +20,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from intranet.clock import school_today
+from intranet.schedule.services import sign_checkin
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "a sentence for load tests"
@@ -113,8 +114,13 @@ class Server:
                 )
                 rows.append((cursor.lastrowid, f"bench-checkin-{n}"))
         db.close()
+        # Today's check-in links as the projector page shows them: the token and a signed code
+        # for the activity's date (intranet.schedule.services.checkin_code).
+        secret = self.env["INTRANET_SECRET_KEY"]
         return {
-            "today": rows[:today],
+            "today": [
+                (n, f"{token}?code={sign_checkin(secret, n, day)}") for n, token in rows[:today]
+            ],
             "contested": [row[0] for row in rows[today : today + 4]],
             "day": str(day),
         }

@@ -40,6 +40,7 @@ class Config:
     RATELIMIT_STORAGE_URI = "memory://"  # one waitress process, so one memory store is exact
     RATELIMIT_HEADERS_ENABLED = False
     SCHOOL_NAME = "六合区实验小学"
+    OBSERVATION_WINDOW_DAYS = 14  # a lesson may be scored until this many days after it
     TIME_ZONE = "Asia/Shanghai"
     BOX_RELEASE_HOUR = 7  # anonymous suggestions reach leaders the next morning at this hour
     HTTPS = False

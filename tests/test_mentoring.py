@@ -21,7 +21,7 @@ from intranet.mentoring.models import (
     RubricItem,
 )
 from intranet.people.models import ExternalMentor, PoolMembership, StudioDuty
-from intranet.schedule.models import Activity, Semester
+from intranet.schedule.models import Activity, Attendance, Semester
 from tests.conftest import as_user, send
 
 TODAY = school_today()
@@ -317,14 +317,23 @@ def test_the_same_target_twice_in_a_semester_is_refused(app, studio):
 # --- observation ----------------------------------------------------------------------------
 
 
-def lesson(app, studio, presenter="apprentice", form="report_lesson") -> int:
+ATTENDEES = ("mentor", "other", "apprentice")
+
+
+def lesson(app, studio, presenter="apprentice", form="report_lesson", attendees=ATTENDEES,
+           day=TODAY) -> int:  # fmt: skip
+    """A lesson given today, which the attendees came to (only they may score it)."""
     with app.app_context():
         from intranet.people.models import Staff
 
-        activity = Activity(semester_id=studio["semester"], date=TODAY, theme="《圆的认识》",
+        activity = Activity(semester_id=studio["semester"], date=day, theme="《圆的认识》",
                             form=form, status="done",
                             presenters=[db.session.get(Staff, studio[presenter])])  # fmt: skip
         db.session.add(activity)
+        db.session.flush()
+        db.session.add_all(
+            Attendance(activity_id=activity.id, staff_id=studio[who]) for who in attendees
+        )
         db.session.commit()
         return activity.id
 
@@ -586,3 +595,83 @@ def test_the_studio_sees_which_pairings_fall_behind_and_why(app, studio):
     assert "进度滞后" not in as_user(app, studio["apprentice"]).get("/mentoring").get_data(
         as_text=True
     ), "the apprentice sees their own pairing without the studio's judgement"
+
+
+# --- only honest scorers (SECURITY.md M) ----------------------------------------------------
+
+
+def observe(app, studio, who, activity_id, value=None, **extra):
+    return send(as_user(app, studio[who]), "POST", f"/mentoring/observations/{activity_id}",
+                {"teacher_id": str(studio["apprentice"]), **scores(app, value), **extra})  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("who", "attended", "status"),
+    [("other", False, 403), ("leader", False, 403), ("leader", True, 200), ("other", True, 200),
+     ("manager", False, 200)],
+)  # fmt: skip
+def test_M_only_those_who_attended_or_manage_score_a_lesson(app, studio, who, attended, status):
+    activity_id = lesson(app, studio, attendees=(who,) if attended else ())
+    assert observe(app, studio, who, activity_id).status_code == status
+    form = as_user(app, studio[who]).get(f"/mentoring/observations/new/{activity_id}")
+    assert form.status_code == status
+    show = as_user(app, studio[who]).get(f"/schedule/activities/{activity_id}")
+    assert ("听课评课" in show.get_data(as_text=True)) == (status == 200)
+    with app.app_context():
+        assert len(db.session.scalars(select(Observation)).all()) == (status == 200)
+
+
+def test_M_the_apprentices_mentor_scores_without_attending(app, studio):
+    pairing_id = make_pairing(app, studio)
+    with app.app_context():
+        db.session.get(Pairing, pairing_id).state = "active"
+        db.session.commit()
+    activity_id = lesson(app, studio, attendees=())
+    assert observe(app, studio, "mentor", activity_id).status_code == 200
+
+
+def test_M_scoring_closes_fourteen_days_after_the_lesson(app, studio):
+    activity_id = lesson(app, studio, day=TODAY - timedelta(days=15))
+    r = observe(app, studio, "other", activity_id)
+    assert r.status_code == 422 and "14 天内" in r.get_data(as_text=True)
+    assert observe(app, studio, "manager", activity_id).status_code == 422
+    on_time = lesson(app, studio, day=TODAY - timedelta(days=14))
+    assert observe(app, studio, "other", on_time).status_code == 200
+
+
+def test_M_scoring_again_edits_the_earlier_scoring_prefilled(app, studio):
+    activity_id = lesson(app, studio)
+    observe(app, studio, "other", activity_id, 10, strengths="第一次写的优点")
+    form = as_user(app, studio["other"]).get(f"/mentoring/observations/new/{activity_id}")
+    body = form.get_data(as_text=True)
+    assert 'value="10"' in body and "第一次写的优点" in body
+    r = observe(app, studio, "other", activity_id, 12, strengths="改过的优点")
+    assert "您给 王晓燕 的评分：<strong>60</strong> 分" in r.get_data(as_text=True)
+    with app.app_context():
+        rows = db.session.scalars(select(Observation)).all()
+        assert [(o.total, o.strengths) for o in rows] == [(60, "改过的优点")]
+
+
+def test_M_a_set_aside_scoring_stays_on_record_and_counts_nowhere(app, studio):
+    from intranet.achievements.services import gather
+    from intranet.schedule.models import Semester as SemesterModel
+
+    activity_id = lesson(app, studio)
+    observe(app, studio, "mentor", activity_id, 10)
+    observe(app, studio, "other", activity_id, 0)
+    with app.app_context():
+        outlier = db.session.scalar(select(Observation.id).where(Observation.observer_id
+                                                                 == studio["other"]))  # fmt: skip
+    manager = as_user(app, studio["manager"])
+    url = f"/mentoring/observations/scorings/{outlier}/set-aside"
+    assert send(manager, "POST", url, {"reason": ""}).status_code == 422
+    assert send(as_user(app, studio["mentor"]), "POST", url, {"reason": "x"}).status_code == 403
+    r = send(manager, "POST", url, {"reason": "全部打零分，明显失真"})
+    assert r.status_code == 200 and "已剔除" in r.get_data(as_text=True)
+    page = manager.get(f"/mentoring/observations/teachers/{studio['apprentice']}")
+    body = page.get_data(as_text=True)
+    assert "1 人评课" in body and "50.0" in body
+    assert "已剔除" in body and "全部打零分，明显失真" in body
+    with app.app_context():
+        facts = gather(db.session.get(SemesterModel, studio["semester"]))
+        assert facts.observations[studio["apprentice"]] == [0.5]

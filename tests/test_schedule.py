@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from intranet.clock import school_today
 from intranet.extensions import db
 from intranet.people.models import ExternalMentor, Staff
+from intranet.schedule import services
 from intranet.schedule.models import Activity, Attendance, PartnerSchool, PlanTarget, Semester
 from tests.conftest import as_user, csrf_token, htmx, send
 
@@ -402,11 +403,18 @@ def checkin_token(app, activity_id) -> str:
     return stored(app, activity_id).checkin_token
 
 
+def checkin_url(app, activity_id) -> str:
+    """The link the projector page shows: the activity's token and a code for its date."""
+    with app.app_context():
+        activity = db.session.get(Activity, activity_id)
+        return f"/schedule/checkin/{activity.checkin_token}?code={services.checkin_code(activity)}"
+
+
 def test_teacher_checks_in_with_the_link_and_only_themself(app, school):
     activity_id = add_activity(app, school)
     other_id = add_activity(app, school, theme="另一项活动")
     teacher = as_user(app, school["teacher"])
-    url = f"/schedule/checkin/{checkin_token(app, activity_id)}"
+    url = checkin_url(app, activity_id)
     assert "以 王晓燕 的身份签到" in teacher.get(url).get_data(as_text=True)
     r = send(teacher, "POST", url, {"staff_id": str(school["responsible"])})
     assert r.status_code == 200 and "您已签到" in r.get_data(as_text=True)
@@ -434,7 +442,7 @@ def test_a_made_up_checkin_link_opens_nothing(app, school, token):
 def test_checkin_is_open_only_on_the_day_of_a_live_activity(app, school, fields, message):
     activity_id = add_activity(app, school, **fields)
     teacher = as_user(app, school["teacher"])
-    r = send(teacher, "POST", f"/schedule/checkin/{checkin_token(app, activity_id)}")
+    r = send(teacher, "POST", checkin_url(app, activity_id))
     assert r.status_code == 422 and message in r.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(Attendance)) is None
@@ -572,20 +580,197 @@ def test_hostile_query_values_never_break_a_page(app, school, url):
     assert r.status_code in (200, 404), r.status_code
 
 
-def test_the_responsible_teacher_cannot_change_who_presents_or_mark_themself(app, school):
-    """Presenting and attending earn points in the evaluation: only managers assign them."""
+# --- what earns points: only managers change it, and every change is kept (SECURITY.md M) --
+
+COUNTED = {
+    "date": TODAY + timedelta(days=1),
+    "level": "district",
+    "form": "report_lesson",
+    "status": "done",
+    "responsible_id": "teacher",
+    "presenters": "responsible",
+    "external_presenters": "expert",
+}
+
+
+def counted_of(app, activity_id) -> tuple:
+    with app.app_context():
+        a = db.session.get(Activity, activity_id)
+        return (a.date, a.level, a.form, a.status, a.responsible_id, a.presenter_ids,
+                a.external_presenter_ids, a.theme, a.version)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("date", (TODAY + timedelta(days=1)).isoformat()), ("level", "district"),
+     ("kind", "report_lesson"), ("status", "done"), ("responsible_id", "teacher"),
+     ("presenter_ids", "responsible"), ("external_presenter_ids", "expert")],
+)  # fmt: skip
+def test_M_responsible_teacher_cannot_change_a_field_that_earns_points(app, school, name, value):
+    """A future lesson set to 已完成 at 全区 level raised a total by 8: such fields, and who
+    presents, are a manager's. Refused aloud (422), and nothing of the save is kept."""
+    activity_id = add_activity(app, school)
+    before = counted_of(app, activity_id)
+    value = str(school[value]) if value in school else value
+    if name.endswith("_ids"):
+        value = [value]
+    data = row_values(school, 1, theme="顺便改了主题", **{name: value})
+    r = send(
+        as_user(app, school["responsible"]), "PUT", f"/schedule/activities/{activity_id}", data
+    )
+    assert r.status_code == 422
+    assert "只能由工作室管理员修改" in r.get_data(as_text=True)
+    assert counted_of(app, activity_id) == before
+
+
+def test_M_responsible_teacher_edits_theme_place_times_and_procedure(app, school):
+    activity_id = add_activity(app, school)
+    editor = as_user(app, school["responsible"])
+    form = editor.get(f"/schedule/activities/{activity_id}/edit").get_data(as_text=True)
+    for locked in ("date", "level", "kind", "status", "responsible_id", "presenter_ids"):
+        assert f'name="{locked}"' not in form, f"{locked} is shown read-only, not as an input"
+    assert "计入考核" in form and 'name="theme"' in form and 'name="place"' in form
+    data = {"theme": "改过的主题", "place": "三楼录播室", "start_time": "14:00",
+            "end_time": "14:40", "procedure": "说课\n评课", "partner_school_id": "",
+            "version": "1"}  # fmt: skip
+    r = send(editor, "PUT", f"/schedule/activities/{activity_id}", data)
+    assert r.status_code == 200, r.get_data(as_text=True)
+    saved = stored(app, activity_id)
+    assert (saved.theme, saved.place, saved.start_time) == ("改过的主题", "三楼录播室", time(14))
+    assert (saved.date, saved.level, saved.status) == (TODAY, "school", "planned")
+    manager_form = as_user(app, school["manager"]).get(f"/schedule/activities/{activity_id}/edit")
+    assert 'name="level"' in manager_form.get_data(as_text=True)
+
+
+def test_M_a_stale_row_is_still_a_conflict_for_the_responsible_teacher(app, school):
+    activity_id = add_activity(app, school)
+    send(as_user(app, school["manager"]), "PUT", f"/schedule/activities/{activity_id}",
+         row_values(school, 1, theme="管理员改的"))  # fmt: skip
+    r = send(as_user(app, school["responsible"]), "PUT", f"/schedule/activities/{activity_id}",
+             {"theme": "负责人改的", "version": "1", "partner_school_id": ""})  # fmt: skip
+    assert r.status_code == 409 and "管理员改的" in r.get_data(as_text=True)
+
+
+def test_M_the_responsible_teacher_marks_others_but_never_their_own_attendance(app, school):
     activity_id = add_activity(app, school)
     responsible = as_user(app, school["responsible"])
-    data = row_values(school, 1, theme="改了主题", presenter_ids=[str(school["responsible"])],
-                      responsible_id=str(school["teacher"]))  # fmt: skip
-    assert send(responsible, "PUT", f"/schedule/activities/{activity_id}", data).status_code == 200
-    saved = stored(app, activity_id)
-    assert saved.theme == "改了主题" and saved.responsible_id == school["responsible"]
-    with app.app_context():
-        assert db.session.get(Activity, activity_id).presenters == []
-    r = send(responsible, "POST", f"/schedule/activities/{activity_id}/attendance",
-             {"staff_id": str(school["responsible"]), "status": "present"})  # fmt: skip
+    url = f"/schedule/activities/{activity_id}/attendance"
+    r = send(
+        responsible, "POST", url, {"staff_id": str(school["responsible"]), "status": "present"}
+    )
     assert r.status_code == 422 and "扫码签到" in r.get_data(as_text=True)
+    r = send(responsible, "POST", url, {"staff_id": str(school["teacher"]), "status": "present"})
+    assert r.status_code == 200
+    with app.app_context():
+        rows = db.session.execute(select(Attendance.staff_id, Attendance.status)).all()
+    assert rows == [(school["teacher"], "present")]
+
+
+def test_M_a_checkin_code_shown_before_the_date_moved_no_longer_works(app, school):
+    """Move the date to today, check in, move it back: the code carries the date it was made for."""
+    activity_id = add_activity(app, school, date=TODAY + timedelta(days=7))
+    old_url = checkin_url(app, activity_id)
+    send(as_user(app, school["manager"]), "PUT", f"/schedule/activities/{activity_id}",
+         row_values(school, 1))  # the date moves to today  # fmt: skip
+    teacher = as_user(app, school["teacher"])
+    r = send(teacher, "POST", old_url)
+    assert r.status_code == 422 and "签到码已失效，请重新扫描现场的二维码" in r.get_data(
+        as_text=True
+    )
+    r = send(teacher, "POST", f"/schedule/checkin/{checkin_token(app, activity_id)}")
+    assert r.status_code == 422, "a link without a code checks nobody in"
+    with app.app_context():
+        assert db.session.scalar(select(Attendance)) is None
+    assert send(teacher, "POST", checkin_url(app, activity_id)).status_code == 200
+
+
+def test_M_changes_to_counted_fields_and_attendance_are_kept_for_managers(app, school):
+    activity_id = add_activity(app, school)
+    manager = as_user(app, school["manager"])
+    send(manager, "PUT", f"/schedule/activities/{activity_id}",
+         row_values(school, 1, status="done", level="district"))  # fmt: skip
+    send(as_user(app, school["responsible"]), "POST",
+         f"/schedule/activities/{activity_id}/attendance",
+         {"staff_id": str(school["teacher"]), "status": "absent"})  # fmt: skip
+    send(as_user(app, school["teacher"]), "POST", checkin_url(app, activity_id))
+    page = manager.get(f"/schedule/activities/{activity_id}").get_data(as_text=True)
+    history = page[page.index("修改记录") :]
+    for expected in (
+        "计划",
+        "已完成",
+        "校内",
+        "全区",
+        "王晓燕：缺席",
+        "王晓燕：出席",
+        "徐丽萍",
+        "顾雅琴",
+    ):
+        assert expected in history, expected
+    for who in ("teacher", "responsible"):
+        page = as_user(app, school[who]).get(f"/schedule/activities/{activity_id}")
+        assert "修改记录" not in page.get_data(as_text=True)
+
+
+# --- dates the school's records can mean -----------------------------------------------------
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "1999-12-31", "2101-01-01"])
+def test_a_date_outside_2000_to_2100_is_refused_with_a_chinese_message(app, school, day):
+    activity_id = add_activity(app, school)
+    manager = as_user(app, school["manager"])
+    r = send(manager, "PUT", f"/schedule/activities/{activity_id}",
+             row_values(school, 1, date=day, theme="我写的主题"))  # fmt: skip
+    body = r.get_data(as_text=True)
+    assert r.status_code == 422 and "2000 年到 2100 年之间" in body and "我写的主题" in body
+    assert day in body, "what was typed stays in the field"
+    r = send(manager, "POST", "/schedule/semesters",
+             {"name": "远古学期", "start": day, "end": "2026-12-31"})  # fmt: skip
+    assert r.status_code == 422 and "2000 年到 2100 年之间" in r.get_data(as_text=True)
+
+
+def test_every_date_field_of_every_form_checks_the_year_range():
+    """ChineseDateField carries the range: no form may fall back to WTForms' DateField."""
+    import importlib
+    import pkgutil
+
+    from wtforms import DateField
+
+    import intranet
+    from intranet.forms import Form
+    from intranet.schedule.forms import ChineseDateField
+
+    for module in pkgutil.walk_packages(intranet.__path__, "intranet."):
+        if module.name.endswith("forms"):
+            importlib.import_module(module.name)
+    forms = set()
+    todo = [Form]
+    while todo:
+        forms |= set(todo)
+        todo = [sub for cls in todo for sub in cls.__subclasses__()]
+    plain = [
+        f"{form.__name__}.{name}"
+        for form in forms
+        if form.__module__.startswith("intranet.")  # not forms that tests define
+        for name, unbound in vars(form).items()
+        if getattr(unbound, "field_class", None) is not None
+        and issubclass(unbound.field_class, DateField)
+        and not issubclass(unbound.field_class, ChineseDateField)
+    ]
+    assert not plain, plain
+
+
+def test_an_activity_stored_as_9999_12_31_does_not_break_calendars(app, school):
+    activity_id = add_activity(app, school)
+    with app.app_context():
+        db.session.execute(
+            text("UPDATE activity SET date = '9999-12-31' WHERE id = :id"), {"id": activity_id}
+        )
+        db.session.commit()
+        token = db.session.get(Staff, school["responsible"]).ical_token
+    owner = as_user(app, school["responsible"])
+    assert owner.get(f"/schedule/activities/{activity_id}.ics").status_code == 200
+    feed = app.test_client().get(f"/schedule/feed/{token}.ics")
+    assert feed.status_code == 200 and b"BEGIN:VCALENDAR" in feed.data
 
 
 def test_leave_reasons_show_only_to_those_who_keep_attendance(app, school):

@@ -221,7 +221,11 @@ def gather(semester: Semester) -> Facts:
         .join(ObservationScore, ObservationScore.observation_id == Observation.id)
         .join(RubricItem, ObservationScore.rubric_item_id == RubricItem.id)
         .join(Activity, Observation.activity_id == Activity.id)
-        .where(Activity.semester_id == semester.id, Activity.deleted_at.is_(None))
+        .where(
+            Activity.semester_id == semester.id,
+            Activity.deleted_at.is_(None),
+            Observation.set_aside_at.is_(None),  # a manager set the outlier aside
+        )
         .group_by(Observation.id, Observation.teacher_id)
     ):
         if possible:

@@ -262,6 +262,74 @@ def can_write_plan(user, staff) -> bool:
     return can(user, "mentoring.manage") or (_signed_in(user) and user.id == staff.id)
 
 
+# --- what earns points (SECURITY.md M) ------------------------------------------------------
+
+
+def can_edit_counted_fields(user) -> bool:
+    """An activity's level, form, status, date and presenters earn points in the evaluation:
+    only managers change them, never the responsible teacher."""
+    return can(user, "schedule.manage")
+
+
+def can_read_activity_history(user) -> bool:
+    return can(user, "schedule.manage")
+
+
+def scoring_refusal(user, activity, teacher_id: int | None = None) -> tuple[int, str] | None:
+    """Why this person may not score this lesson now, as (status, reason); None when they may.
+    Managers score any lesson; a leader or teacher only one they attended (checked in or
+    marked present), and a mentor their apprentice's lesson; all within a window after it."""
+    from flask import current_app
+
+    from intranet.clock import school_today
+
+    if not getattr(user, "is_authenticated", False):
+        return 403, "not logged in"
+    if not can(user, "mentoring.manage"):
+        presenters = {p.id for p in activity.presenters}
+        mentored = _apprentices_of(user.id) & presenters
+        attended = _attended(user.id, activity.id)
+        if teacher_id is not None and not attended and teacher_id not in mentored:
+            return 403, "neither attended this lesson nor mentors this teacher"
+        if not attended and not mentored:
+            return 403, "neither attended this lesson nor mentors a presenter"
+    days = current_app.config["OBSERVATION_WINDOW_DAYS"]
+    if (school_today() - activity.date).days > days:
+        return 422, f"评课须在听课后 {days} 天内完成，这节课的评课已经截止。"
+    return None
+
+
+def can_score_lesson(user, activity, teacher_id: int | None = None) -> bool:
+    return scoring_refusal(user, activity, teacher_id) is None
+
+
+def _attended(staff_id: int, activity_id: int) -> bool:
+    from intranet.schedule.models import Attendance
+
+    return bool(
+        db.session.scalar(
+            select(Attendance.id).where(
+                Attendance.activity_id == activity_id,
+                Attendance.staff_id == staff_id,
+                Attendance.status == "present",
+            )
+        )
+    )
+
+
+def _apprentices_of(mentor_id: int) -> set[int]:
+    from intranet.mentoring.models import Pairing
+
+    return set(
+        db.session.scalars(
+            select(Pairing.apprentice_id).where(
+                Pairing.mentor_id == mentor_id,
+                Pairing.state.in_(("signed", "active", "completed")),
+            )
+        )
+    )
+
+
 def predicates() -> dict:
     """Every `can_*` rule by name, for templates: they ask, they never re-derive."""
     module = sys.modules[__name__]

@@ -3,7 +3,6 @@ development plans, observations and the rubric."""
 
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -18,7 +17,7 @@ from intranet.extensions import db
 from intranet.forms import Form, at_most, choices, required_text
 from intranet.mentoring.models import PLAN_ITEM_KINDS, MentoringFeedback
 from intranet.people.models import POOLS, ExternalMentor, PoolMembership, Staff
-from intranet.schedule.forms import optional_int, staff_choices
+from intranet.schedule.forms import ChineseDateField, optional_int, staff_choices
 from intranet.schedule.models import Semester
 
 # 导师工作责任 and 徒弟发展目标 as the seed's studio wrote them; the manager edits the numbers.
@@ -127,7 +126,7 @@ class EndForm(Form):
 
 class TaskForm(Form):
     text = StringField("任务", validators=required_text("任务", 300))
-    due = DateField("完成期限", validators=[Optional()])
+    due = ChineseDateField("完成期限", validators=[Optional()])
 
 
 RATINGS = {"5": "非常满意", "4": "满意", "3": "一般", "2": "不太满意", "1": "不满意"}
@@ -163,7 +162,7 @@ class FeedbackForm(Form):
 class PoolForm(Form):
     staff_id = SelectField("教师", coerce=optional_int)
     pool = SelectField("人才库", choices=choices(POOLS))
-    since = DateField("入库日期", validators=[InputRequired("请填写入库日期。")])
+    since = ChineseDateField("入库日期", validators=[InputRequired("请填写入库日期。")])
     note = TextAreaField("入库理由", validators=[at_most("入库理由", 1000)])
     # The pools are for Party-member teachers (名特优党员教师): anyone else is added on purpose.
     not_a_member = BooleanField("我确认：这位教师不是中共党员（预备党员），仍加入人才库")

@@ -207,9 +207,15 @@ class Observation(db.Model):
     strengths: Mapped[str] = mapped_column(Text, default="")
     suggestions: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # A manager may set an outlier aside: it stays on record with the reason, and no average
+    # or evaluation counts it.
+    set_aside_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    set_aside_reason: Mapped[str] = mapped_column(Text, default="")
+    set_aside_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     activity: Mapped[Activity] = relationship()
     observer: Mapped[Staff] = relationship(foreign_keys=[observer_id])
+    set_aside_by: Mapped[Staff | None] = relationship(foreign_keys=[set_aside_by_id])
     teacher: Mapped[Staff] = relationship(foreign_keys=[teacher_id])
     # A second save of the same observation replaces its scores.
     scores: Mapped[list["ObservationScore"]] = relationship(
@@ -219,6 +225,10 @@ class Observation(db.Model):
     @property
     def total(self) -> int:
         return sum(score.score for score in self.scores)
+
+    @property
+    def is_set_aside(self) -> bool:
+        return self.set_aside_at is not None
 
 
 class ObservationScore(db.Model):

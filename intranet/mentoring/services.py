@@ -325,13 +325,7 @@ def read_scores(items: list[RubricItem], formdata) -> tuple[dict[int, int], dict
 
 def save_observation(activity, observer, teacher_id, scores, strengths, suggestions):
     """One observer's observation of one teacher's lesson: a second save replaces the first."""
-    observation = db.session.scalar(
-        select(Observation).where(
-            Observation.activity_id == activity.id,
-            Observation.observer_id == observer.id,
-            Observation.teacher_id == teacher_id,
-        )
-    )
+    observation = observation_by(activity, observer.id, teacher_id)
     if observation is None:
         observation = Observation(
             activity_id=activity.id, observer_id=observer.id, teacher_id=teacher_id
@@ -340,6 +334,34 @@ def save_observation(activity, observer, teacher_id, scores, strengths, suggesti
     observation.strengths, observation.suggestions = strengths, suggestions
     observation.scores = [ObservationScore(rubric_item_id=i, score=s) for i, s in scores.items()]
     return observation
+
+
+def observation_by(activity, observer_id: int, teacher_id: int | None) -> Observation | None:
+    """This observer's scoring of the teacher in this lesson, if there is one."""
+    return db.session.scalar(
+        select(Observation).where(
+            Observation.activity_id == activity.id,
+            Observation.observer_id == observer_id,
+            Observation.teacher_id == teacher_id,
+        )
+    )
+
+
+def scored_by(activity, observer_id: int) -> list[Observation]:
+    """The teachers of this lesson the observer has already scored (to edit again)."""
+    return list(
+        db.session.scalars(
+            select(Observation)
+            .where(Observation.activity_id == activity.id, Observation.observer_id == observer_id)
+            .options(db.joinedload(Observation.teacher))
+        )
+    )
+
+
+def set_aside(observation: Observation, manager, reason: str) -> None:
+    observation.set_aside_by_id = manager.id
+    observation.set_aside_reason = reason
+    observation.set_aside_at = utcnow()
 
 
 def observations_of(teacher_id: int) -> list[Observation]:
@@ -358,16 +380,20 @@ def observations_of(teacher_id: int) -> list[Observation]:
 @dataclass
 class LessonResult:
     activity: Activity
-    observations: list[Observation]
+    observations: list[Observation]  # all of them, those set aside too, shown marked 已剔除
 
     @property
-    def average(self) -> float:
-        return sum(o.total for o in self.observations) / len(self.observations)
+    def counted(self) -> list[Observation]:
+        """The scorings that count: a manager's set-aside outliers do not."""
+        return [o for o in self.observations if not o.is_set_aside]
+
+    @property
+    def average(self) -> float | None:
+        counted = self.counted
+        return sum(o.total for o in counted) / len(counted) if counted else None
 
     def item_average(self, item_id: int) -> float | None:
-        values = [
-            s.score for o in self.observations for s in o.scores if s.rubric_item_id == item_id
-        ]
+        values = [s.score for o in self.counted for s in o.scores if s.rubric_item_id == item_id]
         return sum(values) / len(values) if values else None
 
 
@@ -509,7 +535,9 @@ def score_chart(lessons: list[LessonResult]):
     """Average observation score per lesson, oldest first: is the teacher growing?"""
     from intranet.charts import line_chart
 
-    ordered = sorted(lessons, key=lambda lesson: lesson.activity.date)
+    ordered = sorted(
+        (lesson for lesson in lessons if lesson.counted), key=lambda lesson: lesson.activity.date
+    )
     if not ordered:
         return None
     labels = [f"{r.activity.date.month}月{r.activity.date.day}日" for r in ordered]

@@ -11,7 +11,13 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    InputRequired,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
 from intranet.concurrency import Versioned
 from intranet.extensions import db
@@ -58,13 +64,22 @@ def external_mentor_choices():
 
 
 class ChineseDateField(DateField):
-    """A date whose parse error reads in Chinese."""
+    """A date whose parse error reads in Chinese, within the years a school's records can mean
+    (a year 9999 would break calendars and date arithmetic downstream)."""
+
+    FIRST_YEAR, LAST_YEAR = 2000, 2100
 
     def process_formdata(self, valuelist):
         try:
             super().process_formdata(valuelist)
         except ValueError as error:
             raise ValueError("请按“年-月-日”填写日期。") from error
+
+    def pre_validate(self, form):
+        if self.data and not self.FIRST_YEAR <= self.data.year <= self.LAST_YEAR:
+            raise StopValidation(
+                f"日期要在 {self.FIRST_YEAR} 年到 {self.LAST_YEAR} 年之间，请检查年份。"
+            )
 
 
 class ChineseTimeField(TimeField):
@@ -107,13 +122,25 @@ class ActivityForm(Versioned, Form):
         """The form filled with what is stored now: for editing, and to compare on a conflict."""
         return super().of(activity, kind=activity.form, semester=activity.semester)
 
-    PEOPLE = ("responsible_id", "presenter_ids", "external_presenter_ids")
+    # What only managers change: the fields that earn points in the evaluation, and who is
+    # responsible. The responsible teacher's row shows them as text, so they are not sent.
+    LOCKED = ("date", "level", "kind", "status", "responsible_id", "presenter_ids",
+              "external_presenter_ids")  # fmt: skip
 
-    def keep_people(self, activity) -> None:
-        """Who is responsible and who presents stay as stored: only managers change them, since
-        presenting earns points in the evaluation."""
-        for name in self.PEOPLE:
-            getattr(self, name).data = getattr(activity, name)
+    def keep_locked(self, activity) -> list[str]:
+        """Fields not sent keep their stored values; the labels of fields sent with another
+        value than stored, so the view refuses them aloud instead of dropping them."""
+        stored = ActivityForm.of(activity)
+        refused = []
+        for name in self.LOCKED:
+            field, kept = self[name], stored[name]
+            if not field.raw_data:
+                field.data = kept.data
+                if isinstance(field, DateField):  # as if typed, so InputRequired passes
+                    field.raw_data = [field._value()]
+            elif _normal(field.data) != _normal(kept.data):
+                refused.append(field.label.text)
+        return refused
 
     def validate_date(self, field):
         semester = self._semester
@@ -145,6 +172,10 @@ class ActivityForm(Versioned, Form):
         activity.partner_school_id = self.partner_school_id.data
         activity.presenters = _load(Staff, self.presenter_ids.data)
         activity.external_presenters = _load(ExternalMentor, self.external_presenter_ids.data)
+
+
+def _normal(value):
+    return sorted(value) if isinstance(value, list) else value
 
 
 def _load(model, ids):

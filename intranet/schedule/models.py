@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from intranet.clock import school_today
+from intranet.clock import school_today, utcnow
 from intranet.extensions import db
 from intranet.people.models import ExternalMentor, Staff
 from intranet.uploads import Attachment
@@ -223,3 +223,38 @@ class Attendance(db.Model):
     @property
     def status_label(self) -> str:
         return ATTENDANCE.get(self.status, self.status)
+
+
+# Fields of an activity that earn points in the evaluation: only managers change them, and every
+# change to them (or to attendance) is kept in ActivityHistory. Field name -> what users read.
+COUNTED_FIELDS = {
+    "date": "日期",
+    "level": "级别",
+    "form": "形式",
+    "status": "状态",
+    "presenters": "主讲人",
+    "external_presenters": "导师团专家",
+    "attendance": "出勤",
+}
+
+
+class ActivityHistory(db.Model):
+    """修改记录: one change to a field that earns points, or to someone's attendance."""
+
+    __tablename__ = "activity_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(
+        ForeignKey("activity.id", ondelete="CASCADE"), index=True
+    )
+    field: Mapped[str] = mapped_column(String(24))  # a key of COUNTED_FIELDS
+    old_value: Mapped[str] = mapped_column(Text, default="")
+    new_value: Mapped[str] = mapped_column(Text, default="")
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    changed_by: Mapped[Staff | None] = relationship(lazy="joined")
+
+    @property
+    def field_label(self) -> str:
+        return COUNTED_FIELDS.get(self.field, self.field)

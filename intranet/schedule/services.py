@@ -9,6 +9,7 @@ from itertools import groupby
 
 from flask import current_app, url_for
 from icalendar import Calendar, Event
+from itsdangerous import BadSignature, URLSafeSerializer
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from sqlalchemy import func, or_, select
@@ -17,11 +18,14 @@ from intranet.clock import school_today, school_zone, utcnow
 from intranet.extensions import db
 from intranet.formatting import cn_short_date, hm
 from intranet.forms import as_id, whole_number, year_month
+from intranet.people.models import Staff
 from intranet.schedule.models import (
+    ATTENDANCE,
     FORMS,
     LEVELS,
     STATUSES,
     Activity,
+    ActivityHistory,
     Attendance,
     PlanTarget,
     Semester,
@@ -206,25 +210,100 @@ class CheckInClosed(Exception):
     """Why a person cannot check in now, in Chinese."""
 
 
-def check_in(activity: Activity, staff) -> Attendance:
+def checkin_code(activity: Activity) -> str:
+    """The signed code in the check-in link and QR code: this activity on its date. If the date
+    moves afterwards, the code shown before no longer checks anyone in."""
+    return sign_checkin(current_app.config["SECRET_KEY"], activity.id, activity.date)
+
+
+def sign_checkin(secret_key: str, activity_id: int, day: date) -> str:
+    return _checkin_signer(secret_key).dumps([activity_id, day.isoformat()])
+
+
+def _checkin_signer(secret_key: str | None = None) -> URLSafeSerializer:
+    return URLSafeSerializer(secret_key or current_app.config["SECRET_KEY"], salt="checkin")
+
+
+def check_in(activity: Activity, staff, code: str | None) -> Attendance:
     """Mark the person themself present. Open on the activity's day only, so a link passed on
-    later cannot add attendance to an old activity."""
+    later cannot add attendance to an old activity, and only with a code made for that day."""
     if activity.status in CLOSED:
         raise CheckInClosed(f"这项活动{CLOSED[activity.status]}，不能签到。")
+    try:
+        made_for = _checkin_signer().loads(code or "")
+    except BadSignature:
+        made_for = None
+    if made_for != [activity.id, activity.date.isoformat()]:
+        raise CheckInClosed("签到码已失效，请重新扫描现场的二维码。")
     if activity.date != school_today():
         raise CheckInClosed(f"签到只在活动当天（{cn_short_date(activity.date)}）开放。")
     record = _attendance(activity.id, staff.id)
+    before = _attendance_value(record)
     record.status, record.reason = "present", ""
     record.checked_in_at = record.checked_in_at or utcnow()
+    _note_attendance(activity, staff.name, before, record, staff)
     return record
 
 
 def mark_attendance(activity: Activity, staff_id: int, status: str, reason: str, by) -> Attendance:
     record = _attendance(activity.id, staff_id)
+    before = _attendance_value(record)
     record.status = status
     record.reason = reason if status == "excused" else ""
     record.marked_by_id = by.id
+    name = db.session.get(Staff, staff_id).name
+    _note_attendance(activity, name, before, record, by)
     return record
+
+
+def _attendance_value(record: Attendance) -> str:
+    return ATTENDANCE.get(record.status, record.status) if record.id else ""
+
+
+def _note_attendance(activity, name, before: str, record: Attendance, by) -> None:
+    after = ATTENDANCE.get(record.status, record.status)
+    if before != after:
+        note_change(activity, "attendance", f"{name}：{before or '（无）'}", f"{name}：{after}", by)
+
+
+# --- the history of what earns points ----------------------------------------------------
+
+
+def counted_values(activity: Activity) -> dict[str, str]:
+    """The counted fields as people read them, to compare before and after a save."""
+    return {
+        "date": activity.date.isoformat() if activity.date else "",
+        "level": activity.level_label,
+        "form": activity.form_label,
+        "status": activity.status_label,
+        "presenters": "、".join(p.name for p in activity.presenters),
+        "external_presenters": "、".join(m.name for m in activity.external_presenters),
+    }
+
+
+def note_changes(activity: Activity, before: dict[str, str], by) -> None:
+    for name, after in counted_values(activity).items():
+        if before[name] != after:
+            note_change(activity, name, before[name], after, by)
+
+
+def note_change(activity: Activity, field: str, old: str, new: str, by) -> None:
+    db.session.add(
+        ActivityHistory(
+            activity_id=activity.id, field=field, old_value=old, new_value=new,
+            changed_by_id=by.id if by is not None else None,
+        )
+    )  # fmt: skip
+
+
+def history_of(activity: Activity) -> list[ActivityHistory]:
+    return list(
+        db.session.scalars(
+            select(ActivityHistory)
+            .where(ActivityHistory.activity_id == activity.id)
+            .order_by(ActivityHistory.changed_at.desc(), ActivityHistory.id.desc())
+        )
+    )
 
 
 def _attendance(activity_id: int, staff_id: int) -> Attendance:
@@ -240,8 +319,6 @@ def _attendance(activity_id: int, staff_id: int) -> Attendance:
 
 
 def attendance_of(activity: Activity) -> list[Attendance]:
-    from intranet.people.models import Staff
-
     return list(
         db.session.scalars(
             select(Attendance)
@@ -295,6 +372,10 @@ def roles_in(activity: Activity, staff_id: int) -> list[str]:
     return roles
 
 
+# Calendars get activities in the years the date fields accept (ChineseDateField).
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+
+
 def ical(activities, name: str) -> bytes:
     """An iCalendar file a phone calendar subscribes to; times in the school's time zone."""
     zone = school_zone()
@@ -304,6 +385,8 @@ def ical(activities, name: str) -> bytes:
     cal.add("x-wr-calname", name)
     cal.add("x-wr-timezone", current_app.config["TIME_ZONE"])
     for activity in activities:
+        if not FIRST_DAY <= activity.date <= LAST_DAY:
+            continue  # a date no calendar can hold (stored before input was checked)
         event = Event()
         event.add("uid", f"activity-{activity.id}@studio")
         event.add("summary", f"【{activity.form_label}】{activity.theme}")

@@ -9,13 +9,21 @@ import segno
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from intranet.auth.permissions import can, can_edit_activity, public, require
+from intranet.auth.permissions import (
+    can,
+    can_edit_activity,
+    can_edit_counted_fields,
+    can_read_activity_history,
+    can_score_lesson,
+    public,
+    require,
+)
 from intranet.auth.permissions import require_activity_editor as require_editor
 from intranet.clock import school_today, utcnow
 from intranet.concurrency import save, saved_text
 from intranet.extensions import db
 from intranet.forms import as_id
-from intranet.htmx import is_htmx, render, toast
+from intranet.htmx import is_htmx, partial_response, render, toast
 from intranet.people.models import Staff, new_token
 from intranet.schedule import planning, services
 from intranet.schedule.forms import (
@@ -34,6 +42,7 @@ from intranet.schedule.models import (
     Semester,
     activity_attachment,
 )
+from intranet.semesters import requested
 from intranet.spreadsheets import download
 from intranet.uploads import (
     IMAGE,
@@ -55,14 +64,6 @@ NEW_ROW_ID = re.compile(r"[0-9a-f]{1,16}")
 UNDO_SECONDS = 20
 
 
-def _semester() -> Semester:
-    wanted = as_id(request.args.get("semester"))
-    semester = db.session.get(Semester, wanted) if wanted else Semester.current()
-    if semester is None:
-        abort(404)
-    return semester
-
-
 def _activity(activity_id: int) -> Activity:
     activity = db.session.get(Activity, activity_id)
     if activity is None or activity.deleted_at is not None:
@@ -74,11 +75,11 @@ def _row_form(activity, form, status=200, conflict=None, headers=None, semester=
     """The row's form; a new row (activity None) keeps the id it was given, so an answer with
     errors replaces that very row."""
     uid = request.form.get("uid", "")
-    body = render_template(
-        "schedule/_activity_form.html", activity=activity, form=form, conflict=conflict,
-        uid=uid if NEW_ROW_ID.fullmatch(uid) else secrets.token_hex(4), semester=semester,
+    return partial_response(
+        "schedule/_activity_form.html", status, headers, activity=activity, form=form,
+        conflict=conflict, uid=uid if NEW_ROW_ID.fullmatch(uid) else secrets.token_hex(4),
+        semester=semester,
     )  # fmt: skip
-    return body, status, headers or {}
 
 
 # --- the schedule -----------------------------------------------------------------------
@@ -87,7 +88,7 @@ def _row_form(activity, form, status=200, conflict=None, headers=None, semester=
 @bp.get("")
 @require("schedule.view")
 def index():
-    semester = _semester()
+    semester = requested(request.args)
     filters = services.filter_args(request.args)
     activities = db.session.scalars(services.activities_query(semester, filters)).all()
     view = "calendar" if request.args.get("view") == "calendar" else "table"
@@ -122,7 +123,7 @@ def _with_args(**changes) -> str:
 @bp.get("/print")
 @require("schedule.view")
 def printable():
-    semester = _semester()
+    semester = requested(request.args)
     activities = db.session.scalars(services.activities_query(semester, {})).all()
     return render_template(
         "schedule/print.html",
@@ -136,7 +137,7 @@ def printable():
 @bp.get("/export.xlsx")
 @require("schedule.view")
 def export():
-    semester = _semester()
+    semester = requested(request.args)
     activities = db.session.scalars(services.activities_query(semester, {})).all()
     return download(services.export_workbook(semester, activities), f"{semester.name}活动安排.xlsx")
 
@@ -147,7 +148,7 @@ def export():
 @bp.get("/activities/new")
 @require("schedule.manage")
 def new():
-    semester = _semester()
+    semester = requested(request.args)
     today = school_today()
     form = ActivityForm(formdata=None, semester=semester)
     form.date.data = today if semester.contains(today) else semester.start
@@ -188,6 +189,7 @@ def show(activity_id):
         attendance_form=AttendanceForm(formdata=None),
         record_form=RecordForm(formdata=None, obj=activity),
         editable=can_edit_activity(current_user, activity),
+        history=services.history_of(activity) if can_read_activity_history(current_user) else None,
     )
 
 
@@ -205,21 +207,33 @@ def update(activity_id):
     activity = _activity(activity_id)
     require_editor(activity)
     form = ActivityForm(semester=activity.semester)
-    if not can(current_user, "schedule.manage"):
-        form.keep_people(activity)
-    if not form.validate():
+    refused = [] if can_edit_counted_fields(current_user) else form.keep_locked(activity)
+    if not form.validate() or refused:
+        if refused:
+            form.form_errors.append(_only_managers(refused))
         return _row_form(activity, form, 422)
     return save(
-        activity, form, stored=ActivityForm.of, apply=lambda a, f: f.apply(a),
+        activity, form, stored=ActivityForm.of, apply=_apply_row,
         reload=lambda: _activity(activity_id), target=f"activity-{activity_id}",
-        conflict=lambda a, f, clashes: _row_form(a, f, conflict=clashes)[0],
+        conflict=lambda a, f, clashes: _row_form(a, f, conflict=clashes),
         saved=_row_saved,
     )  # fmt: skip
+
+
+def _apply_row(activity, form):
+    """Copy the form onto the row, keeping what earns points in the activity's history."""
+    before = services.counted_values(activity)
+    form.apply(activity)
+    services.note_changes(activity, before, current_user)
 
 
 def _row_saved(activity, merged):
     log.info("activity updated id=%s by=%s", activity.id, current_user.username)
     return toast(render_template("schedule/_activity.html", activity=activity), saved_text(merged))
+
+
+def _only_managers(labels: list[str]) -> str:
+    return f"{'、'.join(labels)}只能由工作室管理员修改（它们计入考核），本次未保存。"
 
 
 @bp.delete("/activities/<int:activity_id>")
@@ -288,7 +302,10 @@ def checkin_code(activity_id):
     """The page shown on the projector: the activity's QR code and its link."""
     activity = _activity(activity_id)
     require_editor(activity)
-    link = url_for("schedule.checkin", token=activity.checkin_token, _external=True)
+    link = url_for(
+        "schedule.checkin", token=activity.checkin_token, code=services.checkin_code(activity),
+        _external=True,
+    )  # fmt: skip
     qr = segno.make(link, error="m").svg_data_uri(scale=10, border=2)
     present = sum(1 for row in services.attendance_of(activity) if row.status == "present")
     return render_template(
@@ -313,8 +330,9 @@ def checkin(token):
         (r for r in services.attendance_of(activity) if r.staff_id == current_user.id), None
     )
     return render_template(
-        "schedule/checkin.html", activity=activity, record=record, form=CheckInForm(), error=None
-    )
+        "schedule/checkin.html", activity=activity, record=record, form=CheckInForm(),
+        error=None, code=request.args.get("code", ""),
+    )  # fmt: skip
 
 
 @bp.post("/checkin/<token>")
@@ -323,8 +341,9 @@ def create_checkin(token):
     """Marks the logged-in person only: no field of the request names whom to check in."""
     activity = _by_token(token)
     error, record = None, None
+    code = request.form.get("code") or request.args.get("code")
     try:
-        record = services.check_in(activity, current_user)
+        record = services.check_in(activity, current_user, code)
         db.session.commit()
     except services.CheckInClosed as closed:
         error = str(closed)
@@ -336,6 +355,7 @@ def create_checkin(token):
         record=record,
         form=CheckInForm(formdata=None),
         error=error,
+        code=code or "",
     )
 
 
@@ -363,14 +383,14 @@ def update_record(activity_id):
     activity.summary = (form.summary.data or "").strip()
     activity.attachments.extend(stored)
     db.session.commit()
-    body, _ = _record_partial(activity, RecordForm(formdata=None, obj=activity))
+    body = _record_partial(activity, RecordForm(formdata=None, obj=activity))
     return toast(body, "纪要已保存")
 
 
 def _record_partial(activity, form, status=200):
-    return render_template(
-        "schedule/_record.html", activity=activity, record_form=form, editable=True
-    ), status
+    return partial_response(
+        "schedule/_record.html", status, activity=activity, record_form=form, editable=True
+    )
 
 
 @bp.post("/activities/<int:activity_id>/attachments/<attachment_id>/delete")
@@ -441,4 +461,10 @@ def feed_url() -> str:
 
 @bp.app_context_processor
 def schedule_helpers():
-    return {"calendar_feed_url": feed_url, "can_edit_activity": can_edit_activity, "can": can}
+    return {
+        "calendar_feed_url": feed_url,
+        "can_edit_activity": can_edit_activity,
+        "can_edit_counted_fields": can_edit_counted_fields,
+        "can_score_lesson": can_score_lesson,
+        "can": can,
+    }

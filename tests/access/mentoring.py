@@ -1,6 +1,7 @@
-"""Access rules of mentoring: everyone reads the pools and may observe a lesson; managers
-keep pools, pairings and the rubric; a pairing, plan, growth record and observation scores are
-for the people in them (the world's target teacher is the apprentice) and the studio."""
+"""Access rules of mentoring: everyone reads the pools; attendees, mentors and managers score a
+lesson; managers keep pools, pairings and the rubric; a pairing, plan, growth record and
+observation scores are for the people in them (the world's target teacher is the apprentice)
+and the studio."""
 
 from datetime import timedelta
 
@@ -45,8 +46,13 @@ ROUTES = {
         "POST", "/mentoring/plans/{staff}/items/{plan_item}/delete", MANAGERS, owner="staff"
     ),
     "mentoring.plans.growth": Route("GET", "/mentoring/growth/{staff}", STUDIO, owner="staff"),
-    "mentoring.observations.new": Route("GET", "/mentoring/observations/new/{lesson}", EVERYONE),
-    "mentoring.observations.create": Route("POST", "/mentoring/observations/{lesson}", EVERYONE),
+    # Scoring is for those who attended, a presenter's mentor and managers (the roles here
+    # attended nothing); this lesson's window has closed, so managers get 422, not 403.
+    "mentoring.observations.new": Route("GET", "/mentoring/observations/new/{lesson}", MANAGERS),
+    "mentoring.observations.create": Route("POST", "/mentoring/observations/{lesson}", MANAGERS),
+    "mentoring.observations.set_aside": Route(
+        "POST", "/mentoring/observations/scorings/{observation}/set-aside", MANAGERS
+    ),
     "mentoring.observations.results": Route(
         "GET", "/mentoring/observations/teachers/{staff}", STUDIO, owner="staff"
     ),
@@ -62,6 +68,7 @@ def objects(app, world) -> dict:
     from intranet.mentoring.models import (
         Agreement,
         DevelopmentPlan,
+        Observation,
         Pairing,
         PairingTask,
         PlanItem,
@@ -86,13 +93,15 @@ def objects(app, world) -> dict:
                           form="report_lesson")  # fmt: skip
         expert = ExternalMentor(name="专家", organisation="教师进修学校")
         duty = StudioDuty(staff_id=world["staff"], duty="资料整理")
-        db.session.add_all([pairing, plan, lesson, expert, duty])
+        scoring = Observation(activity=lesson, observer=mentor, teacher_id=world["staff"])
+        db.session.add_all([pairing, plan, lesson, expert, duty, scoring])
         db.session.commit()
         return {
             "pairing": pairing.id,
             "task": pairing.tasks[0].id,
             "plan_item": plan.items[0].id,
             "lesson": lesson.id,
+            "observation": scoring.id,
             "external_mentor": expert.id,
             "duty": duty.id,
             "rubric_item": db.session.scalar(db.select(RubricItem.id).limit(1)),

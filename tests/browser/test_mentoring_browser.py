@@ -10,7 +10,7 @@ from intranet.clock import school_today
 from intranet.extensions import db
 from intranet.mentoring.models import DevelopmentPlan, PlanItem
 from intranet.people.models import PoolMembership, Staff
-from intranet.schedule.models import Activity, Semester
+from intranet.schedule.models import Activity, Attendance, Semester
 from tests.browser.conftest import PHONE, login, screenshot
 
 TODAY = school_today()
@@ -32,6 +32,9 @@ def studio(app, make_staff):
                           form="report_lesson", responsible_id=ids["manager"],
                           presenters=[apprentice])  # fmt: skip
         db.session.add_all([semester, lesson])
+        db.session.flush()
+        # the observer came to the lesson: only those who attended score it
+        db.session.add(Attendance(activity_id=lesson.id, staff_id=ids["observer"]))
         db.session.add(PoolMembership(staff_id=ids["mentor"], pool="mentor", since=TODAY))
         db.session.commit()
         ids |= {"semester": semester.id, "lesson": lesson.id}
@@ -82,7 +85,7 @@ def test_observation_form_filled_on_a_phone(new_page, studio):
     assert page.get_by_label("学生参与").evaluate("input => input.validity.rangeOverflow")
     page.get_by_label("学生参与").fill("16")
     page.get_by_role("button", name="提交评课").click()
-    expect(page.get_by_text("您的总评分 86 分")).to_be_visible()
+    expect(page.get_by_text("您给 王晓燕 的评分：86 分")).to_be_visible()
     screenshot(page, "mentoring-observation-phone")
 
 

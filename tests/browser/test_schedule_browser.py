@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from intranet.clock import school_today
 from intranet.extensions import db
+from intranet.schedule import services
 from intranet.schedule.models import Activity, Semester
 from tests.browser.conftest import PHONE, login, screenshot
 
@@ -20,6 +21,7 @@ def schedule(app, make_staff):
         "manager": make_staff(role="manager", username="guanli", name="徐丽萍"),
         "manager2": make_staff(role="manager", username="guanli2", name="孙建华"),
         "teacher": make_staff(username="t1", name="王晓燕"),
+        "responsible": make_staff(username="t2", name="顾雅琴"),
     }
     with app.app_context():
         semester = Semester(
@@ -32,7 +34,9 @@ def schedule(app, make_staff):
         )  # fmt: skip
         db.session.add_all([semester, activity])
         db.session.commit()
-        ids |= {"activity": activity.id, "token": activity.checkin_token}
+        # the link the projector page shows: the token and a code for the activity's date
+        link = f"/schedule/checkin/{activity.checkin_token}?code={services.checkin_code(activity)}"
+        ids |= {"activity": activity.id, "checkin_link": link}
     return ids
 
 
@@ -140,7 +144,7 @@ def test_two_managers_in_conflict_see_both_versions_and_choose(new_page, schedul
 
 def test_teacher_checks_in_from_a_phone_after_logging_in(new_page, schedule):
     page = new_page(viewport=PHONE)
-    page.goto(f"/schedule/checkin/{schedule['token']}")
+    page.goto(schedule["checkin_link"])
     page.get_by_label("工号").fill("t1")
     page.get_by_label("密码").fill("correct horse battery")
     page.get_by_role("button", name="登录").click()
@@ -148,6 +152,24 @@ def test_teacher_checks_in_from_a_phone_after_logging_in(new_page, schedule):
     page.get_by_role("button", name="以 王晓燕 的身份签到").click()
     expect(page.get_by_text("王晓燕，您已签到。")).to_be_visible()
     screenshot(page, "schedule-checkin-phone")
+
+
+def test_the_responsible_teacher_reads_counted_fields_and_edits_the_rest(page, app, schedule):
+    with app.app_context():
+        db.session.get(Activity, schedule["activity"]).responsible_id = schedule["responsible"]
+        db.session.commit()
+    open_schedule(page, "t2")
+    row = page.locator(f"#activity-{schedule['activity']}")
+    row.get_by_role("button", name="编辑").click()
+    expect(row.get_by_label("主题")).to_be_visible()
+    expect(row.get_by_label("级别")).to_have_count(0)
+    expect(row.get_by_label("状态")).to_have_count(0)
+    expect(row).to_contain_text("只能由工作室管理员修改")
+    row.get_by_label("地点").fill("三楼会议室")
+    row.get_by_role("button", name="保存").click()
+    expect(row.get_by_role("cell", name="三楼会议室")).to_be_visible()
+    expect(row).to_contain_text("计划")
+    assert_no_page_load(page)
 
 
 def test_filters_narrow_the_schedule_in_place_and_live_in_the_url(page, app, schedule):

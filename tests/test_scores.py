@@ -1,0 +1,123 @@
+"""Who may write each thing that earns points in the evaluation (SECURITY.md M).
+
+The evaluation (intranet/achievements/services.py `gather`) counts: attendance marked present
+at activities held (status 已完成), lessons given by presenters by the activity's level and form,
+verified achievements, the work report, and the average observation score. So the writable
+inputs are an activity's level, form, status, date and presenters, attendance, observation
+scores and achievement verification. For each role and each of them: allowed, or refused with
+the database unchanged.
+"""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from intranet.achievements.models import Achievement
+from intranet.clock import school_today
+from intranet.extensions import db
+from intranet.mentoring.models import Observation, RubricItem
+from intranet.people.models import Staff
+from intranet.schedule.models import Activity, Attendance, Semester
+from tests.conftest import as_user, send
+
+TODAY = school_today()
+# "responsible" is a teacher responsible for the activity; "teacher" is any other colleague.
+ROLES = ("teacher", "responsible", "leader", "manager", "admin")
+MANAGERS = {"manager", "admin"}
+
+
+@pytest.fixture
+def world(app, make_staff):
+    ids = {role: make_staff(role=role) for role in ("teacher", "leader", "manager", "admin")}
+    ids["responsible"] = make_staff(role="teacher", username="fuze", name="顾雅琴")
+    ids["presenter"] = make_staff(role="teacher", username="zhujiang", name="王晓燕")
+    with app.app_context():
+        semester = Semester(name="本学期", start=TODAY - timedelta(days=60),
+                            end=TODAY + timedelta(days=60), is_current=True)  # fmt: skip
+        lesson = Activity(semester=semester, date=TODAY, theme="《圆的认识》", form="demo_lesson",
+                          responsible_id=ids["responsible"], status="planned",
+                          presenters=[db.session.get(Staff, ids["presenter"])])  # fmt: skip
+        prize = Achievement(staff_id=ids["presenter"], kind="paper", level="district",
+                            title="低年级识字教学初探", awarded_on=TODAY)  # fmt: skip
+        db.session.add_all([semester, lesson, prize])
+        db.session.commit()
+        ids |= {"activity": lesson.id, "achievement": prize.id}
+    return ids
+
+
+def row(world, **changes) -> dict:
+    return {"date": TODAY.isoformat(), "start_time": "", "end_time": "", "place": "",
+            "level": "school", "kind": "demo_lesson", "theme": "《圆的认识》", "procedure": "",
+            "responsible_id": str(world["responsible"]), "partner_school_id": "",
+            "presenter_ids": [str(world["presenter"])], "status": "planned", "version": "1",
+            **changes}  # fmt: skip
+
+
+def rubric_scores(app) -> dict:
+    with app.app_context():
+        items = db.session.scalars(select(RubricItem).where(RubricItem.active)).all()
+        return {f"score-{i.id}": str(i.max_score) for i in items}
+
+
+def write(app, world, field, role):
+    """Try to write one counted field as the role; returns the response."""
+    actor = as_user(app, world[role])
+    activity = f"/schedule/activities/{world['activity']}"
+    if field in ("level", "kind", "status", "date", "presenter_ids"):
+        value = {"level": "district", "kind": "report_lesson", "status": "done",
+                 "date": (TODAY + timedelta(days=1)).isoformat(),
+                 "presenter_ids": [str(world["presenter"]), str(world[role])]}[field]  # fmt: skip
+        return send(actor, "PUT", activity, row(world, **{field: value}))
+    if field == "attendance of a colleague":
+        return send(actor, "POST", f"{activity}/attendance",
+                    {"staff_id": str(world["presenter"]), "status": "present"})  # fmt: skip
+    if field == "own attendance":
+        return send(actor, "POST", f"{activity}/attendance",
+                    {"staff_id": str(world[role]), "status": "present"})  # fmt: skip
+    if field == "observation scores":
+        return send(actor, "POST", f"/mentoring/observations/{world['activity']}",
+                    {"teacher_id": str(world["presenter"]), **rubric_scores(app)})  # fmt: skip
+    if field == "achievement verification":
+        return send(actor, "POST", f"/achievements/{world['achievement']}/verify")
+    raise AssertionError(field)
+
+
+def snapshot(app, world) -> tuple:
+    with app.app_context():
+        a = db.session.get(Activity, world["activity"])
+        return (
+            (a.date, a.level, a.form, a.status, a.presenter_ids, a.version),
+            db.session.execute(select(Attendance.staff_id, Attendance.status)).all(),
+            db.session.scalars(select(Observation.id)).all(),
+            db.session.get(Achievement, world["achievement"]).verified_at,
+        )
+
+
+# Who may write it; everyone else is refused. The responsible teacher edits the activity's
+# theme, place, times and procedure and marks colleagues' attendance, nothing that earns points.
+# Nobody in this world attended the lesson, so only managers may score it.
+ALLOWED = {
+    "level": MANAGERS,
+    "kind": MANAGERS,
+    "status": MANAGERS,
+    "date": MANAGERS,
+    "presenter_ids": MANAGERS,
+    "attendance of a colleague": MANAGERS | {"responsible"},
+    "own attendance": MANAGERS,
+    "observation scores": MANAGERS,
+    "achievement verification": MANAGERS,
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("field", sorted(ALLOWED))
+def test_M_only_the_allowed_roles_write_what_earns_points(app, world, field, role):
+    before = snapshot(app, world)
+    response = write(app, world, field, role)
+    if role in ALLOWED[field]:
+        assert response.status_code == 200, (field, role, response.status_code)
+        assert snapshot(app, world) != before, f"{role} saved {field}, yet nothing changed"
+    else:
+        assert response.status_code in (403, 422), (field, role, response.status_code)
+        assert snapshot(app, world) == before, f"{role} was refused {field} but it changed"
