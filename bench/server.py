@@ -16,15 +16,22 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from intranet.clock import school_today
+from intranet.clock import DEFAULT_ZONE
 from intranet.schedule.services import sign_checkin
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "a sentence for load tests"
 CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
+
+
+def server_today() -> date:
+    """The school's today as the server subprocess sees it: it runs on the real clock, whatever
+    a test process did to its own (tests pin the app's clock; the server is another process)."""
+    return datetime.now(tz=ZoneInfo(os.environ.get("INTRANET_TIME_ZONE", DEFAULT_ZONE))).date()
 
 
 def free_port() -> int:
@@ -96,7 +103,7 @@ class Server:
     def schedule(self, activities: int, today: int) -> dict:
         """A current semester with activities spread over it, `today` of them today; a few
         rows are `contested`: every manager edits the same ones."""
-        day = school_today()
+        day = server_today()
         db = sqlite3.connect(self.instance / "studio.db")
         with db:
             semester = db.execute(
