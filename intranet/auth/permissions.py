@@ -128,9 +128,22 @@ def can_edit_activity(user, activity) -> bool:
     )
 
 
-def require_activity_editor(activity) -> None:
-    if not can_edit_activity(current_user, activity):
-        deny("not a manager or the responsible person")
+def can_follow_up_suggestion(user, suggestion) -> bool:
+    """Only the author adds to their own named suggestion."""
+    return getattr(user, "is_authenticated", False) and suggestion.author_id == user.id
+
+
+def can_disable_account(user, staff) -> bool:
+    """Admins disable accounts, never their own (they would lock themselves out)."""
+    return can(user, "people.manage") and staff.id != user.id
+
+
+def can_mark_attendance_of(user, activity, staff_id) -> bool:
+    """Whoever edits the activity marks attendance, but a responsible teacher never their own:
+    attendance earns points (they check in by the code on the day, like everyone else)."""
+    return can_edit_activity(user, activity) and (
+        can(user, "schedule.manage") or staff_id != user.id
+    )
 
 
 def can_edit_achievement(user, achievement) -> bool:
@@ -285,6 +298,8 @@ def scoring_refusal(user, activity, teacher_id: int | None = None) -> tuple[int,
 
     if not getattr(user, "is_authenticated", False):
         return 403, "not logged in"
+    if teacher_id is not None and teacher_id == user.id:
+        return 422, "不能给自己的课评分。"
     if not can(user, "mentoring.manage"):
         presenters = {p.id for p in activity.presenters}
         mentored = _apprentices_of(user.id) & presenters

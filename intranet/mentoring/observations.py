@@ -45,10 +45,7 @@ def _check_scorer(activity, teacher_id=None):
 
 def _teachers(activity):
     """The presenters this person may score: never themself."""
-    return [
-        p for p in activity.presenters
-        if p.id != current_user.id and can_score_lesson(current_user, activity, p.id)
-    ]  # fmt: skip
+    return [p for p in activity.presenters if can_score_lesson(current_user, activity, p.id)]
 
 
 def _form_page(activity, status=200, errors=None, values=None, teacher_id=None):
@@ -110,8 +107,6 @@ def create(activity_id):
         errors["teacher"] = "这节课还没有上（或已取消），上过之后才能评分。"
     elif closed:
         errors["teacher"] = closed
-    elif teacher_id == current_user.id:
-        errors["teacher"] = "不能给自己的课评分。"
     elif teacher_id not in presenters:
         errors["teacher"] = "请选择执教教师。"
     strengths = (request.form.get("strengths") or "").strip()

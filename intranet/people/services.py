@@ -270,3 +270,15 @@ def export_workbook(staff: list[Staff]) -> bytes:
     fit_columns(sheet)
     sheet.freeze_panes = "A2"
     return workbook_bytes(workbook)
+
+
+def keeps_an_admin(staff: Staff, new_role: str | None) -> bool:
+    """False when the change would leave no active admin (the app needs one to be run)."""
+    if staff.role != "admin" or new_role == "admin":
+        return True
+    others = db.session.scalar(
+        db.select(db.func.count(Staff.id)).where(
+            Staff.role == "admin", Staff.active, Staff.id != staff.id
+        )
+    )
+    return others > 0

@@ -8,7 +8,7 @@ from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from intranet import demo
-from intranet.auth.permissions import can, deny, require
+from intranet.auth.permissions import can, can_disable_account, deny, require
 from intranet.auth.views import start_session
 from intranet.extensions import db
 from intranet.htmx import render, toast
@@ -83,7 +83,7 @@ def edit(staff_id):
 def update(staff_id):
     staff = _get_staff(staff_id)
     form = StaffForm(existing=staff)
-    if form.validate() and _keeps_an_admin(staff, form.role.data):
+    if form.validate() and services.keeps_an_admin(staff, form.role.data):
         form.apply(staff)
         db.session.commit()
         return toast(render_template("people/_staff.html", person=staff), f"已保存 {staff.name}")
@@ -121,7 +121,7 @@ def reset_password(staff_id):
 @require("people.manage")
 def disable(staff_id):
     staff = _get_staff(staff_id)
-    if staff.id == current_user.id or not _keeps_an_admin(staff, None):
+    if not can_disable_account(current_user, staff) or not services.keeps_an_admin(staff, None):
         deny("cannot disable self or the last admin")
     staff.active = False
     staff.end_sessions()  # a disabled account is logged out everywhere at once
@@ -149,18 +149,6 @@ def end_sessions(staff_id):
     return toast(
         render_template("people/_staff.html", person=staff), f"{staff.name} 已在所有设备上退出"
     )
-
-
-def _keeps_an_admin(staff: Staff, new_role: str | None) -> bool:
-    """False when the change would leave no active admin."""
-    if staff.role != "admin" or new_role == "admin":
-        return True
-    others = db.session.scalar(
-        db.select(db.func.count(Staff.id)).where(
-            Staff.role == "admin", Staff.active, Staff.id != staff.id
-        )
-    )
-    return others > 0
 
 
 @bp.get("/export.xlsx")

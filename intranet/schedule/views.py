@@ -10,15 +10,14 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from intranet.auth.permissions import (
-    can,
     can_edit_activity,
     can_edit_counted_fields,
+    can_mark_attendance_of,
     can_read_activity_history,
-    can_score_lesson,
+    load,
     public,
     require,
 )
-from intranet.auth.permissions import require_activity_editor as require_editor
 from intranet.clock import school_today, utcnow
 from intranet.concurrency import save, saved_text
 from intranet.extensions import db
@@ -177,8 +176,8 @@ def create():
 
 @bp.get("/activities/<int:activity_id>")
 @require("schedule.view")
-def show(activity_id):
-    activity = _activity(activity_id)
+@load(Activity, key="activity_id")
+def show(activity):
     if is_htmx():
         return render_template("schedule/_activity.html", activity=activity)
     attendance = services.attendance_of(activity)
@@ -195,17 +194,15 @@ def show(activity_id):
 
 @bp.get("/activities/<int:activity_id>/edit")
 @require("schedule.view")
-def edit(activity_id):
-    activity = _activity(activity_id)
-    require_editor(activity)
+@load(Activity, can_edit_activity, key="activity_id")
+def edit(activity):
     return _row_form(activity, ActivityForm.of(activity))
 
 
 @bp.put("/activities/<int:activity_id>")
 @require("schedule.view")
-def update(activity_id):
-    activity = _activity(activity_id)
-    require_editor(activity)
+@load(Activity, can_edit_activity, key="activity_id")
+def update(activity):
     form = ActivityForm(semester=activity.semester)
     refused = [] if can_edit_counted_fields(current_user) else form.keep_locked(activity)
     if not form.validate() or refused:
@@ -214,7 +211,7 @@ def update(activity_id):
         return _row_form(activity, form, 422)
     return save(
         activity, form, stored=ActivityForm.of, apply=_apply_row,
-        reload=lambda: _activity(activity_id), target=f"activity-{activity_id}",
+        reload=lambda: db.session.get(Activity, activity.id), target=f"activity-{activity.id}",
         conflict=lambda a, f, clashes: _row_form(a, f, conflict=clashes),
         saved=_row_saved,
     )  # fmt: skip
@@ -238,8 +235,8 @@ def _only_managers(labels: list[str]) -> str:
 
 @bp.delete("/activities/<int:activity_id>")
 @require("schedule.manage")
-def delete(activity_id):
-    activity = _activity(activity_id)
+@load(Activity, key="activity_id")
+def delete(activity):
     activity.deleted_at = utcnow()
     db.session.commit()
     log.info("activity deleted id=%s by=%s", activity.id, current_user.username)
@@ -258,8 +255,8 @@ def restore(activity_id):
 
 @bp.get("/activities/<int:activity_id>.ics")
 @require("schedule.view")
-def activity_ics(activity_id):
-    activity = _activity(activity_id)
+@load(Activity, key="activity_id")
+def activity_ics(activity):
     return _calendar_response(services.ical([activity], activity.theme), activity.theme)
 
 
@@ -279,12 +276,11 @@ def _attendance_partial(activity, form, status=200):
 
 @bp.post("/activities/<int:activity_id>/attendance")
 @require("schedule.view")
-def mark_attendance(activity_id):
-    activity = _activity(activity_id)
-    require_editor(activity)
+@load(Activity, can_edit_activity, key="activity_id")
+def mark_attendance(activity):
     form = AttendanceForm()
     valid = form.validate()
-    if valid and form.staff_id.data == current_user.id and not can(current_user, "schedule.manage"):
+    if valid and not can_mark_attendance_of(current_user, activity, form.staff_id.data):
         form.staff_id.errors.append("自己的出勤请在活动当天扫码签到。")
         valid = False
     if not valid:
@@ -298,10 +294,9 @@ def mark_attendance(activity_id):
 
 @bp.get("/activities/<int:activity_id>/checkin-code")
 @require("schedule.view")
-def checkin_code(activity_id):
+@load(Activity, can_edit_activity, key="activity_id")
+def checkin_code(activity):
     """The page shown on the projector: the activity's QR code and its link."""
-    activity = _activity(activity_id)
-    require_editor(activity)
     link = url_for(
         "schedule.checkin", token=activity.checkin_token, code=services.checkin_code(activity),
         _external=True,
@@ -364,9 +359,8 @@ def create_checkin(token):
 
 @bp.post("/activities/<int:activity_id>/record")
 @require("schedule.view")
-def update_record(activity_id):
-    activity = _activity(activity_id)
-    require_editor(activity)
+@load(Activity, can_edit_activity, key="activity_id")
+def update_record(activity):
     form = RecordForm()
     valid = form.validate()
     try:
@@ -395,9 +389,8 @@ def _record_partial(activity, form, status=200):
 
 @bp.post("/activities/<int:activity_id>/attachments/<attachment_id>/delete")
 @require("schedule.view")
-def delete_attachment(activity_id, attachment_id):
-    activity = _activity(activity_id)
-    require_editor(activity)
+@load(Activity, can_edit_activity, key="activity_id")
+def delete_attachment(activity, attachment_id):
     attachment = next((a for a in activity.attachments if a.id == attachment_id), None)
     if attachment is None:
         abort(404)
@@ -463,8 +456,4 @@ def feed_url() -> str:
 def schedule_helpers():
     return {
         "calendar_feed_url": feed_url,
-        "can_edit_activity": can_edit_activity,
-        "can_edit_counted_fields": can_edit_counted_fields,
-        "can_score_lesson": can_score_lesson,
-        "can": can,
     }

@@ -9,7 +9,7 @@ import logging
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
-from intranet.auth.permissions import can, deny, require
+from intranet.auth.permissions import can, can_follow_up_suggestion, deny, load, require
 from intranet.extensions import db, limiter
 from intranet.htmx import render, toast
 from intranet.suggestions import services
@@ -100,10 +100,8 @@ def mine():
 
 @bp.post("/mine/<key>/follow-up")
 @require("suggestions.submit")
-def follow_up(key):
-    item = db.get_or_404(Suggestion, key)
-    if item.author_id != current_user.id:
-        deny("not the author")
+@load(Suggestion, can_follow_up_suggestion, key="key")
+def follow_up(item):
     form = MessageForm()
     if form.validate():
         services.add_reply(item, form.body.data, author=current_user, follow_up=True)
