@@ -142,19 +142,10 @@ def app(make_app, config_overrides):
     return make_app(**config_overrides)
 
 
-@pytest.fixture(autouse=True)
-def _push_request_context():
-    """Replace pytest-flask's fixture of this name, which pushes one request context for the
-    whole test: every request would then share one app context, so Flask-Login's cached user and
-    the database session would leak between clients (flask-login#721). Each request gets its own."""
-    yield
-
-
 @pytest.fixture
 def client(app):
-    """Replaces pytest-flask's `client`, which opens `with app.test_client()`: that keeps the
-    last request's app context pushed, so another client's next request would reuse its `g`
-    and be served as the first client's user."""
+    """A plain test client, never opened as a context manager: a pushed context would be reused
+    by another client's next request and serve it as the first client's user (flask-login#721)."""
     return app.test_client()
 
 

@@ -225,7 +225,7 @@ def test_htmx_request_with_expired_session_is_redirected_not_swapped(client):
 
 
 def test_two_clients_in_one_test_keep_their_own_identities(app, client, auth, make_staff):
-    """Guards the pytest-flask pitfall: a shared app context would leak the first login."""
+    """A shared app context between clients would leak the first login (flask-login#721)."""
     make_staff(username="first", name="第一位")
     make_staff(username="second", name="第二位")
     auth.login("first")

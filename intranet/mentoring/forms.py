@@ -266,3 +266,61 @@ class RubricItemForm(Form):
             NumberRange(min=1, max=100, message="满分在 1 到 100 之间。"),
         ],
     )
+
+
+MAX_OBSERVATION_TEXT = 4000
+
+
+class ScoreField(IntegerField):
+    """A whole-number score whose parse error says the allowed range, like one out of range."""
+
+    def __init__(self, *args, invalid: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.invalid = invalid
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(self.invalid) from error
+
+
+def scoring_form(items, formdata):
+    """The observation form for today's rubric: one whole-number score per item (field
+    score-<item id>, 0 to its maximum) and the two texts. The rubric is data managers keep, so
+    the form class is built from it; its errors read like every other form's."""
+
+    class ScoringForm(Form):
+        strengths = TextAreaField("优点与亮点", validators=[at_most("优点", MAX_OBSERVATION_TEXT)])
+        suggestions = TextAreaField(
+            "问题与建议", validators=[at_most("建议", MAX_OBSERVATION_TEXT)]
+        )
+
+    for item in items:
+        message = f"“{item.name}”的分数在 0 到 {item.max_score} 之间。"
+        field = ScoreField(
+            item.name,
+            name=f"score-{item.id}",
+            invalid=message,
+            validators=[
+                InputRequired(f"请给“{item.name}”打分。"),
+                NumberRange(0, item.max_score, message),
+            ],
+        )
+        setattr(ScoringForm, f"score_{item.id}", field)
+    form = ScoringForm(formdata=formdata)
+    for item in items:
+        form[f"score_{item.id}"].rubric_item = item
+    return form
+
+
+def scores_of(form) -> dict[int, int]:
+    return {f.rubric_item.id: f.data for f in form if hasattr(f, "rubric_item")}
+
+
+def score_errors(form) -> dict:
+    """Errors the observation page shows: by rubric item id, and "text" for the two texts."""
+    errors = {f.rubric_item.id: f.errors[0] for f in form if hasattr(f, "rubric_item") and f.errors}
+    if form.strengths.errors or form.suggestions.errors:
+        errors["text"] = f"优点和建议各不超过 {MAX_OBSERVATION_TEXT} 字。"
+    return errors

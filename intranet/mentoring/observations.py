@@ -17,15 +17,13 @@ from intranet.extensions import db
 from intranet.forms import as_id
 from intranet.htmx import toast
 from intranet.mentoring import services
-from intranet.mentoring.forms import RubricItemForm
+from intranet.mentoring.forms import RubricItemForm, score_errors, scores_of, scoring_form
 from intranet.mentoring.models import Observation, RubricItem
 from intranet.people.models import Staff
 from intranet.schedule.models import LESSON_FORMS, Activity
 
 # Nested in the mentoring blueprint: endpoints read mentoring.observations.<view>.
 bp = Blueprint("observations", __name__)
-
-MAX_TEXT = 4000
 
 
 def _lesson(activity_id: int) -> Activity:
@@ -97,8 +95,9 @@ def create(activity_id):
     activity = _lesson(activity_id)
     teacher_id = as_id(request.form.get("teacher_id"))
     closed = _check_scorer(activity, teacher_id)
-    items = services.rubric()
-    scores, errors = services.read_scores(items, request.form)
+    form = scoring_form(services.rubric(), request.form)
+    form.validate()
+    errors = score_errors(form)
     values = request.form.to_dict()
     presenters = {p.id for p in activity.presenters}
     if activity.form not in LESSON_FORMS:
@@ -109,13 +108,13 @@ def create(activity_id):
         errors["teacher"] = closed
     elif teacher_id not in presenters:
         errors["teacher"] = "请选择执教教师。"
-    strengths = (request.form.get("strengths") or "").strip()
-    suggestions = (request.form.get("suggestions") or "").strip()
-    if len(strengths) > MAX_TEXT or len(suggestions) > MAX_TEXT:
-        errors["text"] = f"优点和建议各不超过 {MAX_TEXT} 字。"
     if errors:
         return _form_page(activity, 422, errors, values)
-    services.save_observation(activity, current_user, teacher_id, scores, strengths, suggestions)
+    scores = scores_of(form)
+    services.save_observation(
+        activity, current_user, teacher_id, scores,
+        (form.strengths.data or "").strip(), (form.suggestions.data or "").strip(),
+    )  # fmt: skip
     db.session.commit()
     teacher = db.session.get(Staff, teacher_id)
     return toast(

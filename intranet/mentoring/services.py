@@ -18,7 +18,6 @@ from intranet.auth.permissions import (
 )
 from intranet.clock import school_today, utcnow
 from intranet.extensions import db
-from intranet.forms import whole_number
 from intranet.mentoring.models import (
     Agreement,
     DevelopmentPlan,
@@ -306,21 +305,6 @@ def rubric(include_retired: bool = False) -> list[RubricItem]:
     if not include_retired:
         query = query.where(RubricItem.active)
     return list(db.session.scalars(query))
-
-
-def read_scores(items: list[RubricItem], formdata) -> tuple[dict[int, int], dict[int, str]]:
-    """Scores from fields score-<item id>; errors by item, in Chinese."""
-    scores, errors = {}, {}
-    for item in items:
-        raw = (formdata.get(f"score-{item.id}") or "").strip()
-        score = whole_number(raw)
-        if not raw:
-            errors[item.id] = f"请给“{item.name}”打分。"
-        elif score is None or score > item.max_score:
-            errors[item.id] = f"“{item.name}”的分数在 0 到 {item.max_score} 之间。"
-        else:
-            scores[item.id] = score
-    return scores, errors
 
 
 def save_observation(activity, observer, teacher_id, scores, strengths, suggestions):
