@@ -371,3 +371,21 @@ def test_query_count_does_not_grow_with_the_things_waiting(app, school, person, 
     assert queries(app, client, url) == few
     login_as(client, app, school[person])
     assert "项待办" in client.get("/todo/count").get_data(as_text=True)
+
+
+def test_every_demo_role_has_something_to_do(app):
+    from intranet.demo import seed
+    from tests.browser.conftest import DEMO_ACCOUNTS
+
+    with app.app_context():
+        seed()
+        accounts = {
+            role: db.session.scalar(db.select(Staff.id).where(Staff.username == username))
+            for role, username in DEMO_ACCOUNTS.items()
+        }
+    for role, staff_id in accounts.items():
+        client = as_user(app, staff_id)
+        links = todo_links(client)
+        assert links, f"the demo {role} has nothing to do"
+        for _kind, url in links:
+            assert client.get(url.replace("&amp;", "&")).status_code == 200, (role, url)
