@@ -16,6 +16,7 @@ from intranet.achievements.models import Achievement, WorkReport, achievement_at
 from intranet.auth.permissions import LIVE_PAIRING_STATES, can, can_score_lesson
 from intranet.clock import school_today
 from intranet.extensions import db
+from intranet.formatting import cn_short_date
 from intranet.mentoring.models import Agreement, Observation, Pairing, PairingTask
 from intranet.people.models import Staff
 from intranet.schedule.models import LESSON_FORMS, Activity, Attendance, Semester
@@ -140,7 +141,7 @@ def _tasks(user, today: date) -> list[Todo]:
         when = (
             f"已逾期 {late} 天"
             if late > 0
-            else ("今天到期" if late == 0 else f"{due:%-m月%-d日}到期")
+            else ("今天到期" if late == 0 else f"{cn_short_date(due)}到期")
         )
         who = "" if apprentice_id == user.id else f"徒弟{apprentice}："
         url = url_for("mentoring.show", pairing_id=pairing_id, _anchor=f"tasks-{pairing_id}")
@@ -193,7 +194,7 @@ def _lessons(user, today: date) -> list[Todo]:
                 "lesson",
                 f"{activity.theme}（{teachers}，{activity.form_label}）",
                 url_for("mentoring.observations.new", activity_id=activity.id),
-                f"{closes:%-m月%-d日}前评课",
+                f"{cn_short_date(closes)}前评课",
             )
         )
     rest = len(lessons) - LESSONS_SHOWN
@@ -250,7 +251,7 @@ def _replies(user, today: date) -> list[Todo]:
             "reply",
             f"“{title}”有 {n} 条回复" if n > 1 else f"“{title}”有回复",
             url_for("suggestions.mine", _anchor=f"mine-n-{key}"),
-            f"{day:%-m月%-d日}",
+            f"{cn_short_date(day)}回复",
         )
         for key, title, day, n in rows
     ]
