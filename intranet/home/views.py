@@ -1,4 +1,4 @@
-"""The home page every role lands on, and the health check."""
+"""The home page every role lands on (with its 待办 list), the 待办 count, and the health check."""
 
 from flask import Blueprint, render_template
 from flask_login import current_user
@@ -6,6 +6,7 @@ from sqlalchemy import func, select, text
 
 from intranet.auth.permissions import can, public, require
 from intranet.extensions import db
+from intranet.home import todo
 from intranet.navigation import visible_entries
 from intranet.people.models import Staff
 from intranet.schedule import services as schedule
@@ -27,9 +28,25 @@ def index():
     roster_missing = can(current_user, "people.manage") and (
         db.session.scalar(select(func.count()).select_from(Staff)) <= 1
     )
+    todos = todo.todos(current_user)
     return render_template(
-        "home/index.html", upcoming=upcoming, roles=roles, roster_missing=roster_missing
+        "home/index.html",
+        upcoming=upcoming,
+        roles=roles,
+        roster_missing=roster_missing,
+        todos=todos,
+        todo_count=todo.total(todos),
+        todo_kinds=todo.KINDS,
     )
+
+
+@bp.get("/todo/count")
+@require("home.view")
+def todo_count():
+    """The badge on 首页 in the top navigation, fetched after the page has loaded, so no page
+    waits for it."""
+    count = todo.total(todo.todos(current_user))
+    return render_template("home/_todo_count.html", todo_count=count)
 
 
 @bp.get("/healthz")

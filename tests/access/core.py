@@ -9,6 +9,7 @@ ROUTES = {
     "auth.password": Route("GET", "/password", EVERYONE),
     "auth.update_password": Route("POST", "/password", EVERYONE),
     "home.index": Route("GET", "/", EVERYONE),
+    "home.todo_count": Route("GET", "/todo/count", EVERYONE),
     "home.healthz": Route("GET", "/healthz", PUBLIC),
     "people.index": Route("GET", "/people", EVERYONE),
     "people.show": Route("GET", "/people/{staff}", EVERYONE),

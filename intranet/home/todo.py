@@ -1,0 +1,329 @@
+"""待办: what each person must do next, read from the records themselves (no table of its own).
+
+Each kind of item is one fixed query (or two), whatever the number of rows, so the home page
+and the count in the top navigation cost the same for a school with 3 or 300 things waiting:
+agreements to sign, reports sent back, leaders' replies, tasks due, lessons to score,
+certificates to verify, suggestions to handle, and the semester's plan falling behind.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import current_app, url_for
+from sqlalchemy import and_, exists, func, or_, select
+
+from intranet.achievements.models import Achievement, WorkReport, achievement_attachment
+from intranet.auth.permissions import LIVE_PAIRING_STATES, can, can_score_lesson
+from intranet.clock import school_today
+from intranet.extensions import db
+from intranet.formatting import cn_short_date
+from intranet.mentoring.models import Agreement, Observation, Pairing, PairingTask
+from intranet.people.models import Staff
+from intranet.schedule.models import LESSON_FORMS, Activity, Attendance, Semester
+from intranet.schedule.models import activity_presenter as presenter
+from intranet.schedule.services import plan_progress
+from intranet.suggestions.models import OPEN_STATUSES, AnonymousSuggestion, Reply, Suggestion
+from intranet.suggestions.services import released
+
+# Kind -> the label a person reads, in the order the list shows them.
+KINDS = {
+    "agreement": "待签协议",
+    "report": "退回的汇报",
+    "reply": "近两周的回复",
+    "task": "到期任务",
+    "lesson": "待评的课",
+    "certificate": "待认定证书",
+    "suggestion": "待处理建议",
+    "plan": "计划进度落后",
+}
+REPLY_DAYS = 14  # there is no read state: a reply stays on the list for two weeks
+TASK_DAYS = 7  # tasks due within a week, and those already overdue
+LESSONS_SHOWN = 3  # lessons checked against the scoring rule and listed, soonest to close first
+# A pairing the mentor's rule reaches: the same states as permissions._apprentices_of.
+MENTORED_STATES = ("signed", "active", "completed")
+
+
+@dataclass
+class Todo:
+    kind: str
+    text: str
+    url: str
+    detail: str = ""
+    count: int = 1  # how many things this line stands for (e.g. 5 certificates)
+
+    @property
+    def label(self) -> str:
+        return KINDS[self.kind]
+
+
+def todos(user) -> list[Todo]:
+    """Everything waiting for this person, by kind in the order of KINDS."""
+    today = school_today()
+    items = [
+        *_agreements(user),
+        *_returned_reports(user),
+        *_replies(user, today),
+        *_tasks(user, today),
+        *_lessons(user, today),
+    ]
+    if can(user, "achievements.manage"):
+        items += _certificates(user)
+    if can(user, "suggestions.manage"):
+        items += _suggestions()
+    if can(user, "dashboard.view"):
+        items += _plan(user, today)
+    return items
+
+
+def total(items: list[Todo]) -> int:
+    return sum(item.count for item in items)
+
+
+# --- mentoring ------------------------------------------------------------------------------
+
+
+def _agreements(user) -> list[Todo]:
+    """The newest agreement of a live pairing that this person has yet to confirm: as mentor,
+    as apprentice, or (a manager) recording an external mentor's signature given on paper."""
+    newest = (
+        select(func.max(Agreement.number))
+        .where(Agreement.pairing_id == Pairing.id)
+        .correlate(Pairing)
+        .scalar_subquery()
+    )
+    mine = [
+        and_(Pairing.mentor_id == user.id, Agreement.mentor_signed_at.is_(None)),
+        and_(Pairing.apprentice_id == user.id, Agreement.apprentice_signed_at.is_(None)),
+    ]
+    if can(user, "mentoring.manage"):
+        mine.append(
+            and_(Pairing.external_mentor_id.is_not(None), Agreement.mentor_signed_at.is_(None))
+        )
+    rows = db.session.execute(
+        select(Pairing, Agreement.number)
+        .join(Agreement, and_(Agreement.pairing_id == Pairing.id, Agreement.number == newest))
+        .where(Pairing.state.in_(LIVE_PAIRING_STATES), or_(*mine))
+        .order_by(Pairing.created_at)
+    ).unique()
+    items = []
+    for pairing, number in rows:
+        if pairing.apprentice_id == user.id:
+            text = f"与导师{pairing.mentor_name}的师徒协议（第 {number} 版）等您签字"
+        elif pairing.mentor_id == user.id:
+            text = f"与徒弟{pairing.apprentice.name}的师徒协议（第 {number} 版）等您签字"
+        else:
+            text = (
+                f"{pairing.mentor_name}（导师团）与{pairing.apprentice.name}的协议"
+                f"（第 {number} 版）：请登记导师的纸质签字"
+            )
+        url = url_for("mentoring.show", pairing_id=pairing.id, _anchor=f"agreement-{pairing.id}")
+        items.append(Todo("agreement", text, url))
+    return items
+
+
+def _tasks(user, today: date) -> list[Todo]:
+    """Tasks not done that fall due within a week or are overdue, for both sides."""
+    rows = db.session.execute(
+        select(PairingTask.text, PairingTask.due, Pairing.id, Pairing.apprentice_id, Staff.name)
+        .join(Pairing, PairingTask.pairing_id == Pairing.id)
+        .join(Staff, Pairing.apprentice_id == Staff.id)
+        .where(
+            PairingTask.done_at.is_(None),
+            PairingTask.due <= today + timedelta(days=TASK_DAYS),
+            Pairing.state.in_(LIVE_PAIRING_STATES),
+            or_(Pairing.apprentice_id == user.id, Pairing.mentor_id == user.id),
+        )
+        .order_by(PairingTask.due, PairingTask.id)
+    )
+    items = []
+    for text, due, pairing_id, apprentice_id, apprentice in rows:
+        late = (today - due).days
+        when = (
+            f"已逾期 {late} 天"
+            if late > 0
+            else ("今天到期" if late == 0 else f"{cn_short_date(due)}到期")
+        )
+        who = "" if apprentice_id == user.id else f"徒弟{apprentice}："
+        url = url_for("mentoring.show", pairing_id=pairing_id, _anchor=f"tasks-{pairing_id}")
+        items.append(Todo("task", f"{who}{text}", url, when))
+    return items
+
+
+def _lessons(user, today: date) -> list[Todo]:
+    """Demo and report lessons in the scoring window that this person attended (or that their
+    apprentice gave) with a presenter they have not scored yet. One query finds them all; the
+    scoring rule itself is asked of the few listed, those whose window closes first."""
+    window = current_app.config["OBSERVATION_WINDOW_DAYS"]
+    attended = exists().where(
+        Attendance.activity_id == Activity.id,
+        Attendance.staff_id == user.id,
+        Attendance.status == "present",
+    )
+    my_apprentices = select(Pairing.apprentice_id).where(
+        Pairing.mentor_id == user.id, Pairing.state.in_(MENTORED_STATES)
+    )
+    scored = exists().where(
+        Observation.activity_id == Activity.id,
+        Observation.observer_id == user.id,
+        Observation.teacher_id == presenter.c.staff_id,
+    )
+    unscored_presenter = exists().where(
+        presenter.c.activity_id == Activity.id,
+        presenter.c.staff_id != user.id,
+        ~scored,
+        or_(attended, presenter.c.staff_id.in_(my_apprentices)),
+    )
+    lessons = db.session.scalars(
+        Activity.live()
+        .where(
+            Activity.form.in_(LESSON_FORMS),
+            Activity.status != "cancelled",
+            Activity.date <= today,
+            Activity.date >= today - timedelta(days=window),
+            unscored_presenter,
+        )
+        .order_by(Activity.date, Activity.id)
+    ).all()
+    shown = [a for a in lessons[:LESSONS_SHOWN] if can_score_lesson(user, a)]
+    items = []
+    for activity in shown:
+        closes = activity.date + timedelta(days=window)
+        teachers = "、".join(p.name for p in activity.presenters if p.id != user.id)
+        items.append(
+            Todo(
+                "lesson",
+                f"{activity.theme}（{teachers}，{activity.form_label}）",
+                url_for("mentoring.observations.new", activity_id=activity.id),
+                f"{cn_short_date(closes)}前评课",
+            )
+        )
+    rest = len(lessons) - LESSONS_SHOWN
+    if rest > 0:
+        items.append(
+            Todo(
+                "lesson",
+                f"还有 {rest} 节课可以评",
+                url_for("schedule.index"),
+                count=rest,
+            )
+        )
+    return items
+
+
+# --- reports, replies, certificates, suggestions --------------------------------------------
+
+
+def _returned_reports(user) -> list[Todo]:
+    rows = db.session.execute(
+        select(WorkReport.semester_id, Semester.name)
+        .join(Semester, WorkReport.semester_id == Semester.id)
+        .where(WorkReport.staff_id == user.id, WorkReport.state == "returned")
+        .order_by(Semester.start.desc())
+    )
+    return [
+        Todo(
+            "report",
+            f"{name}的工作汇报被退回，请修改后再提交",
+            url_for("achievements.reports.edit", semester=semester_id),
+        )
+        for semester_id, name in rows
+    ]
+
+
+def _replies(user, today: date) -> list[Todo]:
+    """Leaders' replies of the last two weeks to this person's named suggestions, newest
+    first, one line per suggestion."""
+    newest = func.max(Reply.created_on)
+    rows = db.session.execute(
+        select(Suggestion.id, Suggestion.title, newest, func.count())
+        .join(Reply, Reply.named_id == Suggestion.id)
+        .where(
+            Suggestion.author_id == user.id,
+            Reply.is_follow_up.is_(False),
+            Reply.author_id != user.id,
+            Reply.created_on >= today - timedelta(days=REPLY_DAYS),
+        )
+        .group_by(Suggestion.id, Suggestion.title)
+        .order_by(newest.desc(), Suggestion.id)
+    )
+    return [
+        Todo(
+            "reply",
+            f"“{title}”有 {n} 条回复" if n > 1 else f"“{title}”有回复",
+            url_for("suggestions.mine", _anchor=f"mine-n-{key}"),
+            f"{cn_short_date(day)}回复",
+        )
+        for key, title, day, n in rows
+    ]
+
+
+def _certificates(user) -> list[Todo]:
+    """Managers: unverified achievements that carry a certificate, not their own."""
+    waiting = db.session.scalar(
+        select(func.count())
+        .select_from(Achievement)
+        .where(
+            Achievement.verified_at.is_(None),
+            Achievement.staff_id != user.id,
+            exists().where(achievement_attachment.c.achievement_id == Achievement.id),
+        )
+    )
+    if not waiting:
+        return []
+    url = url_for("achievements.index", view="pending")
+    return [Todo("certificate", f"{waiting} 份成果证书等待认定", url, count=waiting)]
+
+
+def _suggestions() -> list[Todo]:
+    """Leaders: open suggestions, the anonymous ones only once the morning batch released them."""
+    waiting = sum(
+        db.session.scalar(
+            select(func.count())
+            .select_from(model)
+            .where(model.status.in_(OPEN_STATUSES), model.duplicate_of.is_(None), released(model))
+        )
+        for model in (Suggestion, AnonymousSuggestion)
+    )
+    if not waiting:
+        return []
+    return [
+        Todo("suggestion", f"{waiting} 条建议待处理", url_for("suggestions.index"), count=waiting)
+    ]
+
+
+# --- the semester plan ----------------------------------------------------------------------
+
+
+def elapsed_share(semester: Semester, today: date) -> float:
+    """How much of the semester has gone by, from 0 to 1."""
+    if today <= semester.start:
+        return 0.0
+    if today >= semester.end:
+        return 1.0
+    return (today - semester.start).days / max((semester.end - semester.start).days, 1)
+
+
+def _plan(user, today: date) -> list[Todo]:
+    """Each level and form whose activities held so far fall short of its target in proportion
+    to the semester gone by (a target of 6 halfway through wants 3 held)."""
+    semester = Semester.current()
+    if semester is None or not semester.contains(today):
+        return []
+    share = elapsed_share(semester, today)
+    if can(user, "schedule.manage"):
+        url = url_for("schedule.planning.plan", semester_id=semester.id)
+    else:
+        url = url_for("schedule.index", semester=semester.id)
+    items = []
+    for row in plan_progress(semester):
+        due = int(row.planned * share)
+        if row.planned and row.held < due:
+            items.append(
+                Todo(
+                    "plan",
+                    f"{row.label}：已开展 {row.held} 次，按进度应有 {due} 次",
+                    url,
+                    f"本学期计划 {row.planned} 次",
+                )
+            )
+    return items
