@@ -7,7 +7,7 @@ import statistics
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from intranet.extensions import db
@@ -85,6 +85,22 @@ def thread(item: BoxItem, model):
 
 def replies(item: BoxItem) -> list[Reply]:
     return db.session.scalars(thread(item, Reply).order_by(Reply.position)).all()
+
+
+def replies_of(items: list[BoxItem]) -> dict[str, list[Reply]]:
+    """`replies` of many suggestions by ref, in one query (a list page, not one per row)."""
+    found = {item.ref: [] for item in items}
+    if not found:
+        return found
+    named = [item.id for item in items if item.kind == "named"]
+    anonymous = [item.id for item in items if item.kind == "anonymous"]
+    for reply in db.session.scalars(
+        select(Reply)
+        .where(or_(Reply.named_id.in_(named), Reply.anonymous_id.in_(anonymous)))
+        .order_by(Reply.position)
+    ):
+        found[f"n-{reply.named_id}" if reply.named_id else f"a-{reply.anonymous_id}"].append(reply)
+    return found
 
 
 def add_reply(item: BoxItem, body: str, author=None, follow_up: bool = False) -> Reply:
