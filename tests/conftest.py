@@ -7,12 +7,16 @@ import time
 import uuid
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask import Flask
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from jinja2 import BytecodeCache
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
+from werkzeug.routing import Rule
 
 from intranet import clock, create_app
 from intranet.extensions import db
@@ -33,6 +37,40 @@ def pytest_configure(config):
     never crosses the school's midnight or a month's first day. Any read of the host's date now
     disagrees with the app every time, not only in the evening (UTC)."""
     clock.travel(START)
+    compile_once_per_session()
+
+
+class SessionBytecodeCache(BytecodeCache):
+    """Jinja's compiled templates kept in memory for the whole run, checked against the source."""
+
+    def __init__(self):
+        self.codes: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self.codes:
+            bucket.bytecode_from_string(self.codes[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self.codes[bucket.key] = bucket.bytecode_to_string()
+
+
+def compile_once_per_session() -> None:
+    """The suite builds a new app for almost every test, and most of that cost was compiling
+    the same code again: werkzeug writes and compiles a Python URL builder for each of the ~130
+    routes (0.25 s of create_app), and each app's Jinja environment compiled every template it
+    rendered anew. Compile both once per run; every app still gets the very same code."""
+    Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": SessionBytecodeCache()}
+    compile_builder = Rule._compile_builder
+    builders = {}
+
+    def compile_builder_once(rule, append_unknown=True):
+        # The builder's code depends only on these; converters are looked up when it runs.
+        key = (rule.rule, tuple(rule._trace), repr(rule.defaults), append_unknown)
+        if key not in builders:
+            builders[key] = compile_builder(rule, append_unknown)
+        return builders[key]
+
+    Rule._compile_builder = compile_builder_once
 
 
 # A Wednesday in the middle of a month and of a first semester, mid-morning in the school.
@@ -88,13 +126,20 @@ class Databases:
             upgrade()
             db.engine.dispose()
 
-    def new(self, instance: Path) -> str:
+    def new(self, instance: Path, source: str | None = None) -> str:
+        """A copy of the migrated template, or of `source`: another database of this run, built
+        once and shared (see `built_world`). No connection may be open to `source` (PostgreSQL
+        refuses to copy a database in use): dispose the engines that wrote it."""
         if not POSTGRES:
-            shutil.copy(self.workdir / "studio.db", instance / "studio.db")
+            shutil.copy(
+                make_url(source).database if source else self.workdir / "studio.db",
+                instance / "studio.db",
+            )
             return f"sqlite:///{instance / 'studio.db'}"
         name = f"t_{uuid.uuid4().hex[:12]}"
+        template = make_url(source).database if source else TEMPLATE
         with self.server.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"'))
+            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
         return self._url(name)
 
     def drop(self, url: str) -> None:
@@ -111,6 +156,46 @@ def databases(tmp_path_factory) -> Databases:
 @pytest.fixture
 def database_url(tmp_path, databases):
     url = databases.new(tmp_path)
+    yield url
+    databases.drop(url)
+
+
+class World(NamedTuple):
+    """A database and an instance folder (uploads) built once, and the ids of what is in them."""
+
+    url: str
+    instance: Path
+    ids: dict
+
+
+@pytest.fixture(scope="module")
+def built_world(request, tmp_path_factory, databases):
+    """Run the test module's `build_world(app, make_staff) -> dict` once, in a database of its
+    own, for modules whose every test starts from the same objects (the role x route matrix).
+    A module that overrides `database_url` with `world_database_url` hands each test a copy."""
+    instance = tmp_path_factory.mktemp("world")
+    url = databases.new(instance)
+    app = create_app(make_config(instance, url))
+    try:
+        ids = request.module.build_world(app, staff_factory(app))
+    finally:
+        with app.app_context():
+            db.engine.dispose()  # nothing may hold the world open while tests copy it
+    yield World(url, instance, ids)
+    databases.drop(url)
+
+
+@pytest.fixture
+def world_database_url(tmp_path, databases, built_world):
+    """This test's own copy of the module's world: its database and its uploaded files, so
+    writes stay with the test."""
+    shutil.copytree(
+        built_world.instance,
+        tmp_path,
+        dirs_exist_ok=True,
+        ignore=shutil.ignore_patterns("studio.db*"),
+    )
+    url = databases.new(tmp_path, source=built_world.url)
     yield url
     databases.drop(url)
 
@@ -152,6 +237,11 @@ def client(app):
 @pytest.fixture
 def make_staff(app):
     """Create a staff member; returns its id (objects do not outlive the app context)."""
+    return staff_factory(app)
+
+
+def staff_factory(app):
+    """`make_staff` for an app that is not the test's own (a module's shared world)."""
     counter = iter(range(1, 10_000))
 
     def make(role="teacher", username=None, name=None, password=PASSWORD, **fields):
@@ -172,6 +262,31 @@ def make_staff(app):
             return staff.id
 
     return make
+
+
+@pytest.fixture
+def count_queries():
+    """`count_queries(client, url) -> int`: how many SQL statements one GET of a page sends to
+    its app's database (the page must answer 200). A list page's count must not grow with its
+    rows: one query per row (N+1) is what makes a page slow at a school with real data."""
+
+    def count(client, url) -> int:
+        statements = []
+        with client.application.app_context():
+            engine = db.engine
+
+        def listener(_connection, _cursor, statement, *_args):
+            statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            response = client.get(url)
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        assert response.status_code == 200, f"{url}: {response.status_code}"
+        return len(statements)
+
+    return count
 
 
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')

@@ -1,4 +1,7 @@
-"""Every route, every role: allowed roles get through, the others get 403 (or the login page)."""
+"""Every route, every role: allowed roles get through, the others get 403 (or the login page).
+
+The world (accounts and objects) is built once for the module; each case gets its own copy of
+that database, so a case's writes never reach another case."""
 
 import pkgutil
 from importlib import import_module
@@ -21,6 +24,11 @@ for _module in AREA_MODULES:
 
 # Allowed, and their job is to send the user to the login page.
 ENDS_AT_LOGIN = {"auth.logout"}
+
+
+@pytest.fixture
+def database_url(world_database_url):
+    return world_database_url
 
 
 def build_world(app, make_staff) -> dict:
@@ -47,9 +55,9 @@ def test_every_route_has_a_rule(app):
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("endpoint", sorted(ROUTES))
-def test_role_gets_exactly_what_the_rule_allows(app, client, make_staff, endpoint, role):
+def test_role_gets_exactly_what_the_rule_allows(app, client, built_world, endpoint, role):
     route = ROUTES[endpoint]
-    world = build_world(app, make_staff)
+    world = built_world.ids
     if role != "anonymous":
         login_as(client, app, world[role])
     url = route.url.format(**world)
@@ -75,9 +83,9 @@ OWNED = sorted(endpoint for endpoint, route in ROUTES.items() if route.owner)
 
 
 @pytest.mark.parametrize("endpoint", OWNED)
-def test_owner_reaches_what_only_the_owner_may_use(app, client, make_staff, endpoint):
+def test_owner_reaches_what_only_the_owner_may_use(app, client, built_world, endpoint):
     route = ROUTES[endpoint]
-    world = build_world(app, make_staff)
+    world = built_world.ids
     login_as(client, app, world[route.owner])
     data = {} if route.method == "GET" else {"csrf_token": csrf_token(client, "/password")}
     response = client.open(route.url.format(**world), method=route.method, data=data)

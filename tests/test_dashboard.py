@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import event
 
 from intranet.clock import school_today
 from intranet.dashboard.services import Month, falling_attendance
@@ -52,22 +51,6 @@ def add_activities(app, school, count):
         db.session.commit()
 
 
-def queries_of(app, client, url) -> int:
-    statements = []
-    with app.app_context():
-        engine = db.engine
-
-    def count(*_args):
-        statements.append(1)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(statements)
-
-
 @pytest.mark.parametrize("role, status", [("teacher", 403), ("leader", 200)])
 def test_only_the_studio_sees_the_dashboard(app, client, school, role, status):
     login_as(client, app, school[role])
@@ -75,12 +58,12 @@ def test_only_the_studio_sees_the_dashboard(app, client, school, role, status):
     assert client.get(f"/archive/{school['semester']}.zip").status_code == status
 
 
-def test_dashboard_query_count_does_not_grow_with_rows(app, client, school):
+def test_dashboard_query_count_does_not_grow_with_rows(app, client, school, count_queries):
     login_as(client, app, school["leader"])
     add_activities(app, school, 5)
-    small = queries_of(app, client, "/dashboard")
+    small = count_queries(client, "/dashboard")
     add_activities(app, school, 200)
-    assert queries_of(app, client, "/dashboard") == small
+    assert count_queries(client, "/dashboard") == small
 
 
 @pytest.mark.parametrize(("latest", "alerted"), [(80, False), (70, True), (None, False)])

@@ -68,27 +68,13 @@ def test_admin_can_list_disabled_staff(app, client, school, make_staff):
     assert "赵丽" not in names(client.get("/people?inactive=1"))
 
 
-def test_directory_query_count_does_not_grow_with_rows(app, client, make_staff):
-    from sqlalchemy import event
-
+def test_directory_query_count_does_not_grow_with_rows(app, client, make_staff, count_queries):
     viewer = make_staff()
     login_as(client, app, viewer)
-
-    def count_queries():
-        statements = []
-        with app.app_context():
-            listener = lambda *args: statements.append(args[2])  # noqa: E731
-            event.listen(db.engine, "before_cursor_execute", listener)
-            try:
-                client.get("/people")
-            finally:
-                event.remove(db.engine, "before_cursor_execute", listener)
-        return len(statements)
-
-    few = count_queries()
+    few = count_queries(client, "/people")
     for i in range(30):
         make_staff(name=f"教师{i}")
-    assert count_queries() == few
+    assert count_queries(client, "/people") == few
 
 
 # --- admin actions ---------------------------------------------------------------------

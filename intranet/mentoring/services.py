@@ -8,6 +8,7 @@ from datetime import date
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from intranet.achievements.models import Achievement
 from intranet.auth.permissions import (
@@ -134,7 +135,12 @@ def revise(pairing: Pairing) -> Agreement:
 
 
 def visible_pairings(user):
-    query = select(Pairing).order_by(Pairing.created_at.desc())
+    # The list shows each pairing's newest agreement: load them all at once, not one per row.
+    query = (
+        select(Pairing)
+        .options(selectinload(Pairing.agreements))
+        .order_by(Pairing.created_at.desc())
+    )
     if not can(user, "mentoring.see_all"):
         query = query.where(or_(Pairing.mentor_id == user.id, Pairing.apprentice_id == user.id))
     return query

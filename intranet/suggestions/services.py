@@ -144,6 +144,22 @@ def replies(item: BoxItem, for_leaders: bool = False) -> list[Reply]:
     return db.session.scalars(stmt).all()
 
 
+def replies_of(items: list[BoxItem]) -> dict[str, list[Reply]]:
+    """`replies` of many suggestions by ref, in one query (a list page, not one per row)."""
+    found = {item.ref: [] for item in items}
+    if not found:
+        return found
+    named = [item.id for item in items if item.kind == "named"]
+    anonymous = [item.id for item in items if item.kind == "anonymous"]
+    for reply in db.session.scalars(
+        select(Reply)
+        .where(or_(Reply.named_id.in_(named), Reply.anonymous_id.in_(anonymous)))
+        .order_by(Reply.position)
+    ):
+        found[f"n-{reply.named_id}" if reply.named_id else f"a-{reply.anonymous_id}"].append(reply)
+    return found
+
+
 def add_reply(item: BoxItem, body: str, author=None, follow_up: bool = False) -> Reply:
     count = db.session.scalar(select(func.count()).select_from(thread(item, Reply).subquery()))
     reply = Reply(

@@ -93,7 +93,7 @@ def mine():
     return render_template(
         "suggestions/mine.html",
         items=items,
-        replies={i.ref: services.replies(i) for i in items},
+        replies=services.replies_of(items),
         message_form=MessageForm(formdata=None),
     )
 
@@ -175,7 +175,10 @@ def public():
         items=items,
         counts=services.support_counts(items),
         supported=services.supported_refs(items, current_user.id),
-        replies={i.ref: [r for r in services.replies(i) if not r.is_follow_up] for i in items},
+        replies={
+            ref: [r for r in conversation if not r.is_follow_up]
+            for ref, conversation in services.replies_of(items).items()
+        },
     )
 
 

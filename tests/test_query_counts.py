@@ -1,0 +1,179 @@
+"""Every list page sends as many SQL statements for 30 of its rows as for 3: a query per row
+(N+1) is invisible in development and makes a page crawl at a school with years of data."""
+
+from datetime import timedelta
+from itertools import count
+
+import pytest
+
+from intranet.achievements.models import Achievement, WorkReport
+from intranet.clock import school_today, utcnow
+from intranet.extensions import db
+from intranet.mentoring.models import Agreement, Pairing, PairingTask
+from intranet.people.models import ExternalMentor, Staff
+from intranet.schedule.models import Activity, Attendance, PartnerSchool, Semester
+from intranet.suggestions.models import AnonymousSuggestion, Reply, Suggestion, Support
+from intranet.uploads import IMAGE, PDF, Attachment
+from tests.conftest import as_user
+
+TODAY = school_today()
+FEW, MANY = 3, 30
+serial = count(1)
+
+
+@pytest.fixture
+def school(app, make_staff):
+    """A leader who sees every list, a colleague, and the current semester's people."""
+    ids = {
+        "leader": make_staff(role="leader", username="xiaozhang", name="周文华"),
+        "teacher": make_staff(username="t1", name="王晓燕"),
+    }
+    with app.app_context():
+        semester = Semester(name="本学期", start=TODAY - timedelta(days=60),
+                            end=TODAY + timedelta(days=60), is_current=True)  # fmt: skip
+        partner = PartnerSchool(name="程桥中心小学", cluster="程桥片")
+        expert = ExternalMentor(name="沈国梁", organisation="六合区教育局教研室")
+        db.session.add_all([semester, partner, expert])
+        db.session.commit()
+        ids |= {"semester": semester.id, "partner": partner.id, "expert": expert.id}
+    return ids
+
+
+def colleague(n: int) -> Staff:
+    return Staff(username=f"q{n}", name=f"教师{n}", role="teacher")
+
+
+def attachment(kind=IMAGE) -> Attachment:
+    return Attachment(id=f"{next(serial):032x}", kind=kind, size=9, original_name="证书.jpg")
+
+
+def add_staff(school, n):
+    db.session.add_all(colleague(next(serial)) for _ in range(n))
+
+
+def add_activities(school, n):
+    """Activities as the schedule, the calendar, the dashboard and the archive show them: with
+    presenters, an external presenter, a partner school, attendance and a photo each."""
+    teacher = db.session.get(Staff, school["teacher"])
+    expert = db.session.get(ExternalMentor, school["expert"])
+    for i in range(n):
+        activity = Activity(
+            semester_id=school["semester"],
+            date=TODAY - timedelta(days=i % 50),
+            theme=f"活动{i}",
+            status="done",
+            level="cluster",
+            form="report_lesson",
+            responsible_id=school["teacher"],
+            partner_school_id=school["partner"],
+            presenters=[teacher],
+            external_presenters=[expert],
+            attachments=[attachment()],
+        )
+        db.session.add(activity)
+        db.session.flush()
+        db.session.add(Attendance(activity_id=activity.id, staff_id=school["teacher"]))
+
+
+def add_pairings(school, n):
+    """Signed pairings, each with its own mentor and apprentice, an agreement and a task."""
+    for _ in range(n):
+        pairing = Pairing(mentor=colleague(next(serial)), apprentice=colleague(next(serial)),
+                          start_semester_id=school["semester"],
+                          end_semester_id=school["semester"], state="signed")  # fmt: skip
+        pairing.agreements.append(Agreement(mentor_duties="责任", apprentice_goals="目标"))
+        pairing.tasks.append(PairingTask(text="读书", due=TODAY - timedelta(days=1)))
+        db.session.add(pairing)
+
+
+def add_achievements(school, n):
+    """The leader's own achievements (the default view), each with a certificate."""
+    db.session.add_all(
+        Achievement(
+            staff_id=school["leader"],
+            kind="award",
+            level="district",
+            title=f"一等奖{i}",
+            awarded_on=TODAY - timedelta(days=i % 50),
+            attachments=[attachment()],
+            verified_by_id=school["leader"] if i % 2 else None,
+            verified_at=utcnow() if i % 2 else None,
+        )
+        for i in range(n)
+    )
+
+
+def add_reports(school, n):
+    """Submitted work reports of this semester, one per colleague, each with an attachment."""
+    db.session.add_all(
+        WorkReport(
+            staff=colleague(next(serial)),
+            semester_id=school["semester"],
+            body="汇报",
+            state="submitted",
+            submitted_at=utcnow(),
+            attachments=[attachment(PDF)],
+        )
+        for _ in range(n)
+    )
+
+
+def add_suggestions(school, n, author="teacher"):
+    """Public named and anonymous suggestions, each answered by the leader and supported."""
+    for i in range(n):
+        if i % 2:
+            item = AnonymousSuggestion(receipt_hash="-", category="other", title=f"匿名{i}",
+                                       body="内容", is_public=True)  # fmt: skip
+        else:
+            item = Suggestion(author_id=school[author], category="teaching", title=f"实名{i}",
+                              body="内容", is_public=True, attachment=attachment())  # fmt: skip
+        db.session.add(item)
+        db.session.flush()
+        key = "named_id" if item.kind == "named" else "anonymous_id"
+        db.session.add(
+            Reply(position=1, author_id=school["leader"], body="已收到", **{key: item.id})
+        )
+        db.session.add(Reply(position=2, is_follow_up=True, body="补充", **{key: item.id}))
+        db.session.add(Support(thread=item.ref, supporter=f"{next(serial):064x}"))
+
+
+def add_own_suggestions(school, n):
+    add_suggestions(school, n, author="leader")
+
+
+def add_semester_records(school, n):
+    """What the dashboard and the archive sum up: activities, achievements and reports."""
+    add_activities(school, n)
+    add_achievements(school, n)
+    add_reports(school, n)
+
+
+PAGES = {
+    "/people": add_staff,
+    "/schedule": add_activities,
+    "/schedule?view=calendar": add_activities,
+    "/mentoring": add_pairings,
+    "/achievements": add_achievements,
+    "/achievements?view=all": add_achievements,
+    "/achievements/reports": add_reports,
+    "/suggestions": add_suggestions,
+    "/suggestions/public": add_suggestions,
+    "/suggestions/mine": add_own_suggestions,
+    "/dashboard": add_semester_records,
+    "/archive": add_semester_records,
+}
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_list_page_queries_do_not_grow_with_its_rows(app, school, count_queries, url):
+    def add(n):
+        with app.app_context():
+            PAGES[url](school, n)
+            db.session.commit()
+
+    leader = as_user(app, school["leader"])
+    add(FEW)
+    leader.get(url)  # once before counting, so nothing loaded once per app is counted
+    few = count_queries(leader, url)
+    add(MANY - FEW)
+    assert count_queries(leader, url) == few, f"{url} sends more queries for {MANY} rows"
