@@ -454,3 +454,13 @@ def feed_url() -> str:
 @bp.app_context_processor
 def schedule_helpers():
     return {"calendar_feed_url": feed_url, "can_edit_activity": can_edit_activity, "can": can}
+
+
+@bp.get("/activities/<int:activity_id>/checkin-count")
+@require("schedule.view")
+def checkin_count(activity_id):
+    """How many have checked in so far: the projector's page asks every few seconds."""
+    activity = _activity(activity_id)
+    require_editor(activity)
+    present = sum(1 for row in services.attendance_of(activity) if row.status == "present")
+    return render_template("schedule/_checkin_count.html", activity=activity, present=present)
