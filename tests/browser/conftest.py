@@ -92,7 +92,6 @@ def screenshot(page, name: str) -> None:
 # --- the demo school, once per run, and what every page must pass --------------------------------
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-DEMO_PASSWORD = "xingguang2025"
 
 
 @functools.cache
@@ -119,7 +118,7 @@ def demo_app(tmp_path_factory, databases):
     url = databases.new(instance)
     app = create_app(make_config(instance, url))
     with app.app_context():
-        seed()
+        app.demo_password = seed()["password"]  # random per install (SECURITY.md M)
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -137,13 +136,13 @@ def demo_server(demo_app):
 
 
 @pytest.fixture(scope="session")
-def demo_sessions(browser, demo_server):
+def demo_sessions(browser, demo_server, demo_app):
     """Each role logged in once; `demo_page(role, viewport)` opens a page with its cookies."""
     states = {}
     for role, username in DEMO_ACCOUNTS.items():
         context = browser.new_context(base_url=demo_server, locale="zh-CN")
         page = context.new_page()
-        login(page, username, DEMO_PASSWORD)
+        login(page, username, demo_app.demo_password)
         page.wait_for_url(lambda url: "/login" not in url)
         states[role] = context.storage_state()
         context.close()
