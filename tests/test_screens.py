@@ -126,3 +126,26 @@ def test_the_printed_plan_names_a_partner_school_place_once(app, schedule):  # n
     printed = as_user(app, schedule["teacher"]).get("/schedule/print").get_data(as_text=True)
     assert "程桥中心小学<br>程桥中心小学" not in printed
     assert printed.count("程桥中心小学") == 2  # once as a place, once beside 录播教室
+
+
+# --- the archive's printable report shows each activity's photos -----------------------------
+
+
+def test_the_archive_report_shows_each_activitys_photos(app, schedule, make_staff):  # noqa: F811
+    from intranet.schedule.models import Activity
+    from intranet.uploads import Attachment
+
+    leader = make_staff(role="leader", username="xiaozhang", name="周文华")
+    with_photo = add_activity(app, schedule, theme="有照片的活动")
+    add_activity(app, schedule, theme="没有照片的活动")
+    with app.app_context():
+        activity = db.session.get(Activity, with_photo)
+        activity.attachments += [Attachment(id="p" * 32, kind="image", size=3),
+                                 Attachment(id="d" * 32, kind="pdf", size=3)]  # fmt: skip
+        db.session.commit()
+    page = (
+        as_user(app, leader).get(f"/archive/{schedule['semester']}/report").get_data(as_text=True)
+    )
+    assert page.count("<img ") == 1
+    assert f'src="/schedule/attachments/{"p" * 32}?thumb=1"' in page
+    assert 'alt="有照片的活动 照片 1"' in page
