@@ -44,6 +44,12 @@ ROUTES = {
     "mentoring.plans.delete_item": Route(
         "POST", "/mentoring/plans/{staff}/items/{plan_item}/delete", MANAGERS, owner="staff"
     ),
+    "mentoring.plans.create_record": Route(
+        "POST", "/mentoring/plans/{staff}/items/{plan_item}/records", MANAGERS, owner="staff"
+    ),
+    "mentoring.plans.record_evidence": Route(
+        "GET", "/mentoring/plans/{staff}/records/0/evidence", STUDIO, owner="staff"
+    ),
     "mentoring.plans.growth": Route("GET", "/mentoring/growth/{staff}", STUDIO, owner="staff"),
     "mentoring.observations.new": Route("GET", "/mentoring/observations/new/{lesson}", EVERYONE),
     "mentoring.observations.create": Route("POST", "/mentoring/observations/{lesson}", EVERYONE),
