@@ -8,6 +8,7 @@ from intranet.schedule.models import Attendance
 from intranet.suggestions.models import Suggestion
 from tests.conftest import as_user, send
 from tests.test_achievements import school  # noqa: F401  (fixture)
+from tests.test_mentoring import studio  # noqa: F401  (fixture)
 from tests.test_schedule import add_activity
 from tests.test_schedule import school as schedule  # noqa: F401  (fixture)
 
@@ -149,3 +150,72 @@ def test_the_archive_report_shows_each_activitys_photos(app, schedule, make_staf
     assert page.count("<img ") == 1
     assert f'src="/schedule/attachments/{"p" * 32}?thumb=1"' in page
     assert 'alt="有照片的活动 照片 1"' in page
+
+
+# --- development plans: the owner's goals, and what they record themselves ------------------
+
+
+def reading_plan(app, studio) -> tuple[int, int]:  # noqa: F811
+    from intranet.mentoring.models import DevelopmentPlan, PlanItem
+    from intranet.mentoring.services import school_year
+
+    with app.app_context():
+        year = school_year()
+        plan = DevelopmentPlan(staff_id=studio["apprentice"], start_year=year,
+                               end_year=year + 1, goals="三年内成为区级骨干教师。")  # fmt: skip
+        plan.items.append(PlanItem(semester_id=studio["semester"], kind="reading", target=2))
+        db.session.add(plan)
+        db.session.commit()
+        return plan.id, plan.items[0].id
+
+
+def test_the_owner_reads_their_own_goals_on_their_plan(app, studio):  # noqa: F811
+    reading_plan(app, studio)
+    page = as_user(app, studio["apprentice"]).get(f"/mentoring/plans/{studio['apprentice']}")
+    card = page.get_data(as_text=True).split("学年发展目标</h2>")[1].split("</div>")[0]
+    assert "三年内成为区级骨干教师。" in card
+
+
+def test_the_owner_records_a_book_read_with_a_note_or_a_file(app, studio):  # noqa: F811
+    import io
+
+    from intranet.mentoring.models import PlanRecord
+    from tests.test_achievements import jpeg
+
+    _plan, item = reading_plan(app, studio)
+    owner = as_user(app, studio["apprentice"])
+    url = f"/mentoring/plans/{studio['apprentice']}/items/{item}/records"
+    page = owner.get(f"/mentoring/plans/{studio['apprentice']}").get_data(as_text=True)
+    assert f'hx-post="{url}"' in page and "0 / 2" in page
+
+    r = send(owner, "POST", url, {"note": "  "})
+    assert r.status_code == 422 and "请写下记录" in r.get_data(as_text=True)
+    r = send(owner, "POST", url, {"note": "《给教师的建议》"})
+    assert r.status_code == 200 and "1 / 2" in r.get_data(as_text=True)
+    assert "《给教师的建议》" in r.get_data(as_text=True)
+    r = send(owner, "POST", url, {"note": "", "evidence": (io.BytesIO(jpeg()), "读书笔记.jpg")},
+             content_type="multipart/form-data")  # fmt: skip
+    body = r.get_data(as_text=True)
+    assert r.status_code == 200 and "2 / 2" in body and "已完成" in body
+    with app.app_context():
+        record = db.session.scalars(db.select(PlanRecord).order_by(PlanRecord.id)).all()[-1]
+        record_id = record.id
+        assert record.attachment is not None and record.attachment.is_image
+    evidence = f"/mentoring/plans/{studio['apprentice']}/records/{record_id}/evidence"
+    assert owner.get(evidence).status_code == 200
+    assert as_user(app, studio["other"]).get(evidence).status_code == 403
+    # Somebody else's plan is not theirs to record in.
+    other = as_user(app, studio["other"])
+    assert send(other, "POST", url, {"note": "冒充"}).status_code == 403
+
+
+def test_a_bad_evidence_file_is_refused_and_the_note_kept(app, studio):  # noqa: F811
+    import io
+
+    _plan, item = reading_plan(app, studio)
+    owner = as_user(app, studio["apprentice"])
+    url = f"/mentoring/plans/{studio['apprentice']}/items/{item}/records"
+    r = send(owner, "POST", url, {"note": "读后感", "evidence": (io.BytesIO(b"MZ..."), "a.exe")},
+             content_type="multipart/form-data")  # fmt: skip
+    assert r.status_code == 422 and "读后感" in r.get_data(as_text=True)
+    assert "0 / 2" in r.get_data(as_text=True)
