@@ -19,9 +19,11 @@ def partial_response(template: str, status: int = 200, headers=None, **context) 
     return make_response(render_template(template, **context), status, headers or {})
 
 
-def toast(body, message: str, level: str = "success"):
-    """Ask the page to show a short message (handled in static/js/app.js)."""
+def toast(body, message: str, level: str = "success", events: tuple[str, ...] = ()):
+    """Ask the page to show a short message (handled in static/js/app.js), and announce
+    `events` that far-away parts of the page listen for (`hx-trigger="<event> from:body"`)."""
     response = make_response(body)
+    triggers = {"toast": {"message": message, "level": level}} | dict.fromkeys(events, True)
     # ASCII-escaped JSON: header values must be Latin-1, htmx decodes the escapes.
-    response.headers["HX-Trigger"] = json.dumps({"toast": {"message": message, "level": level}})
+    response.headers["HX-Trigger"] = json.dumps(triggers)
     return response

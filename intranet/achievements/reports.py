@@ -31,7 +31,7 @@ def index():
         semester=semester,
         semesters=all_semesters(),
         mine=services.report_of(current_user, semester),
-        reports=services.reports_of(semester, published_only=not everyone),
+        roll=services.report_roll(semester, published_only=not everyone),
         everyone=everyone,
         deadline=EvaluationScheme.of(semester).report_deadline,
     )
@@ -149,7 +149,9 @@ def review(report):
 
 def _reviewed(report, message):
     log.info("work report reviewed id=%s state=%s", report.id, report.state)
-    return toast(_review_partial(report, ReviewForm.of(report)), message)
+    body = _review_partial(report, ReviewForm.of(report)).get_data(as_text=True)
+    head = render_template("achievements/_report_head.html", report=report, oob=True)
+    return toast(body + head, message)
 
 
 def _review_partial(report, form, status=200, conflict=None):

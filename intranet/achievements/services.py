@@ -12,7 +12,8 @@ from datetime import date
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import lazyload
 
 from intranet.achievements.models import (
     LEVELS,
@@ -79,16 +80,26 @@ def report_of(staff, semester: Semester) -> WorkReport:
     return found or WorkReport(staff_id=staff.id, staff=staff, semester=semester, state="draft")
 
 
-def reports_of(semester: Semester, published_only: bool = False) -> list[WorkReport]:
+def report_roll(semester: Semester, published_only: bool = False) -> list[tuple]:
+    """(member, report or None) for the semester, by pinyin, in one query. Every active member
+    is expected to report (the evaluation counts a missing report as 0), so one who has not
+    started is listed with None; a report of someone who has left since stays listed.
+    `published_only`: the published reports only, as every member reads them."""
     query = (
-        select(WorkReport)
-        .join(Staff, WorkReport.staff_id == Staff.id)
-        .where(WorkReport.semester_id == semester.id)
-        .order_by(Staff.pinyin)
+        select(Staff, WorkReport)
+        .outerjoin(
+            WorkReport,
+            and_(WorkReport.staff_id == Staff.id, WorkReport.semester_id == semester.id),
+        )
+        .order_by(Staff.pinyin, Staff.id)
+        # The list shows neither the files nor a second copy of the author.
+        .options(lazyload(WorkReport.attachments), lazyload(WorkReport.staff))
     )
     if published_only:
         query = query.where(WorkReport.state == "published")
-    return list(db.session.scalars(query))
+    else:
+        query = query.where(or_(Staff.active, WorkReport.id.is_not(None)))
+    return [tuple(row) for row in db.session.execute(query)]
 
 
 def submit(report: WorkReport) -> None:

@@ -11,6 +11,7 @@ import os
 import re
 import tempfile
 import zipfile
+from collections import defaultdict
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -30,7 +31,7 @@ from intranet.schedule.models import (
     activity_attachment,
 )
 from intranet.spreadsheets import append, new_sheet
-from intranet.uploads import Attachment
+from intranet.uploads import IMAGE, Attachment
 
 UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 
@@ -47,6 +48,21 @@ def person_folder(staff) -> str:
 
 def _in_semester(semester: Semester):
     return Activity.live().where(Activity.semester_id == semester.id).order_by(Activity.date)
+
+
+def _photos(semester: Semester) -> dict[int, list[Attachment]]:
+    """Each activity's photos (images of its record) by activity id, in one query."""
+    photos: dict[int, list[Attachment]] = defaultdict(list)
+    for activity_id, attachment in db.session.execute(
+        select(activity_attachment.c.activity_id, Attachment)
+        .join(Attachment, Attachment.id == activity_attachment.c.attachment_id)
+        .join(Activity, Activity.id == activity_attachment.c.activity_id)
+        .where(Activity.semester_id == semester.id, Activity.deleted_at.is_(None),
+               Attachment.kind == IMAGE)
+        .order_by(Attachment.created_on, Attachment.id)
+    ):  # fmt: skip
+        photos[activity_id].append(attachment)
+    return photos
 
 
 def report_context(semester: Semester) -> dict:
@@ -71,6 +87,7 @@ def report_context(semester: Semester) -> dict:
         "pairings": _pairings(semester),
         "activities": activities,
         "turnout": turnout,
+        "photos": _photos(semester),
         "achievements": db.session.scalars(_achievements(semester)).all(),
         "reports": [
             report

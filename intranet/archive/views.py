@@ -3,7 +3,7 @@ the same content as a printable report page."""
 
 import logging
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, render_template, request, url_for
 from flask_login import current_user
 
 from intranet.archive import services
@@ -35,7 +35,13 @@ def index():
 def report(semester_id):
     semester = db.get_or_404(Semester, semester_id)
     context = services.report_context(semester)
-    return render_template("archive/report.html", today=school_today(), **context)
+    return render_template(
+        "archive/report.html", today=school_today(), photo_url=_thumbnail, **context
+    )
+
+
+def _thumbnail(photo) -> str:
+    return url_for("schedule.attachment", attachment_id=photo.id, thumb=1)
 
 
 @bp.get("/<int:semester_id>.zip")

@@ -1,6 +1,7 @@
 """Mentoring forms: pools, the external team, duties, pairings and agreements, tasks, feedback,
 development plans, observations and the rubric."""
 
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -254,6 +255,14 @@ class PlanItemForm(Form):
     def validate_semester_id(self, field):
         if not field.data:
             raise ValidationError("请选择学期。")
+
+
+class PlanRecordForm(Form):
+    """A step of a self-recorded target: what it was (a book's title, a thought) and/or a file;
+    the view checks that at least one of the two came."""
+
+    note = StringField("记录", validators=[at_most("记录", 200)])
+    evidence = FileField("佐证材料")
 
 
 class RubricItemForm(Form):

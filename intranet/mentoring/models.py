@@ -18,6 +18,7 @@ from intranet.clock import school_today, utcnow
 from intranet.extensions import db
 from intranet.people.models import ExternalMentor, Staff
 from intranet.schedule.models import Activity, Semester
+from intranet.uploads import Attachment
 
 PAIRING_STATES = {
     "draft": "草拟",
@@ -36,6 +37,8 @@ PLAN_ITEM_KINDS = {
     "reading": "读书",
     "other": "其他",
 }
+# Kinds the app cannot count: the member records each one (a book read) with its evidence.
+SELF_RECORDED = ("reading", "other")
 
 
 class Pairing(db.Model):
@@ -175,10 +178,34 @@ class PlanItem(db.Model):
 
     plan: Mapped[DevelopmentPlan] = relationship(back_populates="items")
     semester: Mapped[Semester] = relationship()
+    records: Mapped[list["PlanRecord"]] = relationship(
+        back_populates="item", order_by="PlanRecord.id", cascade="all, delete-orphan",
+        passive_deletes=True, lazy="selectin",
+    )  # fmt: skip
 
     @property
     def kind_label(self) -> str:
         return PLAN_ITEM_KINDS.get(self.kind, self.kind)
+
+    @property
+    def is_self_recorded(self) -> bool:
+        return self.kind in SELF_RECORDED
+
+
+class PlanRecord(db.Model):
+    """One step of a self-recorded target (a book read), with its evidence: a note, a file or
+    both."""
+
+    __tablename__ = "plan_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("plan_item.id", ondelete="CASCADE"), index=True)
+    recorded_on: Mapped[date] = mapped_column(Date, default=school_today)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    attachment_id: Mapped[str | None] = mapped_column(ForeignKey("attachment.id"))
+
+    item: Mapped[PlanItem] = relationship(back_populates="records")
+    attachment: Mapped[Attachment | None] = relationship(lazy="joined")
 
 
 class RubricItem(db.Model):

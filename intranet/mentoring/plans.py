@@ -1,7 +1,7 @@
 """Development plans (成员发展规划计划书) with progress filled in from the schedule, and the
 growth record (成长档案): one teacher's whole history in the studio."""
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
 from intranet.auth.permissions import can_see_person, can_write_plan, load, require
@@ -10,9 +10,10 @@ from intranet.concurrency import saved_text
 from intranet.extensions import db
 from intranet.htmx import render, toast
 from intranet.mentoring import services
-from intranet.mentoring.forms import PlanForm, PlanItemForm
-from intranet.mentoring.models import DevelopmentPlan, PlanItem
+from intranet.mentoring.forms import PlanForm, PlanItemForm, PlanRecordForm
+from intranet.mentoring.models import DevelopmentPlan, PlanItem, PlanRecord
 from intranet.people.models import Staff
+from intranet.uploads import IMAGE, OFFICE, PDF, UploadError, delete_file, serve, store_all
 
 # Nested in the mentoring blueprint: endpoints read mentoring.plans.<view>.
 bp = Blueprint("plans", __name__)
@@ -38,7 +39,10 @@ def _plan_form(plan=None, **kwargs) -> PlanForm:
     return PlanForm(obj=plan, this_year=year, **kwargs)
 
 
-def _plan_section(staff, plan, form=None, item_form=None, status=200, conflict=None, headers=None):
+def _plan_section(
+    staff, plan, form=None, item_form=None, status=200, conflict=None, headers=None,
+    record_forms=None,
+):  # fmt: skip
     """The plan partial (or, for a plain request, its page) with what the viewer may do."""
     return render(
         "mentoring/plan.html",
@@ -50,6 +54,8 @@ def _plan_section(staff, plan, form=None, item_form=None, status=200, conflict=N
         progress=services.plan_progress(plan) if plan else {},
         form=form or _plan_form(plan, formdata=None),
         item_form=item_form or PlanItemForm(formdata=None),
+        record_forms=record_forms or {},
+        blank_record_form=PlanRecordForm(formdata=None),
         writable=can_write_plan(current_user, staff),
         conflict=conflict,
     )
@@ -118,18 +124,63 @@ def create_item(staff):
     return _plan_section(staff, plan)
 
 
+def _item_of(staff, item_id: int) -> PlanItem:
+    item = db.get_or_404(PlanItem, item_id)
+    if item.plan.staff_id != staff.id:
+        abort(404)
+    return item
+
+
 @bp.post("/plans/<int:staff_id>/items/<int:item_id>/delete")
 @require("mentoring.view")
 @load(Staff, can_write_plan, key="staff_id")
 def delete_item(staff, item_id):
-    item = db.get_or_404(PlanItem, item_id)
-    if item.plan.staff_id != staff.id:
-        abort(404)
-    plan = item.plan
+    item = _item_of(staff, item_id)
+    plan, files = item.plan, [r.attachment for r in item.records if r.attachment]
     db.session.delete(item)
+    for attachment in files:
+        db.session.delete(attachment)
     db.session.commit()
+    for attachment in files:
+        delete_file(attachment)
     db.session.refresh(plan)
     return _plan_section(staff, plan)
+
+
+@bp.post("/plans/<int:staff_id>/items/<int:item_id>/records")
+@require("mentoring.view")
+@load(Staff, can_write_plan, key="staff_id")
+def create_record(staff, item_id):
+    """One step of a self-recorded target (a book read) with a note, a file or both."""
+    item = _item_of(staff, item_id)
+    if not item.is_self_recorded:
+        abort(404)
+    form = PlanRecordForm()
+    note = (form.note.data or "").strip()
+    stored = []
+    if form.validate():
+        try:
+            stored = store_all(request.files.getlist("evidence"), (IMAGE, PDF, OFFICE), room=1,
+                               too_many="每次记录附一个文件。")  # fmt: skip
+        except UploadError as error:
+            form.evidence.errors = [f"{error}记录的文字已保留，请重新选择文件。"]
+        if not note and not stored and not form.errors:
+            form.note.errors = ["请写下记录（如书名、心得），或附上佐证材料。"]
+    if form.errors:
+        return _plan_section(staff, item.plan, record_forms={item.id: form}, status=422)
+    item.records.append(PlanRecord(note=note, attachment=stored[0] if stored else None))
+    db.session.commit()
+    return toast(_plan_section(staff, item.plan), f"已记录：{item.kind_label}")
+
+
+@bp.get("/plans/<int:staff_id>/records/<int:record_id>/evidence")
+@require("mentoring.view")
+@load(Staff, can_see_person, key="staff_id")
+def record_evidence(staff, record_id):
+    record = db.get_or_404(PlanRecord, record_id)
+    if record.item.plan.staff_id != staff.id or record.attachment is None:
+        abort(404)
+    return serve(record.attachment, thumbnail=request.args.get("thumb") == "1")
 
 
 @bp.get("/growth/<int:staff_id>")

@@ -216,7 +216,7 @@ AUTOMATIC = (
 @dataclass
 class Progress:
     item: PlanItem
-    done: int | None  # None: not counted by the app (reading, other)
+    done: int | None  # counted by the app, or what the member recorded (reading, other)
     expected: float  # how many should be done by today, in proportion to the semester elapsed
 
     @property
@@ -282,7 +282,10 @@ def plan_progress(plan: DevelopmentPlan) -> dict[int, list[Progress]]:
     today = school_today()
     result: dict[int, list[Progress]] = defaultdict(list)
     for item in items:
-        done = counts.get((item.semester_id, item.kind), 0) if item.kind in AUTOMATIC else None
+        if item.kind in AUTOMATIC:
+            done = counts.get((item.semester_id, item.kind), 0)
+        else:
+            done = len(item.records) if item.is_self_recorded else None
         result[item.semester_id].append(
             Progress(item, done, item.target * _elapsed(item.semester, today))
         )

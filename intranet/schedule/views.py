@@ -457,3 +457,12 @@ def schedule_helpers():
     return {
         "calendar_feed_url": feed_url,
     }
+
+
+@bp.get("/activities/<int:activity_id>/checkin-count")
+@require("schedule.view")
+@load(Activity, can_edit_activity, key="activity_id")
+def checkin_count(activity):
+    """How many have checked in so far: the projector's page asks every few seconds."""
+    present = sum(1 for row in services.attendance_of(activity) if row.status == "present")
+    return render_template("schedule/_checkin_count.html", activity=activity, present=present)

@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from intranet.auth.permissions import can, can_follow_up_suggestion, deny, load, require
 from intranet.extensions import db, limiter
-from intranet.htmx import render, toast
+from intranet.htmx import is_htmx, render, toast
 from intranet.suggestions import services
 from intranet.suggestions.forms import (
     DuplicateForm,
@@ -201,6 +201,9 @@ def support(ref):
 
 # --- the leaders' box ---------------------------------------------------------------------
 
+# Announced by every action that changes what the list or its counts show (_box.html listens).
+CHANGED = ("suggestions-changed",)
+
 
 def _box_filters() -> dict:
     return {name: request.args.get(name, "") for name in ("status", "category", "kind")}
@@ -210,15 +213,12 @@ def _box_filters() -> dict:
 @require("suggestions.manage")
 def index():
     filters = _box_filters()
-    items = services.box(**filters)
-    return render(
-        "suggestions/index.html",
-        "suggestions/_box.html",
-        items=items,
-        filters=filters,
-        stats=services.stats(),
-        statuses=STATUSES,
-        categories=CATEGORIES,
+    context = {"items": services.box(**filters), "filters": filters, "stats": services.stats()}
+    if is_htmx():  # a filter, or the list refreshing itself after an action: counts come along
+        body = render_template("suggestions/_box.html", **context)
+        return body + render_template("suggestions/_stats.html", oob=True, **context)
+    return render_template(
+        "suggestions/index.html", statuses=STATUSES, categories=CATEGORIES, **context
     )
 
 
@@ -256,7 +256,7 @@ def update_status(ref):
         return _detail(item, 422, status_form=form)
     services.change_status(item, form.status.data, current_user, form.reason.data or None)
     db.session.commit()
-    return toast(_detail(item), f"状态已改为“{item.status_label}”")
+    return toast(_detail(item), f"状态已改为“{item.status_label}”", events=CHANGED)
 
 
 @bp.post("/<ref>/replies")
@@ -268,7 +268,7 @@ def create_reply(ref):
         return _detail(item, 422, reply_form=form)
     services.add_reply(item, form.body.data, author=current_user)
     db.session.commit()
-    return toast(_detail(item), "回复已发送")
+    return toast(_detail(item), "回复已发送", events=CHANGED)
 
 
 @bp.post("/<ref>/notes")
@@ -294,7 +294,7 @@ def mark_duplicate(ref):
         return _detail(item, 422, duplicate_form=form)
     services.mark_duplicate(item, original)
     db.session.commit()
-    return toast(_detail(item), f"已合并到《{original.title}》")
+    return toast(_detail(item), f"已合并到《{original.title}》", events=CHANGED)
 
 
 @bp.post("/<ref>/public")
@@ -303,7 +303,8 @@ def toggle_public(ref):
     item = _item(ref)
     item.is_public = not item.is_public
     db.session.commit()
-    return toast(_detail(item), "已公开给全体教职工" if item.is_public else "已取消公开")
+    message = "已公开给全体教职工" if item.is_public else "已取消公开"
+    return toast(_detail(item), message, events=CHANGED)
 
 
 @bp.get("/<ref>/attachment")

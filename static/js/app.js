@@ -111,6 +111,31 @@
     if (button) button.closest("tr").remove();
   });
 
+  // Copy buttons: data-copy="#id" copies that element's text (a receipt, a calendar address).
+  // Without the clipboard (no HTTPS, an old browser) the text is selected for the user to copy.
+  function selectText(el) {
+    var range = document.createRange();
+    range.selectNodeContents(el);
+    var selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+  }
+  function told(message, level) {
+    document.dispatchEvent(new CustomEvent("toast", { detail: { message: message, level: level } }));
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-copy]");
+    var source = button && document.querySelector(button.dataset.copy);
+    if (!source) return;
+    var text = source.textContent.trim();
+    function fallback() {
+      selectText(source);
+      told("已选中，请按 Ctrl+C（手机上长按）复制。", "info");
+    }
+    if (!navigator.clipboard || !window.isSecureContext) return fallback();
+    navigator.clipboard.writeText(text).then(function () { told("已复制", "success"); }, fallback);
+  });
+
   // Print buttons (the A4 views) without inline handlers.
   document.addEventListener("click", function (event) {
     if (event.target.closest("[data-print]")) window.print();

@@ -45,6 +45,12 @@ ROUTES = {
     "mentoring.plans.delete_item": Route(
         "POST", "/mentoring/plans/{staff}/items/{plan_item}/delete", MANAGERS, owner="staff"
     ),
+    "mentoring.plans.create_record": Route(
+        "POST", "/mentoring/plans/{staff}/items/{plan_item}/records", MANAGERS, owner="staff"
+    ),
+    "mentoring.plans.record_evidence": Route(
+        "GET", "/mentoring/plans/{staff}/records/0/evidence", STUDIO, owner="staff"
+    ),
     "mentoring.plans.growth": Route("GET", "/mentoring/growth/{staff}", STUDIO, owner="staff"),
     # Scoring is for those who attended, a presenter's mentor and managers (the roles here
     # attended nothing); this lesson's window has closed, so managers get 422, not 403.

@@ -23,6 +23,7 @@ ROUTES = {
     "schedule.activity_ics": Route("GET", ACTIVITY + ".ics", EVERYONE),
     "schedule.mark_attendance": Route("POST", ACTIVITY + "/attendance", MANAGERS, owner="staff"),
     "schedule.checkin_code": Route("GET", ACTIVITY + "/checkin-code", MANAGERS, owner="staff"),
+    "schedule.checkin_count": Route("GET", ACTIVITY + "/checkin-count", MANAGERS, owner="staff"),
     "schedule.checkin": Route("GET", "/schedule/checkin/{checkin_token}", EVERYONE),
     "schedule.create_checkin": Route("POST", "/schedule/checkin/{checkin_token}", EVERYONE),
     "schedule.update_record": Route("POST", ACTIVITY + "/record", MANAGERS, owner="staff"),
