@@ -99,6 +99,7 @@ def make_config(instance: Path, database_url: str | None = None, **extra) -> dic
         "INSTANCE_PATH": str(instance),
         "SQLALCHEMY_DATABASE_URI": database_url or f"sqlite:///{instance / 'studio.db'}",
         "PASSWORD_HASH_METHOD": FAST_HASH,
+        "ONE_TIME_HASH_METHOD": FAST_HASH,
         **extra,
     }
 

@@ -165,7 +165,7 @@ CHEAP = "scrypt:1024:8:1"
 
 @pytest.fixture
 def config_overrides():
-    return {"PASSWORD_HASH_METHOD": POLICY}
+    return {"PASSWORD_HASH_METHOD": POLICY, "ONE_TIME_HASH_METHOD": CHEAP}
 
 
 def _failure_medians(app, usernames, runs: int = 11) -> dict[str, float]:
@@ -202,6 +202,29 @@ def test_M_failed_logins_cost_the_same_whatever_the_account(app, make_staff):
         db.session.commit()
     medians = _failure_medians(app, ("nobody", "fresh", "normal"))
     assert max(medians.values()) <= 1.2 * min(medians.values()), medians
+
+
+def test_M_every_failed_login_hashes_once_at_each_cost(app, make_staff, monkeypatch):
+    """Not only close in time: the same work, counted, for every kind of account."""
+    from intranet.auth import passwords
+
+    make_staff(username="normal", password=None)
+    make_staff(username="fresh", password=None, must_change_password=True)
+    with app.app_context():
+        for name, method in (("normal", POLICY), ("fresh", CHEAP)):
+            staff = db.session.scalar(db.select(Staff).filter_by(username=name))
+            staff.password_hash = generate_password_hash(PASSWORD, method)
+        db.session.commit()
+    work: list[str] = []
+    real = passwords.check_password_hash
+    monkeypatch.setattr(passwords, "check_password_hash",
+                        lambda stored, pw: work.append(stored.split("$")[0]) or real(stored, pw))  # fmt: skip
+    client = app.test_client()
+    token = csrf_token(client)
+    for name in ("nobody", "fresh", "normal"):
+        work.clear()
+        client.post("/login", data={"username": name, "password": "wrong", "csrf_token": token})
+        assert sorted(work) == sorted([POLICY, CHEAP]), (name, work)
 
 
 def test_M_the_one_time_password_still_opens_its_account(app, client, auth, make_staff):

@@ -59,17 +59,24 @@ def hash_password(password: str) -> str:
 
 
 def hash_one_time_password(password: str) -> str:
-    return generate_password_hash(password, ONE_TIME_METHOD)
+    return generate_password_hash(password, _one_time_method())
+
+
+def _one_time_method() -> str:
+    return current_app.config.get("ONE_TIME_HASH_METHOD", ONE_TIME_METHOD)
 
 
 def check_password(stored: str | None, password: str) -> bool:
-    """At least the policy's hashing work whatever the account: unknown, holding a cheaper
-    one-time or old hash, or a normal one, so timing tells nothing about it (ASVS 6.3.8)."""
+    """The same hashing work whatever the account (ASVS 6.3.8): one hash at the policy's cost and
+    one at the one-time passwords' cost, for an unknown account, one still holding its one-time
+    (or an old) hash, and a normal one alike, so timing tells nothing about it."""
+    real = bool(stored) and not needs_rehash(stored)
+    policy = stored if real else _dummy_hash()
+    cheap = stored if stored and not real else _dummy_hash_for(_one_time_method())
     with _slots():
-        if stored and not needs_rehash(stored):
-            return check_password_hash(stored, password)
-        check_password_hash(_dummy_hash(), password)
-        return bool(stored) and check_password_hash(stored, password)
+        matches_policy = check_password_hash(policy, password)
+        matches_cheap = check_password_hash(cheap, password)
+    return bool(stored) and (matches_policy if real else matches_cheap)
 
 
 def needs_rehash(stored: str) -> bool:
