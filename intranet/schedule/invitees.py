@@ -66,9 +66,11 @@ def describe_with_named(activity) -> str:
     """The whole rule, for the page and the history: 全体工作室成员；另加：王晓燕."""
     text = describe(activity)
     added, removed = named_of(activity)
+    if not added and not removed:
+        return text
     names = dict(
-        db.session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(added + removed)))
-    ) if added or removed else {}  # fmt: skip
+        db.session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(added + removed))).all()
+    )
     if added:
         text += "；另加：" + "、".join(sorted(names[i] for i in added))
     if removed:

@@ -260,15 +260,18 @@ def mark_attendance(
 
 
 def _attendance_value(record: Attendance) -> str:
+    """Before a change: nothing for a new record, else what _attendance_label reads."""
+    return _attendance_label(record) if record.id else ""
+
+
+def _attendance_label(record: Attendance) -> str:
     """出席, or 请假（病假）: what the history shows of one person's attendance."""
-    if not record.id:
-        return ""
     label = ATTENDANCE.get(record.status, record.status)
     return f"{label}（{record.reason}）" if record.status == "excused" and record.reason else label
 
 
 def _note_attendance(activity, name, before: str, record: Attendance, by) -> None:
-    after = _attendance_value(record)
+    after = _attendance_label(record)
     if before != after:
         note_change(activity, "attendance", f"{name}：{before or '（无）'}", f"{name}：{after}", by)
 
