@@ -284,6 +284,19 @@ def can_edit_counted_fields(user) -> bool:
     return can(user, "schedule.manage")
 
 
+def can_mark_activity_done(user, activity) -> bool:
+    """The one change of a counted field a responsible teacher may make: 计划 → 已完成, for an
+    activity whose day has passed and that left a trace (someone present, or a record). The
+    change goes to the history; every other status change stays with managers."""
+    from intranet.schedule.services import has_taken_place
+
+    return (
+        can_edit_activity(user, activity)
+        and activity.status == "planned"
+        and has_taken_place(activity)
+    )
+
+
 def can_read_activity_history(user) -> bool:
     return can(user, "schedule.manage")
 

@@ -1,6 +1,10 @@
 """The leaders' overview: what the studio did this semester, who came, whether interest is
 falling, how pairings go, what was achieved and what the staff ask for.
 
+出勤率＝出席人数÷应到人数, over held activities: 应到 are the activity's invitees (参加对象, as
+resolved on its date by intranet/schedule/invitees.py) plus anyone marked who was not invited,
+so someone invited who never got a record counts as not present.
+
 Every figure is one grouped query (or a fixed few), so the dashboard's query count stays the
 same whether the school has one semester of data or ten years of it.
 """
@@ -10,12 +14,13 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import extract, func, select
+from sqlalchemy import func, select
 
 from intranet.achievements.models import LEVELS as ACHIEVEMENT_LEVELS
 from intranet.achievements.models import Achievement
 from intranet.extensions import db
 from intranet.people.models import Staff
+from intranet.schedule.invitees import expected_by_activity
 from intranet.schedule.models import FORMS, Activity, Attendance, Semester, activity_presenter
 
 # Participation groups of the seed: Party members, those applying to join, everyone else.
@@ -31,6 +36,36 @@ WINDOW_MONTHS = 12
 
 def _held(*conditions):
     return (Activity.deleted_at.is_(None), Activity.status == "done", *conditions)
+
+
+@dataclass
+class Turnout:
+    """One held activity: who was expected (应到) and who was present."""
+
+    activity_id: int
+    date: date
+    form: str
+    expected: set[int]
+    present: set[int]
+
+
+def turnout(*conditions) -> list[Turnout]:
+    """Held activities meeting `conditions`, with their invitees: a fixed few queries."""
+    rows = db.session.execute(
+        select(Activity.id, Activity.date, Activity.form, Activity.invite_groups,
+               Activity.invite_pairing_id).where(*_held(*conditions))
+    ).all()  # fmt: skip
+    expected = expected_by_activity(rows)
+    present: dict[int, set[int]] = defaultdict(set)
+    if rows:
+        for activity_id, staff_id in db.session.execute(
+            select(Attendance.activity_id, Attendance.staff_id).where(
+                Attendance.activity_id.in_([row.id for row in rows]),
+                Attendance.status == "present",
+            )
+        ):
+            present[activity_id].add(staff_id)
+    return [Turnout(row.id, row.date, row.form, expected[row.id], present[row.id]) for row in rows]
 
 
 # --- attendance by month, and the alert ------------------------------------------------------
@@ -67,24 +102,17 @@ def shift(year: int, month: int, by: int) -> tuple[int, int]:
 
 def attendance_by_month(until: date, months: int = WINDOW_MONTHS) -> list[Month]:
     """Attendance of held activities in the `months` months up to `until`, oldest first:
-    present / all attendance rows of the month."""
+    present ÷ invited (应到) of the month."""
     first = shift(until.year, until.month, -(months - 1))
-    year, month = extract("year", Activity.date), extract("month", Activity.date)
-    rows = db.session.execute(
-        select(year, month, Attendance.status, func.count())
-        .join(Activity, Attendance.activity_id == Activity.id)
-        .where(*_held(Activity.date >= month_start(*first), Activity.date <= until))
-        .group_by(year, month, Attendance.status)
-    ).all()
     by_key = {}
     for n in range(months):
         y, m = shift(*first, n)
         by_key[y, m] = Month(y, m)
-    for y, m, status, count in rows:
-        found = by_key.get((int(y), int(m)))
+    for held in turnout(Activity.date >= month_start(*first), Activity.date <= until):
+        found = by_key.get((held.date.year, held.date.month))
         if found:
-            found.total += count
-            found.present += count if status == "present" else 0
+            found.total += len(held.expected)
+            found.present += len(held.present)
     return list(by_key.values())
 
 
@@ -109,19 +137,13 @@ def falling_attendance(months: list[Month]) -> Alert | None:
 
 
 def form_rates(year: int, month: int) -> dict[str, tuple[int, int]]:
-    """(present, total) per activity form in one month."""
+    """(present, invited) per activity form in one month."""
     start = month_start(year, month)
     end = month_start(*shift(year, month, 1))
-    rows = db.session.execute(
-        select(Activity.form, Attendance.status, func.count())
-        .join(Activity, Attendance.activity_id == Activity.id)
-        .where(*_held(Activity.date >= start, Activity.date < end))
-        .group_by(Activity.form, Attendance.status)
-    ).all()
     rates: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for form, status, count in rows:
-        rates[form][1] += count
-        rates[form][0] += count if status == "present" else 0
+    for held in turnout(Activity.date >= start, Activity.date < end):
+        rates[held.form][0] += len(held.present)
+        rates[held.form][1] += len(held.expected)
     return {form: (present, total) for form, (present, total) in rates.items()}
 
 
@@ -164,7 +186,6 @@ def group_of(political_status: str) -> str:
 
 def participation(semester: Semester) -> list[Group]:
     groups = {key: Group(key, label) for key, (label, _) in GROUPS.items()}
-    in_semester = _held(Activity.semester_id == semester.id)
     for status, n in db.session.execute(
         select(Staff.political_status, func.count())
         .where(Staff.active)
@@ -172,28 +193,22 @@ def participation(semester: Semester) -> list[Group]:
     ):
         if key := group_of(status):
             groups[key].people += n
-    for status, attended, n, people in db.session.execute(
-        select(
-            Staff.political_status,
-            Attendance.status,
-            func.count(),
-            func.count(Attendance.staff_id.distinct()),
-        )
-        .join(Attendance, Attendance.staff_id == Staff.id)
-        .join(Activity, Attendance.activity_id == Activity.id)
-        .where(*in_semester)
-        .group_by(Staff.political_status, Attendance.status)
-    ):
-        if key := group_of(status):
-            groups[key].total += n
-            if attended == "present":
-                groups[key].present += n
-                groups[key].took_part += people
+    status_of = dict(db.session.execute(select(Staff.id, Staff.political_status)).all())
+    took_part: dict[str, set[int]] = defaultdict(set)
+    for held in turnout(Activity.semester_id == semester.id):
+        for person in held.expected:
+            if key := group_of(status_of.get(person, "")):
+                groups[key].total += 1
+                if person in held.present:
+                    groups[key].present += 1
+                    took_part[key].add(person)
+    for key, people in took_part.items():
+        groups[key].took_part = len(people)
     for status, n in db.session.execute(
         select(Staff.political_status, func.count())
         .join(activity_presenter, activity_presenter.c.staff_id == Staff.id)
         .join(Activity, activity_presenter.c.activity_id == Activity.id)
-        .where(*in_semester)
+        .where(*_held(Activity.semester_id == semester.id))
         .group_by(Staff.political_status)
     ):
         if key := group_of(status):
@@ -204,19 +219,11 @@ def participation(semester: Semester) -> list[Group]:
 def group_members(semester: Semester, key: str) -> list[tuple[Staff, int, int]]:
     """(person, times present, times invited) for a group's active staff, most present first."""
     statuses = GROUPS[key][1]
-    counts = {
-        staff_id: (present or 0, total)
-        for staff_id, present, total in db.session.execute(
-            select(
-                Attendance.staff_id,
-                func.sum((Attendance.status == "present").cast(db.Integer)),
-                func.count(),
-            )
-            .join(Activity, Attendance.activity_id == Activity.id)
-            .where(*_held(Activity.semester_id == semester.id))
-            .group_by(Attendance.staff_id)
-        )
-    }
+    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for held in turnout(Activity.semester_id == semester.id):
+        for person in held.expected:
+            counts[person][1] += 1
+            counts[person][0] += person in held.present
     people = db.session.scalars(
         select(Staff).where(Staff.active, Staff.political_status.in_(statuses))
     ).all()

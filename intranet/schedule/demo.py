@@ -1,5 +1,9 @@
 """Demo schedule: three semesters around today at all three levels, the past ones held, with
-attendance and records; attendance sags late in the current semester, as the seed fears."""
+attendance and records; attendance sags late in the current semester, as the seed fears.
+
+Every activity has invitees: the coming ones by the default groups of their form (so an ordinary
+teacher sees the school-wide training on the home page), the held ones by name, the people the
+roll was called for (the pools and pairings that make up the studio are seeded later)."""
 
 from collections import Counter
 from datetime import date, datetime, time, timedelta
@@ -9,7 +13,15 @@ from sqlalchemy import select
 from intranet.clock import school_today, school_zone
 from intranet.extensions import db
 from intranet.people.models import ExternalMentor, Staff
-from intranet.schedule.models import Activity, Attendance, PartnerSchool, PlanTarget, Semester
+from intranet.schedule.invitees import default_groups
+from intranet.schedule.models import (
+    Activity,
+    ActivityInvitee,
+    Attendance,
+    PartnerSchool,
+    PlanTarget,
+    Semester,
+)
 
 PARTNER_SCHOOLS = [
     ("程桥中心小学", "程桥片"),
@@ -128,6 +140,7 @@ def seed(rng) -> dict:
                 responsible=rng.choice(managers),
                 partner_school=school if level == "cluster" else None,
                 status=_status(rng, day, today),
+                invite_groups=default_groups(form, level),
             )
             _cast(rng, activity, members, apprentices, non_party, experts)
             db.session.add(activity)
@@ -162,6 +175,8 @@ def _attend(rng, activity, staff, semester, current) -> None:
     month = (activity.date - semester.start).days // 30
     turnout = CURRENT_TURNOUT.get(month, 0.6) if semester is current else rng.uniform(0.82, 0.93)
     invited = rng.sample(staff, k=min(len(staff), 36 if activity.level == "school" else 14))
+    activity.invite_groups = ""
+    db.session.add_all(ActivityInvitee(activity=activity, staff_id=p.id) for p in invited)
     for person in invited:
         came = rng.random() < turnout
         status = "present" if came else rng.choice(["excused", "absent"])

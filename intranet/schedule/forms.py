@@ -18,12 +18,22 @@ from wtforms.validators import (
     StopValidation,
     ValidationError,
 )
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from intranet.concurrency import Versioned
 from intranet.extensions import db
 from intranet.forms import Form, as_id, at_most, choices, required_text
 from intranet.people.models import ExternalMentor, Staff
-from intranet.schedule.models import ATTENDANCE, FORMS, LEVELS, STATUSES, PartnerSchool, Semester
+from intranet.schedule.invitees import named_of, set_named
+from intranet.schedule.models import (
+    ATTENDANCE,
+    FORMS,
+    INVITE_GROUPS,
+    LEVELS,
+    STATUSES,
+    PartnerSchool,
+    Semester,
+)
 
 NOBODY = "（未指定）"
 
@@ -267,6 +277,70 @@ class AttendanceForm(Form):
         field.data = (field.data or "").strip()
         if self.status.data == "excused" and not field.data:
             raise ValidationError("请假要写明原因。")
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def pairing_choices():
+    from intranet.mentoring.models import Pairing  # mentoring builds on the schedule
+
+    pairings = db.session.scalars(
+        db.select(Pairing)
+        .where(Pairing.state.in_(("draft", "signed", "active", "completed")))
+        .order_by(Pairing.id.desc())
+    ).all()
+    options = [
+        (p.id, f"{p.mentor.name if p.mentor else p.external_mentor.name} — {p.apprentice.name}")
+        for p in pairings
+    ]
+    return [("", "（请选择师徒结对）"), *options]
+
+
+class InviteesForm(Form):
+    """参加对象: groups ticked, a pairing, and people added to or taken out of the groups."""
+
+    groups = CheckboxesField("参加群体", choices=choices(INVITE_GROUPS))
+    pairing_id = SelectField("师徒结对", coerce=optional_int)
+    added_ids = SelectMultipleField("另外邀请", coerce=int)
+    removed_ids = SelectMultipleField("不邀请", coerce=int)
+
+    def __init__(self, *args, activity=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._activity = activity
+        self.pairing_id.choices = pairing_choices()
+        self.added_ids.choices = staff_choices(blank=None)
+        self.removed_ids.choices = staff_choices(blank=None)
+
+    @classmethod
+    def of(cls, activity) -> "InviteesForm":
+        added, removed = named_of(activity)
+        return cls(
+            formdata=None, activity=activity, groups=activity.invite_group_keys,
+            pairing_id=activity.invite_pairing_id, added_ids=added, removed_ids=removed,
+        )  # fmt: skip
+
+    def validate_pairing_id(self, field):
+        if "pairing" in (self.groups.data or []) and not field.data:
+            raise ValidationError("勾选了“师徒结对”，请选择是哪一对师徒。")
+
+    def validate_groups(self, field):
+        activity = self._activity
+        if "visitors" in (field.data or []) and activity and not activity.partner_school_id:
+            raise ValidationError("邀请结对学校来宾，请先在活动里选择结对学校。")
+
+    def validate_removed_ids(self, field):
+        both = set(field.data or []) & set(self.added_ids.data or [])
+        if both:
+            raise ValidationError("同一个人不能既“另外邀请”又“不邀请”。")
+
+    def apply(self, activity) -> None:
+        groups = [key for key in INVITE_GROUPS if key in (self.groups.data or [])]
+        activity.invite_groups = " ".join(groups)
+        activity.invite_pairing_id = self.pairing_id.data if "pairing" in groups else None
+        set_named(activity, set(self.added_ids.data or []), set(self.removed_ids.data or []))
 
 
 class RecordForm(Form):

@@ -41,6 +41,17 @@ FORMS = {
 LESSON_FORMS = ("demo_lesson", "report_lesson")  # lessons that are observed and scored
 STATUSES = {"planned": "计划", "done": "已完成", "postponed": "延期", "cancelled": "取消"}
 ATTENDANCE = {"present": "出席", "excused": "请假", "absent": "缺席"}
+# Who an activity is for (参加对象), by group; intranet/schedule/invitees.py says who is in each
+# group on the activity's date. Stored as the rule (space-separated keys), never a frozen list.
+INVITE_GROUPS = {
+    "studio": "全体工作室成员",
+    "mentor": "导师库",
+    "reserve": "后备人才库",
+    "party": "全体党员",
+    "staff": "全体教师",
+    "pairing": "师徒结对",
+    "visitors": "结对学校来宾",
+}
 
 
 class Semester(db.Model):
@@ -131,6 +142,12 @@ class Activity(db.Model):
     responsible_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
     partner_school_id: Mapped[int | None] = mapped_column(ForeignKey("partner_school.id"))
     status: Mapped[str] = mapped_column(String(16), default="planned")
+    # 参加对象: groups (keys of INVITE_GROUPS) resolved on the activity's date; "pairing" means
+    # the mentor and apprentice of invite_pairing; "visitors" the guests of the partner school.
+    invite_groups: Mapped[str] = mapped_column(String(120), default="studio")
+    invite_pairing_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pairing.id", ondelete="SET NULL")
+    )
     summary: Mapped[str] = mapped_column(Text, default="")  # the record: minutes, outcome
     # The secret in the check-in link and QR code: one activity's link opens only that activity.
     checkin_token: Mapped[str] = mapped_column(String(32), unique=True, default=new_checkin_token)
@@ -170,6 +187,10 @@ class Activity(db.Model):
         return STATUSES.get(self.status, self.status)
 
     @property
+    def invite_group_keys(self) -> list[str]:
+        return [key for key in INVITE_GROUPS if key in (self.invite_groups or "").split()]
+
+    @property
     def is_lesson(self) -> bool:
         return self.form in LESSON_FORMS
 
@@ -200,6 +221,20 @@ class PlanTarget(db.Model):
     level: Mapped[str] = mapped_column(String(16))
     form: Mapped[str] = mapped_column(String(24))
     count: Mapped[int] = mapped_column(Integer)
+
+
+class ActivityInvitee(db.Model):
+    """A named person added to (invited) or taken out of (not invited) an activity's groups."""
+
+    __tablename__ = "activity_invitee"
+
+    activity_id: Mapped[int] = mapped_column(
+        ForeignKey("activity.id", ondelete="CASCADE"), primary_key=True
+    )
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), primary_key=True, index=True)
+    invited: Mapped[bool] = mapped_column(default=True)
+
+    activity: Mapped[Activity] = relationship()
 
 
 class Attendance(db.Model):
@@ -235,6 +270,7 @@ COUNTED_FIELDS = {
     "presenters": "主讲人",
     "external_presenters": "导师团专家",
     "attendance": "出勤",
+    "invitees": "参加对象",
 }
 
 

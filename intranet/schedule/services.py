@@ -19,6 +19,7 @@ from intranet.extensions import db
 from intranet.formatting import cn_short_date, hm
 from intranet.forms import as_id, whole_number, year_month
 from intranet.people.models import Staff
+from intranet.schedule import invitees
 from intranet.schedule.models import (
     ATTENDANCE,
     FORMS,
@@ -245,25 +246,138 @@ def check_in(activity: Activity, staff, code: str | None) -> Attendance:
     return record
 
 
-def mark_attendance(activity: Activity, staff_id: int, status: str, reason: str, by) -> Attendance:
+def mark_attendance(
+    activity: Activity, staff_id: int, status: str, reason: str, by, name: str | None = None
+) -> Attendance:
     record = _attendance(activity.id, staff_id)
     before = _attendance_value(record)
     record.status = status
     record.reason = reason if status == "excused" else ""
     record.marked_by_id = by.id
-    name = db.session.get(Staff, staff_id).name
+    name = name or db.session.get(Staff, staff_id).name
     _note_attendance(activity, name, before, record, by)
     return record
 
 
 def _attendance_value(record: Attendance) -> str:
-    return ATTENDANCE.get(record.status, record.status) if record.id else ""
+    """Before a change: nothing for a new record, else what _attendance_label reads."""
+    return _attendance_label(record) if record.id else ""
+
+
+def _attendance_label(record: Attendance) -> str:
+    """出席, or 请假（病假）: what the history shows of one person's attendance."""
+    label = ATTENDANCE.get(record.status, record.status)
+    return f"{label}（{record.reason}）" if record.status == "excused" and record.reason else label
 
 
 def _note_attendance(activity, name, before: str, record: Attendance, by) -> None:
-    after = ATTENDANCE.get(record.status, record.status)
+    after = _attendance_label(record)
     if before != after:
         note_change(activity, "attendance", f"{name}：{before or '（无）'}", f"{name}：{after}", by)
+
+
+@dataclass
+class RollRow:
+    """One line of the roll call: an invitee (or someone with a record who was not invited)."""
+
+    staff: Staff
+    record: Attendance | None
+    invited: bool
+
+    @property
+    def checked_in(self) -> bool:
+        return bool(self.record and self.record.checked_in_at and self.record.status == "present")
+
+
+def roll_of(activity: Activity) -> list[RollRow]:
+    """Everyone expected (the invitees as resolved on the activity's date) and anyone else with
+    a record, in pinyin order."""
+    invited = invitees.invitees_of(activity)
+    records = {row.staff_id: row for row in attendance_of(activity)}
+    people = db.session.scalars(
+        select(Staff).where(Staff.id.in_(invited | set(records))).order_by(Staff.pinyin, Staff.id)
+    ).all()
+    return [RollRow(person, records.get(person.id), person.id in invited) for person in people]
+
+
+@dataclass
+class RollCall:
+    """What a roll-call form asked for, checked: choices by staff id, errors by staff id, and the
+    people who scanned in but are now marked 缺席 (asked to confirm first)."""
+
+    choices: dict[int, tuple[str, str]] = field(default_factory=dict)
+    errors: dict[int, str] = field(default_factory=dict)
+    unconfirmed: list[str] = field(default_factory=list)
+
+
+def read_roll(activity: Activity, roll: list[RollRow], formdata, may_mark) -> RollCall:
+    """The roll form's choices (status-<id>, reason-<id>), with 全部出席 filling everyone not
+    marked yet; `may_mark(staff_id)` says whom this user may mark."""
+    call = RollCall()
+    for row in roll:
+        person = row.staff.id
+        status = formdata.get(f"status-{person}", "")
+        reason = (formdata.get(f"reason-{person}") or "").strip() if status == "excused" else ""
+        if not status and formdata.get("all_present") and row.record is None:
+            status = "present" if may_mark(person) else ""
+        if not status:
+            continue
+        call.choices[person] = (status, reason)
+        unchanged = row.record and (row.record.status, row.record.reason) == (status, reason)
+        if unchanged:
+            continue
+        if not may_mark(person):
+            call.errors[person] = "自己的出勤请在活动当天扫码签到。"
+        elif status not in ATTENDANCE:
+            call.errors[person] = "请选择出席、请假或缺席。"
+        elif status == "excused" and not reason:
+            call.errors[person] = "请假要写明原因。"
+        elif len(reason) > 200:
+            call.errors[person] = "请假原因不超过 200 字。"
+        elif status == "absent" and row.checked_in and not formdata.get("confirm"):
+            call.unconfirmed.append(row.staff.name)
+    return call
+
+
+def save_roll(activity: Activity, roll: list[RollRow], call: RollCall, by) -> int:
+    """Store the changed lines (each change goes to the history); returns how many changed."""
+    changed = 0
+    for row in roll:
+        choice = call.choices.get(row.staff.id)
+        if choice is None:
+            continue
+        status, reason = choice
+        if row.record and (row.record.status, row.record.reason) == (status, reason):
+            continue
+        mark_attendance(activity, row.staff.id, status, reason, by, name=row.staff.name)
+        changed += 1
+    return changed
+
+
+# --- 已完成: closing a held activity -------------------------------------------------------
+
+
+def has_taken_place(activity: Activity) -> bool:
+    """Its day has passed and it left a trace: someone present (checked in or marked), or a
+    record (minutes or files)."""
+    if activity.date >= school_today():
+        return False
+    if activity.summary.strip():
+        return True
+    return bool(
+        db.session.scalar(
+            select(func.count())
+            .select_from(Attendance)
+            .where(Attendance.activity_id == activity.id, Attendance.status == "present")
+        )
+        or activity.attachments
+    )
+
+
+def mark_done(activity: Activity, by) -> None:
+    before = counted_values(activity)
+    activity.status = "done"
+    note_changes(activity, before, by)
 
 
 # --- the history of what earns points ----------------------------------------------------
@@ -337,26 +451,29 @@ def attendance_summary(rows: list[Attendance]) -> dict[str, int]:
 # --- my activities and calendars -------------------------------------------------------
 
 
-def mine_query(staff_id: int):
-    """Activities the person presents, is responsible for, or has attendance at."""
+def mine_query(staff_id: int, *conditions):
+    """Live activities (meeting `conditions`) the person is invited to, presents, is responsible
+    for, or has attendance at: a fixed few queries, however many activities there are."""
     presenting = select(activity_presenter.c.activity_id).where(
         activity_presenter.c.staff_id == staff_id
     )
     attending = select(Attendance.activity_id).where(Attendance.staff_id == staff_id)
     return Activity.live().where(
+        *conditions,
         or_(
             Activity.responsible_id == staff_id,
             Activity.id.in_(presenting),
             Activity.id.in_(attending),
-        )
+            Activity.id.in_(invitees.invited_activity_ids(staff_id, *conditions)),
+        ),
     )
 
 
 def upcoming_mine(staff, limit: int = 8) -> list[Activity]:
+    """我的活动 on the home page: from today on, nearest first (so the next two weeks lead)."""
     return list(
         db.session.scalars(
-            mine_query(staff.id)
-            .where(Activity.date >= school_today(), Activity.status != "cancelled")
+            mine_query(staff.id, Activity.date >= school_today(), Activity.status != "cancelled")
             .order_by(Activity.date, Activity.start_time)
             .limit(limit)
         )

@@ -10,8 +10,10 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from intranet.auth.permissions import (
+    can,
     can_edit_activity,
     can_edit_counted_fields,
+    can_mark_activity_done,
     can_mark_attendance_of,
     can_read_activity_history,
     load,
@@ -24,11 +26,12 @@ from intranet.extensions import db
 from intranet.forms import as_id
 from intranet.htmx import is_htmx, partial_response, render, toast
 from intranet.people.models import Staff, new_token
-from intranet.schedule import planning, services
+from intranet.schedule import invitees, planning, services
 from intranet.schedule.forms import (
     ActivityForm,
     AttendanceForm,
     CheckInForm,
+    InviteesForm,
     RecordForm,
     partner_school_choices,
     staff_choices,
@@ -165,6 +168,7 @@ def create():
         return _row_form(None, form, 422, semester=semester)
     activity = Activity(semester_id=semester.id)
     form.apply(activity)
+    activity.invite_groups = invitees.default_groups(activity.form, activity.level)
     db.session.add(activity)
     db.session.commit()
     log.info("activity created id=%s by=%s", activity.id, current_user.username)
@@ -180,12 +184,17 @@ def create():
 def show(activity):
     if is_htmx():
         return render_template("schedule/_activity.html", activity=activity)
-    attendance = services.attendance_of(activity)
+    manager = can(current_user, "schedule.manage")
+    roll = services.roll_of(activity)
     return render_template(
         "schedule/show.html",
         activity=activity,
-        attendance=attendance,
+        roll=roll,
+        call=None,
+        invited_count=sum(row.invited for row in roll),
         attendance_form=AttendanceForm(formdata=None),
+        invitees_form=InviteesForm.of(activity) if manager else None,
+        invitees_rule=invitees.describe_with_named(activity),
         record_form=RecordForm(formdata=None, obj=activity),
         editable=can_edit_activity(current_user, activity),
         history=services.history_of(activity) if can_read_activity_history(current_user) else None,
@@ -263,12 +272,13 @@ def activity_ics(activity):
 # --- attendance and check-in ---------------------------------------------------------------
 
 
-def _attendance_partial(activity, form, status=200):
+def _attendance_partial(activity, form=None, status=200, call=None):
     body = render_template(
         "schedule/_attendance.html",
         activity=activity,
-        attendance=services.attendance_of(activity),
-        attendance_form=form,
+        roll=services.roll_of(activity),
+        call=call,
+        attendance_form=form or AttendanceForm(formdata=None),
         editable=True,
     )
     return body, status
@@ -278,6 +288,7 @@ def _attendance_partial(activity, form, status=200):
 @require("schedule.view")
 @load(Activity, can_edit_activity, key="activity_id")
 def mark_attendance(activity):
+    """One person, who may not be on the roll (someone who came uninvited)."""
     form = AttendanceForm()
     valid = form.validate()
     if valid and not can_mark_attendance_of(current_user, activity, form.staff_id.data):
@@ -289,7 +300,75 @@ def mark_attendance(activity):
         activity, form.staff_id.data, form.status.data, form.reason.data, current_user
     )
     db.session.commit()
-    return _attendance_partial(activity, AttendanceForm(formdata=None))
+    return _attendance_partial(activity)
+
+
+@bp.post("/activities/<int:activity_id>/roll")
+@require("schedule.view")
+@load(Activity, can_edit_activity, key="activity_id")
+def roll_call(activity):
+    """点名: every invitee at once; 全部出席 fills those not marked yet. Marking someone who
+    scanned in as 缺席 asks first."""
+    roll = services.roll_of(activity)
+    call = services.read_roll(
+        activity, roll, request.form,
+        may_mark=lambda staff_id: can_mark_attendance_of(current_user, activity, staff_id),
+    )  # fmt: skip
+    if call.errors or call.unconfirmed:
+        return _attendance_partial(activity, status=422, call=call)
+    changed = services.save_roll(activity, roll, call, current_user)
+    db.session.commit()
+    log.info("roll call activity=%s changed=%s by=%s", activity.id, changed, current_user.username)
+    body, _ = _attendance_partial(activity)
+    return toast(body, f"点名已保存（{changed} 人有变动）" if changed else "点名没有变动")
+
+
+# --- who the activity is for, and closing it -------------------------------------------------
+
+
+@bp.post("/activities/<int:activity_id>/invitees")
+@require("schedule.manage")
+@load(Activity, key="activity_id")
+def update_invitees(activity):
+    form = InviteesForm(activity=activity)
+    if not form.validate():
+        return _invitees_partial(activity, form, 422)
+    before = invitees.describe_with_named(activity)
+    form.apply(activity)
+    db.session.flush()
+    after = invitees.describe_with_named(activity)
+    if before != after:
+        services.note_change(activity, "invitees", before, after, current_user)
+    db.session.commit()
+    log.info("invitees set activity=%s by=%s", activity.id, current_user.username)
+    return toast(_invitees_partial(activity, InviteesForm.of(activity))[0], "参加对象已保存")
+
+
+def _invitees_partial(activity, form, status=200):
+    body = render_template(
+        "schedule/_invitees.html",
+        activity=activity,
+        invitees_form=form,
+        invited_count=len(invitees.invitees_of(activity)),
+        invitees_rule=invitees.describe_with_named(activity),
+    )
+    return body, status
+
+
+@bp.post("/activities/<int:activity_id>/done")
+@require("schedule.view")
+@load(Activity, can_mark_activity_done, key="activity_id")
+def mark_done(activity):
+    """计划 → 已完成 for a past activity that left a trace: its responsible teacher may do this
+    one change of a counted field (see can_mark_activity_done); it goes to the history."""
+    services.mark_done(activity, current_user)
+    db.session.commit()
+    log.info("activity marked done id=%s by=%s", activity.id, current_user.username)
+    if is_htmx():
+        return toast(
+            render_template("schedule/_activity.html", activity=activity), "已标记为已完成"
+        )
+    return redirect(url_for("schedule.show", activity_id=activity.id), 303)
 
 
 @bp.get("/activities/<int:activity_id>/checkin-code")

@@ -22,6 +22,12 @@ ROUTES = {
     "schedule.restore": Route("POST", ACTIVITY + "/restore", MANAGERS),
     "schedule.activity_ics": Route("GET", ACTIVITY + ".ics", EVERYONE),
     "schedule.mark_attendance": Route("POST", ACTIVITY + "/attendance", MANAGERS, owner="staff"),
+    "schedule.roll_call": Route("POST", ACTIVITY + "/roll", MANAGERS, owner="staff"),
+    "schedule.update_invitees": Route("POST", ACTIVITY + "/invitees", MANAGERS),
+    # Only a past activity that left a trace is offered as 已完成: the world has one.
+    "schedule.mark_done": Route(
+        "POST", "/schedule/activities/{held_activity}/done", MANAGERS, owner="staff"
+    ),
     "schedule.checkin_code": Route("GET", ACTIVITY + "/checkin-code", MANAGERS, owner="staff"),
     "schedule.checkin_count": Route("GET", ACTIVITY + "/checkin-count", MANAGERS, owner="staff"),
     "schedule.checkin": Route("GET", "/schedule/checkin/{checkin_token}", EVERYONE),
@@ -63,12 +69,17 @@ def objects(app, world) -> dict:
         activity = Activity(
             semester=semester, date=today, theme="展示课", responsible_id=world["staff"]
         )
-        db.session.add_all([semester, school, activity])
+        held = Activity(
+            semester=semester, date=today - timedelta(days=1), theme="汇报课", summary="纪要",
+            responsible_id=world["staff"],
+        )  # fmt: skip
+        db.session.add_all([semester, school, activity, held])
         db.session.commit()
         return {
             "semester": semester.id,
             "partner_school": school.id,
             "activity": activity.id,
+            "held_activity": held.id,
             "checkin_token": activity.checkin_token,
             "ical_token": db.session.get(Staff, world["staff"]).ical_token,
         }

@@ -1,0 +1,242 @@
+"""Who an activity is for (参加对象): its groups resolved on its date, plus or minus named people.
+
+An activity stores the rule, never a frozen list, so a teacher who joins the reserve pool in
+October is invited to November's activities, and a past activity still shows who was expected
+then. The groups, on a given day:
+
+- 全体工作室成员 (studio): everyone in the mentor or the reserve pool that day, the studio's
+  managers (role 工作室管理组), and the mentor and apprentice of every pairing that runs that day
+  (signed, active or completed, between its first semester's start and its last one's end);
+- 导师库 / 后备人才库 (mentor / reserve): pool memberships valid that day (since ≤ day < until);
+- 全体党员 (party): 中共党员 and 中共预备党员;
+- 全体教师 (staff): every active account;
+- 师徒结对 (pairing): the mentor and apprentice of the one pairing the activity names;
+- 结对学校来宾 (visitors): guests from the activity's partner school, a label for now (guests
+  have no accounts), so they are on no roll and in no rate.
+
+Only active accounts are invited. A named person added is invited whatever the groups; a named
+person taken out is not. Resolving costs a fixed few queries (`Directory.load`) however many
+activities and people there are: the rest is done in memory.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from intranet.extensions import db
+from intranet.people.models import PoolMembership, Staff
+from intranet.schedule.models import INVITE_GROUPS, Activity, ActivityInvitee, Attendance, Semester
+
+PARTY = ("member", "probationary")
+LIVE_PAIRINGS = ("signed", "active", "completed")
+
+# New activities start with these groups, by form (the level may add visitors), so nobody sets
+# them every time: lessons and seminars are for the studio, outreach for the mentors, school-wide
+# training and lectures for every teacher.
+DEFAULT_GROUPS = {
+    "outreach": ("mentor",),
+    "training": ("staff",),
+    "lecture": ("staff",),
+}
+
+
+def default_groups(form: str, level: str = "school") -> str:
+    groups = list(DEFAULT_GROUPS.get(form, ("studio",)))
+    if level == "cluster":
+        groups.append("visitors")
+    return " ".join(groups)
+
+
+def describe(activity) -> str:
+    """The groups as people read it: 全体工作室成员、结对学校来宾 (the pairing and school named)."""
+    labels = []
+    for key in activity.invite_group_keys:
+        label = INVITE_GROUPS[key]
+        if key == "pairing" and activity.invite_pairing_id:
+            label += f"（{_pairing_name(activity.invite_pairing_id)}）"
+        if key == "visitors" and activity.partner_school:
+            label = f"{activity.partner_school.name}来宾"
+        labels.append(label)
+    return "、".join(labels) or "（未选群体）"
+
+
+def describe_with_named(activity) -> str:
+    """The whole rule, for the page and the history: 全体工作室成员；另加：王晓燕."""
+    text = describe(activity)
+    added, removed = named_of(activity)
+    if not added and not removed:
+        return text
+    names = dict(
+        db.session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(added + removed))).all()
+    )
+    if added:
+        text += "；另加：" + "、".join(sorted(names[i] for i in added))
+    if removed:
+        text += "；不邀请：" + "、".join(sorted(names[i] for i in removed))
+    return text
+
+
+def _pairing_name(pairing_id: int) -> str:
+    from intranet.mentoring.models import Pairing  # mentoring builds on the schedule
+
+    pairing = db.session.get(Pairing, pairing_id)
+    if pairing is None:
+        return ""
+    mentor = pairing.mentor.name if pairing.mentor else pairing.external_mentor.name
+    return f"{mentor}—{pairing.apprentice.name}"
+
+
+@dataclass
+class Directory:
+    """Everything group membership depends on, loaded once."""
+
+    staff: dict[int, tuple[str, str]] = field(default_factory=dict)  # id -> (role, political)
+    pools: dict[int, list[tuple[str, date, date | None]]] = field(default_factory=dict)
+    pairings: dict[int, tuple[tuple[int, ...], str, date, date]] = field(default_factory=dict)
+    named: dict[int, dict[int, bool]] = field(default_factory=dict)  # activity -> staff -> in?
+
+    @classmethod
+    def load(cls, activity_ids=None, staff_id: int | None = None) -> "Directory":
+        """Four queries. `activity_ids` limits the named people loaded (None: all of them);
+        `staff_id` limits everything to one person, for their own calendar."""
+        found = cls()
+        people = select(Staff.id, Staff.role, Staff.political_status).where(Staff.active)
+        pools = select(
+            PoolMembership.staff_id, PoolMembership.pool, PoolMembership.since,
+            PoolMembership.until,
+        )  # fmt: skip
+        first, last = aliased(Semester), aliased(Semester)
+        from intranet.mentoring.models import Pairing  # mentoring builds on the schedule
+
+        pairings = (
+            select(Pairing.id, Pairing.mentor_id, Pairing.apprentice_id, Pairing.state,
+                   first.start, last.end)
+            .join(first, Pairing.start_semester_id == first.id)
+            .join(last, Pairing.end_semester_id == last.id)
+        )  # fmt: skip
+        named = select(
+            ActivityInvitee.activity_id, ActivityInvitee.staff_id, ActivityInvitee.invited
+        )
+        if activity_ids is not None:
+            named = named.where(ActivityInvitee.activity_id.in_(list(activity_ids)))
+        if staff_id is not None:
+            people = people.where(Staff.id == staff_id)
+            pools = pools.where(PoolMembership.staff_id == staff_id)
+            named = named.where(ActivityInvitee.staff_id == staff_id)
+        for person, role, political in db.session.execute(people):
+            found.staff[person] = (role, political)
+        for person, pool, since, until in db.session.execute(pools):
+            found.pools.setdefault(person, []).append((pool, since, until))
+        for pairing, mentor, apprentice, state, start, end in db.session.execute(pairings):
+            pair = tuple(p for p in (mentor, apprentice) if p is not None)
+            found.pairings[pairing] = (pair, state, start, end)
+        for activity, person, invited in db.session.execute(named):
+            found.named.setdefault(activity, {})[person] = invited
+        return found
+
+    def groups_of(self, staff_id: int, day: date) -> set[str]:
+        """The groups (keys of INVITE_GROUPS, but pairing and visitors) a person is in that day."""
+        if staff_id not in self.staff:
+            return set()
+        role, political = self.staff[staff_id]
+        groups = {"staff"}
+        if political in PARTY:
+            groups.add("party")
+        for pool, since, until in self.pools.get(staff_id, ()):
+            if since <= day and (until is None or day < until):
+                groups.add(pool)
+        if groups & {"mentor", "reserve"} or role == "manager" or self._paired(staff_id, day):
+            groups.add("studio")
+        return groups
+
+    def _paired(self, staff_id: int, day: date) -> bool:
+        return any(
+            staff_id in pair and state in LIVE_PAIRINGS and start <= day <= end
+            for pair, state, start, end in self.pairings.values()
+        )
+
+    def invites(self, activity, staff_id: int) -> bool:
+        if staff_id not in self.staff:
+            return False
+        choice = self.named.get(activity.id, {}).get(staff_id)
+        if choice is not None:
+            return choice
+        groups = set((activity.invite_groups or "").split())
+        pair = self.pairings.get(activity.invite_pairing_id, ((),))[0]
+        if "pairing" in groups and staff_id in pair:
+            return True
+        return bool(groups & self.groups_of(staff_id, activity.date))
+
+    def invitees(self, activity) -> set[int]:
+        return {person for person in self.staff if self.invites(activity, person)}
+
+
+def invitees_by_activity(activities) -> dict[int, set[int]]:
+    """Each activity's invited staff ids, in a fixed few queries."""
+    activities = list(activities)
+    directory = Directory.load([a.id for a in activities])
+    return {activity.id: directory.invitees(activity) for activity in activities}
+
+
+def invitees_of(activity) -> set[int]:
+    return invitees_by_activity([activity])[activity.id]
+
+
+def expected_by_activity(activities) -> dict[int, set[int]]:
+    """应到: the invitees, and anyone who has an attendance record though not invited (someone
+    who came, or was marked, counts once), so the rate is never above 100%."""
+    expected = invitees_by_activity(activities)
+    if expected:
+        for activity_id, staff_id in db.session.execute(
+            select(Attendance.activity_id, Attendance.staff_id).where(
+                Attendance.activity_id.in_(list(expected))
+            )
+        ):
+            expected[activity_id].add(staff_id)
+    return expected
+
+
+def invited_activity_ids(staff_id: int, *conditions) -> list[int]:
+    """The live activities (meeting `conditions`) that invite this person: five queries."""
+    rows = db.session.execute(
+        select(
+            Activity.id, Activity.date, Activity.invite_groups, Activity.invite_pairing_id
+        ).where(Activity.deleted_at.is_(None), *conditions)
+    ).all()
+    directory = Directory.load(staff_id=staff_id)
+    return [row.id for row in rows if directory.invites(row, staff_id)]
+
+
+def set_named(activity, added: set[int], removed: set[int]) -> None:
+    """Replace the activity's named people: those added and those taken out of its groups."""
+    existing = {
+        row.staff_id: row
+        for row in db.session.scalars(
+            select(ActivityInvitee).where(ActivityInvitee.activity_id == activity.id)
+        )
+    }
+    wanted = dict.fromkeys(added, True) | dict.fromkeys(removed, False)
+    for person, row in existing.items():
+        if person not in wanted:
+            db.session.delete(row)
+    for person, invited in wanted.items():
+        if person in existing:
+            existing[person].invited = invited
+        else:
+            db.session.add(
+                ActivityInvitee(activity_id=activity.id, staff_id=person, invited=invited)
+            )
+
+
+def named_of(activity) -> tuple[list[int], list[int]]:
+    """(added, taken out) staff ids of an activity."""
+    added, removed = [], []
+    for person, invited in db.session.execute(
+        select(ActivityInvitee.staff_id, ActivityInvitee.invited).where(
+            ActivityInvitee.activity_id == activity.id
+        )
+    ):
+        (added if invited else removed).append(person)
+    return added, removed
