@@ -1,14 +1,14 @@
 """who an activity is for (参加对象): invitee groups, a pairing, and named people in or out
 
-Revision ID: 0015_invitees
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015_invitees"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
