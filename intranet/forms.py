@@ -4,8 +4,8 @@ import re
 
 from flask_wtf import FlaskForm
 from werkzeug.routing import IntegerConverter
-from wtforms import PasswordField, SelectChoice, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import DateField, PasswordField, SelectChoice, StringField, TimeField
+from wtforms.validators import DataRequired, Length, StopValidation
 
 # Control characters nobody types (NUL among them, which PostgreSQL refuses to store);
 # tab, line feed and carriage return stay.
@@ -71,6 +71,63 @@ def year_month(value) -> tuple[int, int] | None:
     if year is None or month is None or not (2000 <= year <= 2100 and 1 <= month <= 12):
         return None
     return year, month
+
+
+# --- fields and choices every area's forms share ------------------------------------------------
+
+
+class ChineseDateField(DateField):
+    """A date whose parse error reads in Chinese, within the years a school's records can mean
+    (a year 9999 would break calendars and date arithmetic downstream)."""
+
+    FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError("请按“年-月-日”填写日期。") from error
+
+    def pre_validate(self, form):
+        if self.data and not self.FIRST_YEAR <= self.data.year <= self.LAST_YEAR:
+            raise StopValidation(
+                f"日期要在 {self.FIRST_YEAR} 年到 {self.LAST_YEAR} 年之间，请检查年份。"
+            )
+
+
+class ChineseTimeField(TimeField):
+    def process_formdata(self, valuelist):
+        if valuelist and not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError("请按“时:分”填写时间，如 14:30。") from error
+
+
+NOBODY = "（未指定）"
+
+
+def optional_int(value):
+    """A select's value as an id; None for the blank option and anything that cannot be an id,
+    so required fields then say "请选择…"."""
+    return as_id(value)
+
+
+def staff_choices(blank: str | None = NOBODY):
+    """Every active colleague as a select's options, sorted by pinyin."""
+    from intranet.extensions import db
+    from intranet.people.models import Staff
+
+    rows = db.session.execute(
+        db.select(Staff.id, Staff.name, Staff.subject)
+        .where(Staff.active)
+        .order_by(Staff.pinyin, Staff.id)
+    ).all()
+    options = [(row.id, f"{row.name}（{row.subject}）" if row.subject else row.name)
+               for row in rows]  # fmt: skip
+    return [("", blank), *options] if blank is not None else options
 
 
 class IdConverter(IntegerConverter):

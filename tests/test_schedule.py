@@ -725,8 +725,7 @@ def test_every_date_field_of_every_form_checks_the_year_range():
     from wtforms import DateField
 
     import intranet
-    from intranet.forms import Form
-    from intranet.schedule.forms import ChineseDateField
+    from intranet.forms import ChineseDateField, Form
 
     for module in pkgutil.walk_packages(intranet.__path__, "intranet."):
         if module.name.endswith("forms"):

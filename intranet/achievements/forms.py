@@ -8,8 +8,7 @@ from intranet.achievements.models import KINDS, LEVELS, SCHEME_FIELDS
 from intranet.achievements.services import REVIEW_DECISIONS
 from intranet.clock import school_today
 from intranet.concurrency import Versioned
-from intranet.forms import Form, at_most, choices, required_text
-from intranet.schedule.forms import ChineseDateField
+from intranet.forms import ChineseDateField, Form, at_most, choices, required_text
 
 
 class AchievementForm(Form):

@@ -15,10 +15,17 @@ from wtforms.validators import InputRequired, NumberRange, Optional, ValidationE
 
 from intranet.concurrency import Versioned
 from intranet.extensions import db
-from intranet.forms import Form, at_most, choices, required_text
+from intranet.forms import (
+    ChineseDateField,
+    Form,
+    at_most,
+    choices,
+    optional_int,
+    required_text,
+    staff_choices,
+)
 from intranet.mentoring.models import PLAN_ITEM_KINDS, MentoringFeedback
 from intranet.people.models import POOLS, ExternalMentor, PoolMembership, Staff
-from intranet.schedule.forms import ChineseDateField, optional_int, staff_choices
 from intranet.schedule.models import Semester
 
 # 导师工作责任 and 徒弟发展目标 as the seed's studio wrote them; the manager edits the numbers.

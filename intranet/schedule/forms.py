@@ -9,20 +9,27 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     TextAreaField,
-    TimeField,
 )
 from wtforms.validators import (
     InputRequired,
     NumberRange,
     Optional,
-    StopValidation,
     ValidationError,
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from intranet.concurrency import Versioned
 from intranet.extensions import db
-from intranet.forms import Form, as_id, at_most, choices, required_text
+from intranet.forms import (
+    ChineseDateField,
+    ChineseTimeField,
+    Form,
+    at_most,
+    choices,
+    optional_int,
+    required_text,
+    staff_choices,
+)
 from intranet.people.models import ExternalMentor, Staff
 from intranet.schedule.invitees import named_of, set_named
 from intranet.schedule.models import (
@@ -34,25 +41,6 @@ from intranet.schedule.models import (
     PartnerSchool,
     Semester,
 )
-
-NOBODY = "（未指定）"
-
-
-def optional_int(value):
-    """A select's value as an id; None for the blank option and anything that cannot be an id,
-    so required fields then say "请选择…"."""
-    return as_id(value)
-
-
-def staff_choices(blank: str | None = NOBODY):
-    rows = db.session.execute(
-        db.select(Staff.id, Staff.name, Staff.subject)
-        .where(Staff.active)
-        .order_by(Staff.pinyin, Staff.id)
-    ).all()
-    options = [(row.id, f"{row.name}（{row.subject}）" if row.subject else row.name)
-               for row in rows]  # fmt: skip
-    return [("", blank), *options] if blank is not None else options
 
 
 def partner_school_choices():
@@ -71,36 +59,6 @@ def external_mentor_choices():
         .order_by(ExternalMentor.name)
     ).all()
     return [(row.id, f"{row.name}（{row.organisation}）") for row in rows]
-
-
-class ChineseDateField(DateField):
-    """A date whose parse error reads in Chinese, within the years a school's records can mean
-    (a year 9999 would break calendars and date arithmetic downstream)."""
-
-    FIRST_YEAR, LAST_YEAR = 2000, 2100
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError("请按“年-月-日”填写日期。") from error
-
-    def pre_validate(self, form):
-        if self.data and not self.FIRST_YEAR <= self.data.year <= self.LAST_YEAR:
-            raise StopValidation(
-                f"日期要在 {self.FIRST_YEAR} 年到 {self.LAST_YEAR} 年之间，请检查年份。"
-            )
-
-
-class ChineseTimeField(TimeField):
-    def process_formdata(self, valuelist):
-        if valuelist and not valuelist[0].strip():
-            self.data = None
-            return
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError("请按“时:分”填写时间，如 14:30。") from error
 
 
 class ActivityForm(Versioned, Form):

@@ -443,11 +443,6 @@ def attendance_of(activity: Activity) -> list[Attendance]:
     )
 
 
-def attendance_summary(rows: list[Attendance]) -> dict[str, int]:
-    counts = Counter(row.status for row in rows)
-    return {status: counts[status] for status in ("present", "excused", "absent")}
-
-
 # --- my activities and calendars -------------------------------------------------------
 
 

@@ -23,7 +23,7 @@ from intranet.auth.permissions import (
 from intranet.clock import school_today, utcnow
 from intranet.concurrency import save, saved_text
 from intranet.extensions import db
-from intranet.forms import as_id
+from intranet.forms import as_id, staff_choices
 from intranet.htmx import is_htmx, partial_response, render, toast
 from intranet.people.models import Staff, new_token
 from intranet.schedule import invitees, planning, services
@@ -34,7 +34,6 @@ from intranet.schedule.forms import (
     InviteesForm,
     RecordForm,
     partner_school_choices,
-    staff_choices,
 )
 from intranet.schedule.models import (
     FORMS,
