@@ -4,7 +4,14 @@ import re
 
 from flask_wtf import FlaskForm
 from werkzeug.routing import IntegerConverter
-from wtforms import DateField, PasswordField, SelectChoice, StringField, TimeField
+from wtforms import (
+    DateField,
+    IntegerField,
+    PasswordField,
+    SelectChoice,
+    StringField,
+    TimeField,
+)
 from wtforms.validators import DataRequired, Length, StopValidation
 
 # Control characters nobody types (NUL among them, which PostgreSQL refuses to store);
@@ -93,6 +100,20 @@ class ChineseDateField(DateField):
             raise StopValidation(
                 f"日期要在 {self.FIRST_YEAR} 年到 {self.LAST_YEAR} 年之间，请检查年份。"
             )
+
+
+class WholeNumberField(IntegerField):
+    """A whole number whose parse error says what is allowed, like a number out of range."""
+
+    def __init__(self, *args, invalid: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.invalid = invalid
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(self.invalid) from error
 
 
 class ChineseTimeField(TimeField):

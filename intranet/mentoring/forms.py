@@ -18,6 +18,7 @@ from intranet.extensions import db
 from intranet.forms import (
     ChineseDateField,
     Form,
+    WholeNumberField,
     at_most,
     choices,
     optional_int,
@@ -287,20 +288,6 @@ class RubricItemForm(Form):
 MAX_OBSERVATION_TEXT = 4000
 
 
-class ScoreField(IntegerField):
-    """A whole-number score whose parse error says the allowed range, like one out of range."""
-
-    def __init__(self, *args, invalid: str, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.invalid = invalid
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError(self.invalid) from error
-
-
 def scoring_form(items, formdata):
     """The observation form for today's rubric: one whole-number score per item (field
     score-<item id>, 0 to its maximum) and the two texts. The rubric is data managers keep, so
@@ -314,7 +301,7 @@ def scoring_form(items, formdata):
 
     for item in items:
         message = f"“{item.name}”的分数在 0 到 {item.max_score} 之间。"
-        field = ScoreField(
+        field = WholeNumberField(
             item.name,
             name=f"score-{item.id}",
             invalid=message,

@@ -24,6 +24,7 @@ from intranet.forms import (
     ChineseDateField,
     ChineseTimeField,
     Form,
+    WholeNumberField,
     at_most,
     choices,
     optional_int,
@@ -306,7 +307,34 @@ class RecordForm(Form):
 
 
 class PlanTargetsForm(Form):
-    """Carries the CSRF token; the counts arrive as fields named count-<level>-<form>."""
+    """The plan's grid: how many activities of each level and form, one field per cell named
+    count-<level>-<form>; a blank cell is 0."""
+
+    MAX = 200
+
+    @classmethod
+    def build(cls, formdata=None):
+        class Grid(cls):
+            pass
+
+        message = f"请填 0 到 {cls.MAX} 的整数。"
+        for level in LEVELS:
+            for form in FORMS:
+                setattr(Grid, f"count_{level}_{form}", WholeNumberField(
+                    f"{LEVELS[level]}{FORMS[form]}", name=f"count-{level}-{form}",
+                    invalid=message, validators=[Optional(), NumberRange(0, cls.MAX, message)],
+                ))  # fmt: skip
+        grid = Grid(formdata=formdata)
+        for level in LEVELS:
+            for form in FORMS:
+                grid[f"count_{level}_{form}"].cell = (level, form)
+        return grid
+
+    def counts(self) -> dict[tuple[str, str], int]:
+        return {f.cell: f.data or 0 for f in self if hasattr(f, "cell")}
+
+    def cell_errors(self) -> dict[tuple[str, str], str]:
+        return {f.cell: f.errors[0] for f in self if hasattr(f, "cell") and f.errors}
 
 
 class CheckInForm(Form):

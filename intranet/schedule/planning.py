@@ -134,10 +134,14 @@ def plan(semester_id):
 @require("schedule.manage")
 def update_plan(semester_id):
     semester = db.get_or_404(Semester, semester_id)
-    PlanTargetsForm().validate() or abort(400)
-    if errors := services.save_targets(semester, request.form):
+    form = PlanTargetsForm.build(request.form)
+    if not form.validate():
+        if form.csrf_token.errors:
+            abort(400)
+        errors = form.cell_errors()
         typed = {key: request.form.get(f"count-{key[0]}-{key[1]}", "") for key in errors}
         return _plan_page(semester, services.targets_grid(semester) | typed, errors, status=422)
+    services.save_targets(semester, form.counts())
     db.session.commit()
     flash("活动次数计划已保存。", "success")
     return redirect(url_for(".plan", semester_id=semester.id), 303)

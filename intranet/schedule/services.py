@@ -17,7 +17,7 @@ from sqlalchemy import func, or_, select
 from intranet.clock import school_today, school_zone, utcnow
 from intranet.extensions import db
 from intranet.formatting import cn_short_date, hm
-from intranet.forms import as_id, whole_number, year_month
+from intranet.forms import as_id, year_month
 from intranet.people.models import Staff
 from intranet.schedule import invitees
 from intranet.schedule.models import (
@@ -116,22 +116,8 @@ def targets_grid(semester: Semester) -> dict[tuple[str, str], int]:
     }
 
 
-def save_targets(semester: Semester, formdata) -> dict[tuple[str, str], str]:
-    """Store the plan's counts from fields count-<level>-<form>; returns errors by cell, and
-    stores nothing when there is one, so the manager fixes it with everything still typed."""
-    wanted, errors = {}, {}
-    for level in LEVELS:
-        for form in FORMS:
-            raw = (formdata.get(f"count-{level}-{form}") or "").strip()
-            number = whole_number(raw)
-            if not raw:
-                wanted[level, form] = 0
-            elif number is None or number > 200:
-                errors[level, form] = "请填 0 到 200 的整数。"
-            else:
-                wanted[level, form] = number
-    if errors:
-        return errors
+def save_targets(semester: Semester, wanted: dict[tuple[str, str], int]) -> None:
+    """Store the plan's validated counts: a cell of 0 has no target row."""
     existing = {
         (t.level, t.form): t
         for t in db.session.scalars(select(PlanTarget).where(PlanTarget.semester_id == semester.id))
@@ -144,7 +130,6 @@ def save_targets(semester: Semester, formdata) -> dict[tuple[str, str], str]:
             _add_target(semester, key, count)
         elif target:
             db.session.delete(target)
-    return {}
 
 
 def _add_target(semester: Semester, key: tuple[str, str], count: int) -> None:
