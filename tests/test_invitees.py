@@ -2,12 +2,12 @@
 on their home page and calendar, the roll lists every invitee, rates divide by the invited, and
 a responsible teacher closes a held activity (SECURITY.md M)."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import event, select
 
-from intranet.clock import school_today, school_zone
+from intranet.clock import school_today, utcnow
 from intranet.extensions import db
 from intranet.mentoring.models import Pairing
 from intranet.people.models import PoolMembership, Staff
@@ -263,7 +263,7 @@ def test_M_marking_someone_who_scanned_in_as_absent_asks_first(app, school):
     activity_id = add_activity(app, school, date=TODAY, invite_groups="party")
     with app.app_context():
         db.session.add(Attendance(activity_id=activity_id, staff_id=school["mentor"],
-                                  checked_in_at=datetime.now(school_zone())))  # fmt: skip
+                                  checked_in_at=utcnow()))  # fmt: skip
         db.session.commit()
     manager = as_user(app, school["manager"])
     data = {f"status-{school['mentor']}": "absent"}
@@ -296,9 +296,17 @@ def test_a_teacher_who_is_not_responsible_cannot_call_the_roll(app, school):
 # --- 已完成 --------------------------------------------------------------------------------------
 
 
+def checked_in(app, activity_id, staff_id):
+    with app.app_context():
+        db.session.add(Attendance(activity_id=activity_id, staff_id=staff_id, status="present",
+                                  checked_in_at=utcnow()))  # fmt: skip
+        db.session.commit()
+
+
 def test_M_a_responsible_teacher_closes_a_held_past_activity_and_the_history_keeps_it(app, school):
     held = add_activity(app, school, date=TODAY - timedelta(days=1), summary="研讨了识字教学。",
                         responsible_id=school["member"])  # fmt: skip
+    checked_in(app, held, school["mentor"])  # a colleague scanned the code: it took place
     teacher = as_user(app, school["member"])
     page = teacher.get(f"/schedule/activities/{held}").get_data(as_text=True)
     assert "标记为已完成" in page
@@ -310,6 +318,18 @@ def test_M_a_responsible_teacher_closes_a_held_past_activity_and_the_history_kee
         assert (change.field, change.old_value, change.new_value, change.changed_by_id) == (
             "status", "计划", "已完成", school["member"])  # fmt: skip
     assert send(teacher, "POST", f"/schedule/activities/{held}/done").status_code == 403
+
+
+def test_M_what_a_responsible_teacher_made_alone_does_not_close_an_activity(app, school):
+    """A summary they wrote, or themself and a presenter scanned in, proves nothing: a manager
+    may still close it."""
+    held = add_activity(app, school, date=TODAY - timedelta(days=1), summary="写了一行纪要",
+                        responsible_id=school["member"])  # fmt: skip
+    checked_in(app, held, school["member"])
+    teacher = as_user(app, school["member"])
+    assert send(teacher, "POST", f"/schedule/activities/{held}/done").status_code == 403
+    manager = as_user(app, school["manager"])
+    assert send(manager, "POST", f"/schedule/activities/{held}/done").status_code == 200
 
 
 @pytest.mark.parametrize("case", ["future", "today", "no_trace", "cancelled", "not_mine"])

@@ -86,6 +86,15 @@ def test_M_an_address_guessing_across_accounts_is_stopped(app, make_staff):
     assert post_login(app, "t1", PASSWORD, PRINCIPAL_PC).status_code == 302
 
 
+def test_M_control_characters_in_the_username_do_not_escape_the_throttle(app, make_staff):
+    make_staff(username="principal")
+    outsider = {"REMOTE_ADDR": "127.0.0.2"}
+    for _ in range(5):
+        assert post_login(app, "principal", "wrong", outsider).status_code == 401
+    for variant in ("principal\x01", "principal\x08", " PRINCIPAL\x0e"):
+        assert post_login(app, variant, "wrong", outsider).status_code == 429, repr(variant)
+
+
 def test_M_the_wait_doubles_after_each_failure_up_to_fifteen_minutes():
     clock = Clock()
     throttle = LoginThrottle(clock=clock, address_failures=1000)

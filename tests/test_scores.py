@@ -121,3 +121,80 @@ def test_M_only_the_allowed_roles_write_what_earns_points(app, world, field, rol
     else:
         assert response.status_code in (403, 422), (field, role, response.status_code)
         assert snapshot(app, world) == before, f"{role} was refused {field} but it changed"
+
+
+# --- traces a responsible teacher makes alone earn nobody anything ---------------------------
+
+
+def make_presenter_responsible(app, world, days_ago=3):
+    """The lesson, days ago and still 计划, presented by its own responsible teacher."""
+    with app.app_context():
+        lesson = db.session.get(Activity, world["activity"])
+        lesson.date = TODAY - timedelta(days=days_ago)
+        lesson.level = "district"
+        lesson.presenters = [db.session.get(Staff, world["responsible"])]
+        db.session.commit()
+
+
+def test_M_a_presenting_responsible_teacher_marks_nobody_present(app, world):
+    make_presenter_responsible(app, world)
+    responsible = as_user(app, world["responsible"])
+    url = f"/schedule/activities/{world['activity']}"
+    r = send(responsible, "POST", f"{url}/attendance",
+             {"staff_id": str(world["teacher"]), "status": "present"})  # fmt: skip
+    assert r.status_code == 422 and "主讲人" in r.get_data(as_text=True)
+    r = send(responsible, "POST", f"{url}/roll", {f"status-{world['teacher']}": "present"})
+    with app.app_context():
+        assert db.session.scalar(select(Attendance.id)) is None
+
+
+def test_M_a_colleague_marked_present_by_a_teacher_is_no_scorer(app, world):
+    """Only a check-in by the code, or a manager's marking, makes someone an attendee."""
+    with app.app_context():
+        lesson = db.session.get(Activity, world["activity"])
+        lesson.date = TODAY - timedelta(days=1)
+        db.session.add(Attendance(activity_id=lesson.id, staff_id=world["teacher"],
+                                  status="present", marked_by_id=world["responsible"]))  # fmt: skip
+        db.session.commit()
+    friend = as_user(app, world["teacher"])
+    r = send(friend, "POST", f"/mentoring/observations/{world['activity']}",
+             {"teacher_id": str(world["presenter"]), **rubric_scores(app)})  # fmt: skip
+    assert r.status_code == 403
+    with app.app_context():
+        assert db.session.scalar(select(Observation.id)) is None
+
+
+def test_M_a_summary_alone_does_not_let_the_responsible_teacher_close_a_lesson(app, world):
+    make_presenter_responsible(app, world)
+    responsible = as_user(app, world["responsible"])
+    url = f"/schedule/activities/{world['activity']}"
+    send(responsible, "POST", f"{url}/record", {"summary": "."})
+    assert send(responsible, "POST", f"{url}/done").status_code == 403
+    with app.app_context():
+        assert db.session.get(Activity, world["activity"]).status == "planned"
+
+
+@pytest.mark.parametrize("when", ["future", "cancelled"])
+def test_M_no_roll_call_before_the_day_or_for_a_cancelled_activity(app, world, when):
+    with app.app_context():
+        lesson = db.session.get(Activity, world["activity"])
+        if when == "future":
+            lesson.date = TODAY + timedelta(days=20)
+        else:
+            lesson.status = "cancelled"
+        db.session.commit()
+    manager = as_user(app, world["manager"])
+    url = f"/schedule/activities/{world['activity']}"
+    r = send(manager, "POST", f"{url}/roll", {"all_present": "1"})
+    assert (
+        r.status_code == 422 and "不能登记出勤" in r.get_data(as_text=True)
+    ) or "还没有开始" in r.get_data(as_text=True)
+    r = send(
+        manager,
+        "POST",
+        f"{url}/attendance",
+        {"staff_id": str(world["teacher"]), "status": "present"},
+    )
+    assert r.status_code == 422
+    with app.app_context():
+        assert db.session.scalar(select(Attendance.id)) is None

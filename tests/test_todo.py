@@ -65,7 +65,11 @@ def add_lesson(school, presenter, attendee, day=None) -> Activity:
     lesson.presenters = [db.session.get(Staff, presenter)]
     db.session.add(lesson)
     db.session.flush()
-    db.session.add(Attendance(activity_id=lesson.id, staff_id=attendee, status="present"))
+    db.session.add(
+        Attendance(
+            activity_id=lesson.id, staff_id=attendee, status="present", checked_in_at=utcnow()
+        )
+    )  # scanned in: that makes a scorer
     return lesson
 
 

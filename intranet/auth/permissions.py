@@ -138,12 +138,23 @@ def can_disable_account(user, staff) -> bool:
     return can(user, "people.manage") and staff.id != user.id
 
 
+def attendance_refusal(user, activity, staff_id) -> str | None:
+    """Why this user may not mark this person's attendance, in Chinese; None when they may.
+    Managers mark anyone. A responsible teacher marks others, never themself, and nobody for a
+    lesson they present: attendance earns points and lets colleagues score the lesson."""
+    if not can_edit_activity(user, activity):
+        return "只有工作室管理员和活动负责人可以登记出勤。"
+    if can(user, "schedule.manage"):
+        return None
+    if staff_id == user.id:
+        return "自己的出勤请在活动当天扫码签到。"
+    if any(p.id == user.id for p in activity.presenters):
+        return "您是这次活动的主讲人：出勤请由工作室管理员登记，或由老师们当天扫码签到。"
+    return None
+
+
 def can_mark_attendance_of(user, activity, staff_id) -> bool:
-    """Whoever edits the activity marks attendance, but a responsible teacher never their own:
-    attendance earns points (they check in by the code on the day, like everyone else)."""
-    return can_edit_activity(user, activity) and (
-        can(user, "schedule.manage") or staff_id != user.id
-    )
+    return attendance_refusal(user, activity, staff_id) is None
 
 
 def can_edit_achievement(user, achievement) -> bool:
@@ -288,13 +299,14 @@ def can_mark_activity_done(user, activity) -> bool:
     """The one change of a counted field a responsible teacher may make: 计划 → 已完成, for an
     activity whose day has passed and that left a trace (someone present, or a record). The
     change goes to the history; every other status change stays with managers."""
-    from intranet.schedule.services import has_taken_place
+    from intranet.schedule.services import checked_in_by_others, has_taken_place
 
-    return (
-        can_edit_activity(user, activity)
-        and activity.status == "planned"
-        and has_taken_place(activity)
-    )
+    if activity.status != "planned" or not can_edit_activity(user, activity):
+        return False
+    if can(user, "schedule.manage"):
+        return has_taken_place(activity)
+    # What the responsible teacher wrote or marked alone is no proof: others must have scanned in.
+    return checked_in_by_others(activity)
 
 
 def can_read_activity_history(user) -> bool:
@@ -332,15 +344,24 @@ def can_score_lesson(user, activity, teacher_id: int | None = None) -> bool:
 
 
 def _attended(staff_id: int, activity_id: int) -> bool:
+    """Present by their own check-in, or as marked by a manager: a teacher's marking of a
+    colleague does not make them a scorer."""
+    from intranet.people.models import Staff
     from intranet.schedule.models import Attendance
 
+    marker = db.aliased(Staff)
     return bool(
         db.session.scalar(
-            select(Attendance.id).where(
+            select(Attendance.id)
+            .outerjoin(marker, marker.id == Attendance.marked_by_id)
+            .where(
                 Attendance.activity_id == activity_id,
                 Attendance.staff_id == staff_id,
                 Attendance.status == "present",
+                Attendance.checked_in_at.is_not(None)
+                | marker.role.in_(PERMISSIONS["schedule.manage"]),
             )
+            .limit(1)
         )
     )
 

@@ -22,6 +22,7 @@ from intranet.auth.passwords import check_password, hash_password, needs_rehash
 from intranet.auth.permissions import can, predicates, public
 from intranet.auth.throttle import minutes, throttle
 from intranet.extensions import db, login_manager
+from intranet.forms import drop_control_characters
 from intranet.htmx import is_htmx
 from intranet.people.models import Staff
 
@@ -85,7 +86,9 @@ def safe_next(target: str | None) -> str:
 
 
 def _account_key(username: str | None) -> str:
-    return (username or "").strip().lower()[:64]
+    """The account as the login looks it up (the form drops control characters, so must the
+    key: "principal\x01" is the principal, not a fresh counter to guess with)."""
+    return drop_control_characters(username or "").strip().lower()[:64]
 
 
 def start_session(user: Staff) -> None:

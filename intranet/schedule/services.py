@@ -293,26 +293,29 @@ class RollCall:
     choices: dict[int, tuple[str, str]] = field(default_factory=dict)
     errors: dict[int, str] = field(default_factory=dict)
     unconfirmed: list[str] = field(default_factory=list)
+    closed: str | None = None  # why no attendance can be kept now
 
 
-def read_roll(activity: Activity, roll: list[RollRow], formdata, may_mark) -> RollCall:
+def read_roll(activity: Activity, roll: list[RollRow], formdata, refusal) -> RollCall:
     """The roll form's choices (status-<id>, reason-<id>), with 全部出席 filling everyone not
-    marked yet; `may_mark(staff_id)` says whom this user may mark."""
-    call = RollCall()
+    marked yet; `refusal(staff_id)` says why this user may not mark someone, or None."""
+    call = RollCall(closed=attendance_closed(activity))
+    if call.closed:
+        return call
     for row in roll:
         person = row.staff.id
         status = formdata.get(f"status-{person}", "")
         reason = (formdata.get(f"reason-{person}") or "").strip() if status == "excused" else ""
         if not status and formdata.get("all_present") and row.record is None:
-            status = "present" if may_mark(person) else ""
+            status = "present" if refusal(person) is None else ""
         if not status:
             continue
         call.choices[person] = (status, reason)
         unchanged = row.record and (row.record.status, row.record.reason) == (status, reason)
         if unchanged:
             continue
-        if not may_mark(person):
-            call.errors[person] = "自己的出勤请在活动当天扫码签到。"
+        if refused := refusal(person):
+            call.errors[person] = refused
         elif status not in ATTENDANCE:
             call.errors[person] = "请选择出席、请假或缺席。"
         elif status == "excused" and not reason:
@@ -357,6 +360,33 @@ def has_taken_place(activity: Activity) -> bool:
         )
         or activity.attachments
     )
+
+
+def checked_in_by_others(activity: Activity) -> bool:
+    """Its day has passed and someone who neither runs nor presents it scanned in by its code."""
+    if activity.date >= school_today():
+        return False
+    runners = {p.id for p in activity.presenters} | {activity.responsible_id}
+    return bool(
+        db.session.scalar(
+            select(func.count())
+            .select_from(Attendance)
+            .where(
+                Attendance.activity_id == activity.id,
+                Attendance.checked_in_at.is_not(None),
+                Attendance.staff_id.not_in(runners - {None}),
+            )
+        )
+    )
+
+
+def attendance_closed(activity: Activity) -> str | None:
+    """Why attendance cannot be kept for this activity now, in Chinese; None when it can."""
+    if activity.status in ("cancelled", "postponed"):
+        return "活动已取消或延期，不能登记出勤。"
+    if activity.date > school_today():
+        return "活动还没有开始：当天及以后才能登记出勤。"
+    return None
 
 
 def mark_done(activity: Activity, by) -> None:

@@ -10,11 +10,11 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from intranet.auth.permissions import (
+    attendance_refusal,
     can,
     can_edit_activity,
     can_edit_counted_fields,
     can_mark_activity_done,
-    can_mark_attendance_of,
     can_read_activity_history,
     load,
     public,
@@ -290,8 +290,11 @@ def mark_attendance(activity):
     """One person, who may not be on the roll (someone who came uninvited)."""
     form = AttendanceForm()
     valid = form.validate()
-    if valid and not can_mark_attendance_of(current_user, activity, form.staff_id.data):
-        form.staff_id.errors.append("自己的出勤请在活动当天扫码签到。")
+    refused = services.attendance_closed(activity) or attendance_refusal(
+        current_user, activity, form.staff_id.data
+    )
+    if valid and refused:
+        form.staff_id.errors.append(refused)
         valid = False
     if not valid:
         return _attendance_partial(activity, form, 422)
@@ -311,9 +314,9 @@ def roll_call(activity):
     roll = services.roll_of(activity)
     call = services.read_roll(
         activity, roll, request.form,
-        may_mark=lambda staff_id: can_mark_attendance_of(current_user, activity, staff_id),
+        refusal=lambda staff_id: attendance_refusal(current_user, activity, staff_id),
     )  # fmt: skip
-    if call.errors or call.unconfirmed:
+    if call.closed or call.errors or call.unconfirmed:
         return _attendance_partial(activity, status=422, call=call)
     changed = services.save_roll(activity, roll, call, current_user)
     db.session.commit()
