@@ -115,8 +115,8 @@ class Server:
                 when = day if n < today else day + timedelta(days=n % 100 - 50)
                 cursor = db.execute(
                     "INSERT INTO activity (semester_id, date, place, level, form, theme, procedure,"
-                    " status, summary, checkin_token, version) VALUES"
-                    " (?, ?, '', 'school', 'theme_seminar', ?, '', 'planned', '', ?, 1)",
+                    " status, summary, checkin_token, version, invite_groups) VALUES"
+                    " (?, ?, '', 'school', 'theme_seminar', ?, '', 'planned', '', ?, 1, 'staff')",
                     (semester, str(when), f"活动{n}", f"bench-checkin-{n}"),
                 )
                 rows.append((cursor.lastrowid, f"bench-checkin-{n}"))

@@ -186,9 +186,8 @@ def test_M_no_roll_call_before_the_day_or_for_a_cancelled_activity(app, world, w
     manager = as_user(app, world["manager"])
     url = f"/schedule/activities/{world['activity']}"
     r = send(manager, "POST", f"{url}/roll", {"all_present": "1"})
-    assert (
-        r.status_code == 422 and "不能登记出勤" in r.get_data(as_text=True)
-    ) or "还没有开始" in r.get_data(as_text=True)
+    body = r.get_data(as_text=True)
+    assert r.status_code == 422 and ("不能登记出勤" in body or "还没有开始" in body)
     r = send(
         manager,
         "POST",
