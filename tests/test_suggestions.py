@@ -834,6 +834,28 @@ def test_anonymous_follow_up_reaches_leaders_the_next_morning_L(app, people, tra
     assert "匿名补充" in leader.get(f"/suggestions/{ref}").get_data(as_text=True)
 
 
+def test_an_anonymous_follow_up_does_not_sit_between_the_days_replies_L(app, people, travel):
+    """Leaders reply at 08:00 and 11:00; a follow-up sent at 09:30 must not show where it fell."""
+    teacher = as_user(app, people["teacher"])
+    receipt = receipt_of(submit(teacher))
+    with app.app_context():
+        anonymous = db.session.scalar(db.select(AnonymousSuggestion))
+        anonymous.created_on -= timedelta(days=1)
+        db.session.commit()
+        ref = anonymous.ref
+    leader = as_user(app, people["leader"])
+    for hour, body in ((8, "领导八点的回复"), (11, "领导十一点的回复")):
+        if hour == 11:
+            travel(datetime(2026, 11, 18, 9, 30, tzinfo=BEIJING))
+            post(teacher, "/suggestions/track/follow-up", {"receipt": receipt, "body": "匿名补充"})
+        travel(datetime(2026, 11, 18, hour, 0, tzinfo=BEIJING))
+        assert post(leader, f"/suggestions/{ref}/replies", {"reply-body": body}).status_code == 200
+    travel(NEXT_MORNING)
+    page = leader.get(f"/suggestions/{ref}").get_data(as_text=True)
+    order = sorted(("领导八点的回复", "领导十一点的回复", "匿名补充"), key=page.index)
+    assert order == ["领导八点的回复", "领导十一点的回复", "匿名补充"]
+
+
 def test_the_form_says_when_leaders_see_an_anonymous_suggestion(app, people):
     page = as_user(app, people["teacher"]).get("/suggestions/new").get_data(as_text=True)
     assert "匿名建议在第二天早上 7 点后才会出现在校领导的列表中" in page

@@ -137,8 +137,15 @@ def thread(item: BoxItem, model):
     return select(model).where(column == item.id)
 
 
+def conversation_order():
+    """A thread by day, a day's anonymous follow-ups after that day's replies: where a follow-up
+    fell between two replies of a day would tell leaders the hour it was sent."""
+    anonymous_follow_up = and_(Reply.is_follow_up, Reply.author_id.is_(None))
+    return (Reply.created_on, anonymous_follow_up, Reply.position)
+
+
 def replies(item: BoxItem, for_leaders: bool = False) -> list[Reply]:
-    stmt = thread(item, Reply).order_by(Reply.position)
+    stmt = thread(item, Reply).order_by(*conversation_order())
     if for_leaders:
         stmt = stmt.where(released(Reply))
     return db.session.scalars(stmt).all()
@@ -154,7 +161,7 @@ def replies_of(items: list[BoxItem]) -> dict[str, list[Reply]]:
     for reply in db.session.scalars(
         select(Reply)
         .where(or_(Reply.named_id.in_(named), Reply.anonymous_id.in_(anonymous)))
-        .order_by(Reply.position)
+        .order_by(*conversation_order())
     ):
         found[f"n-{reply.named_id}" if reply.named_id else f"a-{reply.anonymous_id}"].append(reply)
     return found
