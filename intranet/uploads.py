@@ -37,7 +37,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, send_file
 from flask_login import current_user
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import Date, Integer, String
+from sqlalchemy import Date, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.exceptions import ServiceUnavailable
 
@@ -82,6 +82,10 @@ class Attachment(db.Model):
     size: Mapped[int] = mapped_column(Integer)
     original_name: Mapped[str | None] = mapped_column(String(120))
     created_on: Mapped[date] = mapped_column(Date, default=school_today)
+    # An anonymous suggestion's image lives in its row, not in a file: a file's change time
+    # (ctime), which nothing can reset, and its folder's mtime would record the hour it came.
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    thumb_content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
     __table_args__ = {"sqlite_with_rowid": False}
 
@@ -229,8 +233,11 @@ class _RateCounter:
             return True
 
 
-def store(file_storage, kinds: tuple[str, ...], keep_name: bool = True) -> Attachment:
-    """Check and save an uploaded file; the caller adds the returned row to its own record."""
+def store(
+    file_storage, kinds: tuple[str, ...], keep_name: bool = True, in_row: bool = False
+) -> Attachment:
+    """Check and save an uploaded file; the caller adds the returned row to its own record.
+    `in_row` keeps the bytes in the database row instead of a file (anonymous suggestions)."""
     _count_upload()
     checked = check(file_storage.read(), kinds)
     attachment = Attachment(
@@ -240,6 +247,9 @@ def store(file_storage, kinds: tuple[str, ...], keep_name: bool = True) -> Attac
         original_name=_clean_name(file_storage.filename) if keep_name else None,
         created_on=school_today(),
     )
+    if in_row:
+        attachment.content, attachment.thumb_content = checked.data, checked.thumbnail
+        return attachment
     folder = Path(current_app.config["UPLOAD_FOLDER"])
     folder.mkdir(parents=True, exist_ok=True)
     _write(attachment.path, checked.data, attachment.created_on)
@@ -287,21 +297,28 @@ def serve(attachment: Attachment, thumbnail: bool = False):
     """Images inline as JPEG; everything else downloads, never rendered by the browser. Sent
     as an open file, not a path, so send_file adds no Last-Modified and no ETag built from the
     file's time; there is nothing to revalidate, as nothing is cached."""
-    path = attachment.thumb_path if thumbnail and attachment.is_image else attachment.path
+    thumb = thumbnail and attachment.is_image
+    if attachment.content is not None:
+        data = attachment.thumb_content if thumb else attachment.content
+        body, size = io.BytesIO(data), len(data)
+    else:
+        path = attachment.thumb_path if thumb else attachment.path
+        body, size = path.open("rb"), path.stat().st_size
     response = send_file(
-        path.open("rb"),
+        body,
         mimetype=MIMETYPES[attachment.kind],
         as_attachment=not attachment.is_image,
         download_name=attachment.download_name,
         etag=False,
         conditional=False,
     )
-    response.content_length = path.stat().st_size
+    response.content_length = size
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
 def delete_file(attachment: Attachment) -> None:
+    """Remove the file of an attachment that has one (the row goes with its record)."""
     attachment.path.unlink(missing_ok=True)
     attachment.thumb_path.unlink(missing_ok=True)

@@ -10,6 +10,7 @@ import time
 import zipfile
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
+from pathlib import Path
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -25,7 +26,7 @@ from intranet.extensions import db
 from intranet.mentoring.models import Agreement, Observation, Pairing
 from intranet.people.models import ExternalMentor, PoolMembership, Staff, StudioDuty
 from intranet.schedule.models import Activity, Attendance, PartnerSchool, Semester
-from intranet.suggestions.models import AnonymousSuggestion
+from intranet.suggestions.models import AnonymousSuggestion, Suggestion
 from tests.conftest import as_user, csrf_token, htmx, login_as
 
 # What a colleague could type into any text field, hoping a manager opens the export in Excel.
@@ -223,6 +224,45 @@ def anonymous_photo(app, make_staff):
                 "thumb": item.attachment.thumb_path, "day": item.attachment.created_on}  # fmt: skip
 
 
+@pytest.fixture
+def named_photo(app, make_staff):
+    """A named suggestion's photo: stored as a file, like certificates and activity photos."""
+    teacher = as_user(app, make_staff(username="named-user"), "/suggestions/new")
+    teacher.post(
+        "/suggestions",
+        data={"category": "activities", "title": "实名的", "body": "附一张照片。", "identity": "named",
+              "attachment": (io.BytesIO(jpeg_with_every_block()), "照片.jpg")},
+        headers=htmx(**{"X-CSRFToken": teacher.token}),
+        content_type="multipart/form-data",
+    )  # fmt: skip
+    with app.app_context():
+        attachment = db.session.scalar(db.select(Suggestion)).attachment
+        return {"path": attachment.path, "thumb": attachment.thumb_path,
+                "day": attachment.created_on}  # fmt: skip
+
+
+def test_L_an_anonymous_photo_is_kept_in_its_row_and_writes_no_file(app, make_staff):
+    """A file's ctime and its folder's mtime cannot be set back: an anonymous photo on disk
+    would record the hour it came. Nothing in uploads/ changes when one is sent."""
+    folder = Path(app.config["UPLOAD_FOLDER"])
+    folder.mkdir(parents=True, exist_ok=True)
+    before = (sorted(folder.iterdir()), os.stat(folder).st_mtime_ns)
+    teacher = as_user(app, make_staff(username="canary-user"), "/suggestions/new")
+    r = teacher.post(
+        "/suggestions",
+        data={"category": "activities", "title": "活动太多", "body": "附图。", "identity": "anonymous",
+              "attachment": (io.BytesIO(jpeg_with_every_block()), "我.jpg")},
+        headers=htmx(**{"X-CSRFToken": teacher.token}),
+        content_type="multipart/form-data",
+    )  # fmt: skip
+    assert r.status_code == 200
+    assert (sorted(folder.iterdir()), os.stat(folder).st_mtime_ns) == before
+    with app.app_context():
+        attachment = db.session.scalar(db.select(AnonymousSuggestion)).attachment
+        assert attachment.content.startswith(b"\xff\xd8") and not attachment.path.exists()
+        assert not has_canary(attachment.content) and not has_canary(attachment.thumb_content)
+
+
 def midnight(app, day: date) -> float:
     return datetime.combine(day, datetime.min.time(), ZoneInfo(app.config["TIME_ZONE"])).timestamp()
 
@@ -241,20 +281,20 @@ def test_L_anonymous_attachment_is_served_with_no_time_and_no_metadata(
     assert not has_canary(r.data)
 
 
-def test_L_stored_files_are_dated_midnight_of_the_school_day(app, anonymous_photo):
+def test_L_stored_files_are_dated_midnight_of_the_school_day(app, named_photo):
     with app.app_context():
-        assert anonymous_photo["day"] == school_today()
-    for path in (anonymous_photo["path"], anonymous_photo["thumb"]):
-        assert os.stat(path).st_mtime == midnight(app, anonymous_photo["day"])
+        assert named_photo["day"] == school_today()
+    for path in (named_photo["path"], named_photo["thumb"]):
+        assert os.stat(path).st_mtime == midnight(app, named_photo["day"])
 
 
-def test_L_a_backup_keeps_the_midnight_of_every_upload(app, anonymous_photo, tmp_path):
+def test_L_a_backup_keeps_the_midnight_of_every_upload(app, named_photo, tmp_path):
     from intranet.backup import make_backup
 
     with app.app_context():
         target = make_backup(tmp_path / "backups")
-    copy = target / "uploads" / anonymous_photo["path"].name
-    assert os.stat(copy).st_mtime == midnight(app, anonymous_photo["day"])
+    copy = target / "uploads" / named_photo["path"].name
+    assert os.stat(copy).st_mtime == midnight(app, named_photo["day"])
 
 
 # --- uploads: bounded decoding -----------------------------------------------------------
@@ -417,3 +457,45 @@ def test_M_roster_reading_stops_at_the_row_limit(app, make_staff, monkeypatch):
     r, _ = import_roster(app, make_staff, roster_xlsx(20_000))
     assert r.status_code == 422 and "一次最多导入 2000 行" in r.get_data(as_text=True)
     assert len(read) == 1 + 2001  # the header and one row too many; the rest is never parsed
+
+
+@pytest.mark.sqlite_only
+def test_L_upgrading_moves_anonymous_photos_already_sent_into_their_rows(tmp_path):
+    """Photos sent before the upgrade leave the disk (where their ctime is the hour they came)
+    and stay readable; a named suggestion's photo stays a file."""
+    import sqlite3
+
+    from flask_migrate import downgrade, upgrade
+
+    from intranet import create_app
+    from tests.conftest import make_config
+
+    app = create_app(make_config(tmp_path))
+    folder = Path(app.config["UPLOAD_FOLDER"])
+    folder.mkdir(parents=True, exist_ok=True)
+    with app.app_context():
+        upgrade(revision="0013")
+    photo = jpeg_with_every_block()
+    with sqlite3.connect(tmp_path / "studio.db") as raw:
+        for key in ("a" * 32, "b" * 32):
+            raw.execute("INSERT INTO attachment (id, kind, size, created_on) VALUES (?, 'image',"
+                        " ?, '2026-11-01')", (key, len(photo)))  # fmt: skip
+            (folder / f"{key}.jpg").write_bytes(photo)
+            (folder / f"{key}.thumb.jpg").write_bytes(photo[:100])
+        raw.execute(
+            "INSERT INTO anonymous_suggestion (id, receipt_hash, category, title, body, status,"
+            " is_public, created_on, attachment_id) VALUES ('k1', 'h', 'other', 't', 'b',"
+            " 'pending', 0, '2026-11-01', ?)",
+            ("a" * 32,),
+        )
+    with app.app_context():
+        upgrade()
+        content, thumb = db.session.execute(
+            db.text("SELECT content, thumb_content FROM attachment WHERE id = :id"),
+            {"id": "a" * 32},
+        ).one()
+        assert content == photo and thumb == photo[:100]
+    assert sorted(p.name for p in folder.iterdir()) == ["b" * 32 + ".jpg", "b" * 32 + ".thumb.jpg"]
+    with app.app_context():
+        downgrade(revision="0013")
+    assert (folder / f"{'a' * 32}.jpg").read_bytes() == photo, "downgrading writes it back"

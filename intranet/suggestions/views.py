@@ -43,7 +43,12 @@ def _store_attachment(form: SuggestionForm, anonymous: bool):
     upload = form.attachment.data
     if not upload or not upload.filename:
         return None
-    return store(upload, kinds=(IMAGE,) if anonymous else (IMAGE, PDF), keep_name=not anonymous)
+    return store(
+        upload,
+        kinds=(IMAGE,) if anonymous else (IMAGE, PDF),
+        keep_name=not anonymous,
+        in_row=anonymous,
+    )
 
 
 # --- writing a suggestion ----------------------------------------------------------------
