@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from intranet.clock import school_today
+from intranet.clock import school_today, utcnow
 from intranet.extensions import db
 from intranet.people.models import PoolMembership
 from intranet.schedule.models import Activity, Attendance, Semester
@@ -36,6 +36,10 @@ def world(app, make_staff):
                         responsible_id=ids["mentor"], summary="研讨了识字教学。")  # fmt: skip
         db.session.add_all([semester, coming, today, held])
         db.session.add(PoolMembership(staff_id=ids["mentor"], pool="mentor", since=semester.start))
+        db.session.flush()
+        # A colleague scanned its code: proof it took place that the teacher did not make alone.
+        db.session.add(Attendance(activity_id=held.id, staff_id=ids["member"],
+                                  checked_in_at=utcnow()))  # fmt: skip
         db.session.commit()
         ids |= {"coming": coming.id, "today": today.id, "held": held.id}
     return ids

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from intranet.clock import school_today
+from intranet.clock import school_today, utcnow
 from intranet.extensions import db
 from intranet.mentoring.models import DevelopmentPlan, PlanItem
 from intranet.people.models import PoolMembership, Staff
@@ -34,7 +34,9 @@ def studio(app, make_staff):
         db.session.add_all([semester, lesson])
         db.session.flush()
         # the observer came to the lesson: only those who attended score it
-        db.session.add(Attendance(activity_id=lesson.id, staff_id=ids["observer"]))
+        db.session.add(
+            Attendance(activity_id=lesson.id, staff_id=ids["observer"], checked_in_at=utcnow())
+        )  # scanned in: may score the lesson
         db.session.add(PoolMembership(staff_id=ids["mentor"], pool="mentor", since=TODAY))
         db.session.commit()
         ids |= {"semester": semester.id, "lesson": lesson.id}
