@@ -7,13 +7,16 @@ import statistics
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select, true
+from sqlalchemy import and_, func, literal, null, or_, select, true, union_all
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from intranet.clock import school_now
 from intranet.extensions import db
+from intranet.people.models import Staff
 from intranet.suggestions.models import (
+    CATEGORIES,
     OPEN_STATUSES,
+    STATUSES,
     AnonymousSuggestion,
     BoxItem,
     InThread,
@@ -211,6 +214,116 @@ def public_items():
     return sorted(items, key=lambda item: (-item.created_on.toordinal(), item.id))
 
 
+PAGE = 50  # rows of a list sent at once; 更多 fetches the next PAGE in place
+
+
+class Row:
+    """One line of a list, built from a tuple: what the list shows and nothing else."""
+
+    __slots__ = ("author", "category", "created_on", "id", "is_public", "kind", "status", "title")
+
+    def __init__(self, kind, id, title, status, category, created_on, is_public, author):
+        self.kind, self.id, self.title, self.status = kind, id, title, status
+        self.category, self.created_on, self.is_public, self.author = (
+            category, created_on, is_public, author,
+        )  # fmt: skip
+
+    @property
+    def ref(self) -> str:
+        return f"{self.kind[0]}-{self.id}"
+
+    @property
+    def status_label(self) -> str:
+        return STATUSES.get(self.status, self.status)
+
+    @property
+    def category_label(self) -> str:
+        return CATEGORIES.get(self.category, self.category)
+
+
+def _box_select(model, name: str, status: str, category: str, merged: bool):
+    author = Staff.name if model is Suggestion else null()
+    stmt = select(
+        literal(name).label("kind"), model.id, model.title, model.status, model.category,
+        model.created_on, model.is_public, author.label("author"),
+    ).where(released(model))  # fmt: skip
+    if model is Suggestion:
+        stmt = stmt.join(Staff, Staff.id == Suggestion.author_id)
+    if status:
+        stmt = stmt.where(model.status == status)
+    if category:
+        stmt = stmt.where(model.category == category)
+    if not merged:
+        stmt = stmt.where(model.duplicate_of.is_(None))
+    return stmt
+
+
+def box_window(
+    status: str = "", category: str = "", kind: str = "", offset: int = 0, limit: int = PAGE
+) -> tuple[list[Row], int]:
+    """One window of the leaders' list, in box()'s order, and how many rows the whole list has:
+    two queries whatever the size of the box, rows fetched as tuples."""
+    parts = [
+        _box_select(model, name, status, category, merged=False)
+        for model, name in ((Suggestion, "named"), (AnonymousSuggestion, "anonymous"))
+        if not kind or kind == name
+    ]
+    if not parts:
+        return [], 0
+    both = union_all(*parts).subquery()
+    total = db.session.scalar(select(func.count()).select_from(both))
+    rows = db.session.execute(
+        select(both)
+        .order_by(both.c.created_on.desc(), both.c.id)
+        .offset(max(offset, 0))
+        .limit(limit)
+    )
+    return [Row(*row) for row in rows], total
+
+
+def public_window(offset: int = 0, limit: int = PAGE) -> tuple[list[BoxItem], int]:
+    """One window of the public suggestions, newest day first, and how many there are."""
+    keys = union_all(*(
+        select(literal(name).label("kind"), model.id, model.created_on)
+        .where(model.is_public, model.duplicate_of.is_(None))
+        for model, name in ((Suggestion, "n"), (AnonymousSuggestion, "a"))
+    )).subquery()  # fmt: skip
+    total = db.session.scalar(select(func.count()).select_from(keys))
+    window = db.session.execute(
+        select(keys.c.kind, keys.c.id)
+        .order_by(keys.c.created_on.desc(), keys.c.id)
+        .offset(max(offset, 0))
+        .limit(limit)
+    ).all()
+    found: dict[str, BoxItem] = {}
+    for model, name in ((Suggestion, "n"), (AnonymousSuggestion, "a")):
+        ids = [key for kind, key in window if kind == name]
+        if ids:
+            for item in db.session.scalars(select(model).where(model.id.in_(ids))).unique():
+                found[f"{name}-{item.id}"] = item
+    return [found[f"{kind}-{key}"] for kind, key in window], total
+
+
+def thread_replies(items: list[BoxItem], public_only: bool = False) -> dict[str, list[Reply]]:
+    """The conversations of several suggestions in one query, by ref."""
+    result: dict[str, list[Reply]] = {item.ref: [] for item in items}
+    named = [item.id for item in items if item.kind == "named"]
+    anonymous = [item.id for item in items if item.kind == "anonymous"]
+    if not items:
+        return result
+    stmt = (
+        select(Reply)
+        .where(or_(Reply.named_id.in_(named), Reply.anonymous_id.in_(anonymous)))
+        .order_by(Reply.position)
+    )
+    if public_only:
+        stmt = stmt.where(Reply.is_follow_up.is_(False))
+    for reply in db.session.scalars(stmt).unique():
+        ref = f"n-{reply.named_id}" if reply.named_id else f"a-{reply.anonymous_id}"
+        result[ref].append(reply)
+    return result
+
+
 def mark_duplicate(item: BoxItem, original: BoxItem) -> None:
     item.duplicate_of = original.ref
 
@@ -277,24 +390,37 @@ def supported_refs(items: list[BoxItem], staff_id: int) -> set[str]:
 
 
 def stats(today: date | None = None) -> dict:
-    """How fast the leaders answer: open count, median days to first reply, adopted share."""
-    items = box(merged=False)
-    open_count = sum(item.status in OPEN_STATUSES for item in items)
-    decided = [item for item in items if item.status in ("adopted", "done", "declined")]
-    adopted = sum(item.status in ("adopted", "done") for item in decided)
-    first = {}
-    rows = db.session.execute(
-        select(Reply.named_id, Reply.anonymous_id, func.min(Reply.created_on))
-        .where(Reply.is_follow_up.is_(False))
-        .group_by(Reply.named_id, Reply.anonymous_id)
-    )
-    for named_id, anonymous_id, day in rows:
-        first[f"n-{named_id}" if named_id else f"a-{anonymous_id}"] = day
-    waits = [(first[i.ref] - i.created_on).days for i in items if i.ref in first]
+    """How fast the leaders answer: open count, median days to first reply, adopted share.
+    Counted in SQL over what leaders may see now (released()), merged items left out: grouped
+    counts, and one (sent, first reply) pair per answered item, whatever the size of the box."""
+    by_status: dict[str, int] = {}
+    waits: list[int] = []
+    for model in (Suggestion, AnonymousSuggestion):
+        shown = and_(released(model), model.duplicate_of.is_(None))
+        for status, n in db.session.execute(
+            select(model.status, func.count()).where(shown).group_by(model.status)
+        ):
+            by_status[status] = by_status.get(status, 0) + n
+        column = Reply.named_id if model is Suggestion else Reply.anonymous_id
+        first = (
+            select(column.label("thread"), func.min(Reply.created_on).label("day"))
+            .where(column.is_not(None), Reply.is_follow_up.is_(False))
+            .group_by(column)
+            .subquery()
+        )
+        pairs = db.session.execute(
+            select(model.created_on, first.c.day)
+            .join(first, first.c.thread == model.id)
+            .where(shown)
+        )
+        waits += [(day - sent).days for sent, day in pairs]
+    total = sum(by_status.values())
+    decided = sum(by_status.get(s, 0) for s in ("adopted", "done", "declined"))
+    adopted = sum(by_status.get(s, 0) for s in ("adopted", "done"))
     return {
-        "total": len(items),
-        "open": open_count,
+        "total": total,
+        "open": sum(by_status.get(s, 0) for s in OPEN_STATUSES),
         "median_days_to_reply": statistics.median(waits) if waits else None,
-        "adopted_share": adopted / len(decided) if decided else None,
-        "unanswered": sum(1 for i in items if i.ref not in first),
+        "adopted_share": adopted / decided if decided else None,
+        "unanswered": total - len(waits),
     }

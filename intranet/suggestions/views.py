@@ -5,13 +5,14 @@ nothing at all: no audit line, no flash, no id in the response (SECURITY.md L).
 """
 
 import logging
+from urllib.parse import urlencode
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
 
 from intranet.auth.permissions import can, deny, require
 from intranet.extensions import db, limiter
-from intranet.htmx import render, toast
+from intranet.htmx import is_htmx, render, toast
 from intranet.suggestions import services
 from intranet.suggestions.forms import (
     DuplicateForm,
@@ -85,17 +86,27 @@ def create():
 @bp.get("/mine")
 @require("suggestions.submit")
 def mine():
+    offset = offset_arg()
+    own = Suggestion.author_id == current_user.id
+    total = db.session.scalar(db.select(db.func.count()).where(own))
     items = db.session.scalars(
         db.select(Suggestion)
-        .where(Suggestion.author_id == current_user.id)
+        .where(own)
         .order_by(Suggestion.created_on.desc(), Suggestion.id)
+        .offset(offset)
+        .limit(services.PAGE)
     ).all()
-    return render_template(
-        "suggestions/mine.html",
-        items=items,
-        replies={i.ref: services.replies(i) for i in items},
-        message_form=MessageForm(formdata=None),
-    )
+    context = {
+        "items": items,
+        "total": total,
+        "offset": offset,
+        "next_url": next_window_url("suggestions.mine", offset),
+        "replies": services.thread_replies(items),
+        "message_form": MessageForm(formdata=None),
+    }
+    if is_htmx() and offset:
+        return render_template("suggestions/_mine_items.html", **context)
+    return render_template("suggestions/mine.html", **context)
 
 
 @bp.post("/mine/<key>/follow-up")
@@ -171,14 +182,20 @@ def anonymous_follow_up():
 @bp.get("/public")
 @require("suggestions.submit")
 def public():
-    items = services.public_items()
-    return render_template(
-        "suggestions/public.html",
-        items=items,
-        counts=services.support_counts(items),
-        supported=services.supported_refs(items, current_user.id),
-        replies={i.ref: [r for r in services.replies(i) if not r.is_follow_up] for i in items},
-    )
+    offset = offset_arg()
+    items, total = services.public_window(offset)
+    context = {
+        "items": items,
+        "total": total,
+        "offset": offset,
+        "next_url": next_window_url("suggestions.public", offset),
+        "counts": services.support_counts(items),
+        "supported": services.supported_refs(items, current_user.id),
+        "replies": services.thread_replies(items, public_only=True),
+    }
+    if is_htmx() and offset:
+        return render_template("suggestions/_public_items.html", **context)
+    return render_template("suggestions/public.html", **context)
 
 
 @bp.post("/<ref>/support")
@@ -205,19 +222,42 @@ def _box_filters() -> dict:
     return {name: request.args.get(name, "") for name in ("status", "category", "kind")}
 
 
+def offset_arg() -> int:
+    """Where a window of a long list starts (?offset=); anything odd means the start."""
+    value = request.args.get("offset", "")
+    return min(int(value), 10**9) if value.isdigit() else 0
+
+
+def next_window_url(endpoint: str, offset: int, **args) -> str:
+    query = {name: value for name, value in args.items() if value}
+    return url_for(endpoint) + "?" + urlencode({**query, "offset": offset + services.PAGE})
+
+
 @bp.get("")
 @require("suggestions.manage")
 def index():
     filters = _box_filters()
-    items = services.box(**filters)
-    return render(
+    offset = offset_arg()
+    rows, total = services.box_window(**filters, offset=offset)
+    context = {
+        "rows": rows,
+        "total": total,
+        "offset": offset,
+        "next_url": next_window_url("suggestions.index", offset, **filters),
+        "show_url": url_for("suggestions.index") + "/",
+    }
+    if is_htmx() and offset:
+        # 更多: the next rows only, in place of the button that asked for them.
+        return render_template("suggestions/_box_rows.html", **context)
+    if is_htmx():
+        return render_template("suggestions/_box.html", **context)
+    return render_template(
         "suggestions/index.html",
-        "suggestions/_box.html",
-        items=items,
         filters=filters,
         stats=services.stats(),
         statuses=STATUSES,
         categories=CATEGORIES,
+        **context,
     )
 
 
