@@ -3,7 +3,8 @@
 import os
 from importlib import import_module
 
-from flask import Flask
+from flask import Flask, current_app, request
+from flask_limiter.util import get_qualified_name
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from intranet import cli, config, demo, errors, files, formatting, semesters
@@ -36,6 +37,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=os.path.normpath(MIGRATIONS), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    limiter.request_filter(_declares_no_limit)
     throttle.init_app(app)
     login_manager.init_app(app)
     with app.app_context():
@@ -52,3 +54,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     demo.register(app)
     cli.register(app)
     return app
+
+
+def _declares_no_limit() -> bool:
+    """There are no default rate limits, only the few a view declares (receipt lookups): the
+    other routes, /healthz first, skip the limiter's per-request bookkeeping."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return view is not None and get_qualified_name(view) not in limiter._marked_for_limiting
