@@ -26,6 +26,7 @@ from intranet.suggestions.models import (
     Suggestion,
     Support,
 )
+from intranet.windows import PAGE
 
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I/1, O/0: copied by hand
 # A receipt is a lookup part (the first two groups) and a secret (the last three). The lookup
@@ -212,9 +213,6 @@ def public_items():
         stmt = select(model).where(model.is_public, model.duplicate_of.is_(None))
         items += db.session.scalars(stmt).unique().all()
     return sorted(items, key=lambda item: (-item.created_on.toordinal(), item.id))
-
-
-PAGE = 50  # rows of a list sent at once; 更多 fetches the next PAGE in place
 
 
 class Row:

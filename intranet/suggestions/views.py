@@ -5,7 +5,6 @@ nothing at all: no audit line, no flash, no id in the response (SECURITY.md L).
 """
 
 import logging
-from urllib.parse import urlencode
 
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
@@ -23,6 +22,7 @@ from intranet.suggestions.forms import (
 )
 from intranet.suggestions.models import CATEGORIES, STATUSES, BoxItem, Suggestion
 from intranet.uploads import IMAGE, PDF, UploadError, serve, store
+from intranet.windows import PAGE, next_window_url, offset_arg
 
 bp = Blueprint("suggestions", __name__, url_prefix="/suggestions")
 log = logging.getLogger("intranet.suggestions")
@@ -94,7 +94,7 @@ def mine():
         .where(own)
         .order_by(Suggestion.created_on.desc(), Suggestion.id)
         .offset(offset)
-        .limit(services.PAGE)
+        .limit(PAGE)
     ).all()
     context = {
         "items": items,
@@ -220,17 +220,6 @@ def support(ref):
 
 def _box_filters() -> dict:
     return {name: request.args.get(name, "") for name in ("status", "category", "kind")}
-
-
-def offset_arg() -> int:
-    """Where a window of a long list starts (?offset=); anything odd means the start."""
-    value = request.args.get("offset", "")
-    return min(int(value), 10**9) if value.isdigit() else 0
-
-
-def next_window_url(endpoint: str, offset: int, **args) -> str:
-    query = {name: value for name, value in args.items() if value}
-    return url_for(endpoint) + "?" + urlencode({**query, "offset": offset + services.PAGE})
 
 
 @bp.get("")
