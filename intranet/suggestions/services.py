@@ -389,29 +389,32 @@ def supported_refs(items: list[BoxItem], staff_id: int) -> set[str]:
 
 def stats(today: date | None = None) -> dict:
     """How fast the leaders answer: open count, median days to first reply, adopted share.
-    Counted in SQL over what leaders may see now (released()), merged items left out: grouped
-    counts, and one (sent, first reply) pair per answered item, whatever the size of the box."""
-    by_status: dict[str, int] = {}
-    waits: list[int] = []
-    for model in (Suggestion, AnonymousSuggestion):
-        shown = and_(released(model), model.duplicate_of.is_(None))
-        for status, n in db.session.execute(
-            select(model.status, func.count()).where(shown).group_by(model.status)
-        ):
-            by_status[status] = by_status.get(status, 0) + n
-        column = Reply.named_id if model is Suggestion else Reply.anonymous_id
-        first = (
-            select(column.label("thread"), func.min(Reply.created_on).label("day"))
-            .where(column.is_not(None), Reply.is_follow_up.is_(False))
-            .group_by(column)
-            .subquery()
-        )
-        pairs = db.session.execute(
-            select(model.created_on, first.c.day)
-            .join(first, first.c.thread == model.id)
-            .where(shown)
-        )
-        waits += [(day - sent).days for sent, day in pairs]
+    Counted in SQL over what leaders may see now (released()), merged items left out: one
+    grouped count, and one (sent, first reply) pair per answered item, whatever the box holds."""
+    shown = [
+        (model, and_(released(model), model.duplicate_of.is_(None)))
+        for model in (Suggestion, AnonymousSuggestion)
+    ]
+    statuses = union_all(*(select(model.status).where(where) for model, where in shown)).subquery()
+    by_status = dict(
+        db.session.execute(
+            select(statuses.c.status, func.count()).group_by(statuses.c.status)
+        ).all()
+    )
+    first = (
+        select(Reply.named_id, Reply.anonymous_id, func.min(Reply.created_on).label("day"))
+        .where(Reply.is_follow_up.is_(False))
+        .group_by(Reply.named_id, Reply.anonymous_id)
+        .subquery()
+    )
+    thread = {Suggestion: first.c.named_id, AnonymousSuggestion: first.c.anonymous_id}
+    pairs = union_all(*(
+        select(model.created_on.label("sent"), first.c.day)
+        .join(first, thread[model] == model.id)
+        .where(where)
+        for model, where in shown
+    ))  # fmt: skip
+    waits = [(day - sent).days for sent, day in db.session.execute(pairs)]
     total = sum(by_status.values())
     decided = sum(by_status.get(s, 0) for s in ("adopted", "done", "declined"))
     adopted = sum(by_status.get(s, 0) for s in ("adopted", "done"))
