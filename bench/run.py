@@ -301,6 +301,8 @@ def run_scale(scale, rounds, browser, cache, folder, freeze=True) -> dict:
         )  # fmt: skip
         result["generate_s"] = time.perf_counter() - started
         print(f"  [{scale:g}×] {out.strip().splitlines()[0]}", flush=True)
+    else:  # a kept instance takes this branch's migrations (new indexes)
+        server.flask("db", "upgrade", timeout=3600)
     row = current_row(instance)
     server.start()
     try:

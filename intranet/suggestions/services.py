@@ -3,11 +3,10 @@
 import hashlib
 import hmac
 import secrets
-import statistics
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, func, literal, null, or_, select, true, union_all
+from sqlalchemy import Integer, and_, cast, func, literal, null, or_, select, true, union_all
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from intranet.clock import school_now
@@ -256,27 +255,53 @@ def _box_select(model, name: str, status: str, category: str, merged: bool):
     return stmt
 
 
-def box_window(
-    status: str = "", category: str = "", kind: str = "", offset: int = 0, limit: int = PAGE
-) -> tuple[list[Row], int]:
-    """One window of the leaders' list, in box()'s order, and how many rows the whole list has:
-    two queries whatever the size of the box, rows fetched as tuples."""
-    parts = [
-        _box_select(model, name, status, category, merged=False)
+def box_counts() -> dict[tuple[str, str, str], int]:
+    """How many suggestions leaders may see now (released(), merged ones left out), by (kind,
+    status, category): one grouped query that gives the list's count under any filter and the
+    statistics' status counts."""
+    parts = union_all(*(
+        select(literal(name).label("kind"), model.status, model.category)
+        .where(released(model), model.duplicate_of.is_(None))
         for model, name in ((Suggestion, "named"), (AnonymousSuggestion, "anonymous"))
-        if not kind or kind == name
-    ]
-    if not parts:
-        return [], 0
-    both = union_all(*parts).subquery()
-    total = db.session.scalar(select(func.count()).select_from(both))
+    )).subquery()  # fmt: skip
     rows = db.session.execute(
-        select(both)
-        .order_by(both.c.created_on.desc(), both.c.id)
-        .offset(max(offset, 0))
-        .limit(limit)
+        select(parts.c.kind, parts.c.status, parts.c.category, func.count()).group_by(
+            parts.c.kind, parts.c.status, parts.c.category
+        )
     )
-    return [Row(*row) for row in rows], total
+    return {(kind, status, category): n for kind, status, category, n in rows}
+
+
+def box_window(
+    status: str = "",
+    category: str = "",
+    kind: str = "",
+    offset: int = 0,
+    limit: int | None = PAGE,
+    counts: dict | None = None,
+) -> tuple[list[Row], int]:
+    """One window of the leaders' list, in box()'s order (newest day first, then key), and how
+    many rows the whole list has. Each kind reads its first offset + limit rows off its date
+    index and the two are merged here: the cost follows the window, not the box."""
+    rows: list[Row] = []
+    for model, name in ((Suggestion, "named"), (AnonymousSuggestion, "anonymous")):
+        if kind and kind != name:
+            continue
+        stmt = _box_select(model, name, status, category, merged=False).order_by(
+            model.created_on.desc(), model.id
+        )
+        if limit is not None:
+            stmt = stmt.limit(offset + limit)
+        rows += [Row(*row) for row in db.session.execute(stmt)]
+    rows.sort(key=lambda row: (-row.created_on.toordinal(), row.id))
+    counts = box_counts() if counts is None else counts
+    total = sum(
+        n
+        for (k, s, c), n in counts.items()
+        if (not kind or k == kind) and (not status or s == status)
+        and (not category or c == category)
+    )  # fmt: skip
+    return rows[offset : None if limit is None else offset + limit], total
 
 
 def public_window(offset: int = 0, limit: int = PAGE) -> tuple[list[BoxItem], int]:
@@ -387,41 +412,69 @@ def supported_refs(items: list[BoxItem], staff_id: int) -> set[str]:
 # --- statistics -------------------------------------------------------------------------
 
 
-def stats(today: date | None = None) -> dict:
+def _days_between(later, earlier):
+    """Whole days from one date column to another, in SQL (SQLite stores dates as text)."""
+    if db.engine.dialect.name == "sqlite":
+        return cast(func.julianday(later) - func.julianday(earlier), Integer)
+    return later - earlier
+
+
+def stats(today: date | None = None, counts: dict | None = None) -> dict:
     """How fast the leaders answer: open count, median days to first reply, adopted share.
-    Counted in SQL over what leaders may see now (released()), merged items left out: one
-    grouped count, and one (sent, first reply) pair per answered item, whatever the box holds."""
-    shown = [
-        (model, and_(released(model), model.duplicate_of.is_(None)))
-        for model in (Suggestion, AnonymousSuggestion)
-    ]
-    statuses = union_all(*(select(model.status).where(where) for model, where in shown)).subquery()
-    by_status = dict(
-        db.session.execute(
-            select(statuses.c.status, func.count()).group_by(statuses.c.status)
-        ).all()
+    Counted in SQL over what leaders may see now (released()), merged items left out: the
+    grouped counts of box_counts(), and how many items waited each number of days for their
+    first reply (a few hundred rows however many suggestions there are)."""
+    counts = box_counts() if counts is None else counts
+    by_status: dict[str, int] = {}
+    for (_, status, _), n in counts.items():
+        by_status[status] = by_status.get(status, 0) + n
+
+    def first_reply(model, column):
+        """Each item's days from sending to its first leader's reply, one kind at a time (the
+        grouping then follows the reply table's index on that kind's column)."""
+        first = (
+            select(column.label("thread"), func.min(Reply.created_on).label("day"))
+            .where(column.is_not(None), Reply.is_follow_up.is_(False))
+            .group_by(column)
+            .subquery()
+        )
+        return (
+            select(_days_between(first.c.day, model.created_on).label("wait"))
+            .join(first, first.c.thread == model.id)
+            .where(released(model), model.duplicate_of.is_(None))
+        )
+
+    waits = union_all(
+        first_reply(Suggestion, Reply.named_id),
+        first_reply(AnonymousSuggestion, Reply.anonymous_id),
+    ).subquery()
+    histogram = sorted(
+        db.session.execute(select(waits.c.wait, func.count()).group_by(waits.c.wait)).all()
     )
-    first = (
-        select(Reply.named_id, Reply.anonymous_id, func.min(Reply.created_on).label("day"))
-        .where(Reply.is_follow_up.is_(False))
-        .group_by(Reply.named_id, Reply.anonymous_id)
-        .subquery()
-    )
-    thread = {Suggestion: first.c.named_id, AnonymousSuggestion: first.c.anonymous_id}
-    pairs = union_all(*(
-        select(model.created_on.label("sent"), first.c.day)
-        .join(first, thread[model] == model.id)
-        .where(where)
-        for model, where in shown
-    ))  # fmt: skip
-    waits = [(day - sent).days for sent, day in db.session.execute(pairs)]
+    answered = sum(n for _, n in histogram)
     total = sum(by_status.values())
     decided = sum(by_status.get(s, 0) for s in ("adopted", "done", "declined"))
     adopted = sum(by_status.get(s, 0) for s in ("adopted", "done"))
     return {
         "total": total,
         "open": sum(by_status.get(s, 0) for s in OPEN_STATUSES),
-        "median_days_to_reply": statistics.median(waits) if waits else None,
+        "median_days_to_reply": _median(histogram, answered) if answered else None,
         "adopted_share": adopted / decided if decided else None,
-        "unanswered": total - len(waits),
+        "unanswered": total - answered,
     }
+
+
+def _median(histogram: list[tuple[int, int]], size: int):
+    """statistics.median of the values a sorted (value, how many) histogram holds."""
+
+    def nth(index: int) -> int:
+        seen = 0
+        for value, n in histogram:
+            seen += n
+            if index < seen:
+                return value
+        raise IndexError(index)
+
+    if size % 2:
+        return nth(size // 2)
+    return (nth(size // 2 - 1) + nth(size // 2)) / 2

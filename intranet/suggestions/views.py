@@ -227,7 +227,8 @@ def _box_filters() -> dict:
 def index():
     filters = _box_filters()
     offset = offset_arg()
-    rows, total = services.box_window(**filters, offset=offset)
+    counts = services.box_counts()  # one grouped count for the list and the statistics
+    rows, total = services.box_window(**filters, offset=offset, counts=counts)
     context = {
         "rows": rows,
         "total": total,
@@ -243,7 +244,7 @@ def index():
     return render_template(
         "suggestions/index.html",
         filters=filters,
-        stats=services.stats(),
+        stats=services.stats(counts=counts),
         statuses=STATUSES,
         categories=CATEGORIES,
         **context,
@@ -261,7 +262,8 @@ def _detail(item: BoxItem, status: int = 200, **forms):
         "reply_form": forms.get("reply_form") or MessageForm(formdata=None, prefix="reply"),
         "note_form": forms.get("note_form") or MessageForm(formdata=None, prefix="note"),
         "duplicate_form": forms.get("duplicate_form") or DuplicateForm(formdata=None),
-        "others": [i for i in services.box() if i.ref != item.ref],
+        # The merge target's choices: every row as a light tuple, not 5,000 loaded suggestions.
+        "others": [i for i in services.box_window(limit=None)[0] if i.ref != item.ref],
         "statuses_label": STATUSES.get,
     }
     return render("suggestions/show.html", "suggestions/_item.html", status, **context)
