@@ -305,26 +305,49 @@ def box_window(
 
 
 def public_window(offset: int = 0, limit: int = PAGE) -> tuple[list[BoxItem], int]:
-    """One window of the public suggestions, newest day first, and how many there are."""
+    """One window of the public suggestions, newest day first, and how many there are (counted
+    by the same query, beside each row)."""
     keys = union_all(*(
         select(literal(name).label("kind"), model.id, model.created_on)
         .where(model.is_public, model.duplicate_of.is_(None))
         for model, name in ((Suggestion, "n"), (AnonymousSuggestion, "a"))
     )).subquery()  # fmt: skip
-    total = db.session.scalar(select(func.count()).select_from(keys))
     window = db.session.execute(
-        select(keys.c.kind, keys.c.id)
+        select(keys.c.kind, keys.c.id, func.count().over())
         .order_by(keys.c.created_on.desc(), keys.c.id)
         .offset(max(offset, 0))
         .limit(limit)
     ).all()
+    total = window[0][2] if window else 0
+    if not window and offset:  # past the end: still say how many there are
+        total = db.session.scalar(select(func.count()).select_from(keys))
     found: dict[str, BoxItem] = {}
     for model, name in ((Suggestion, "n"), (AnonymousSuggestion, "a")):
-        ids = [key for kind, key in window if kind == name]
+        ids = [key for kind, key, _ in window if kind == name]
         if ids:
             for item in db.session.scalars(select(model).where(model.id.in_(ids))).unique():
                 found[f"{name}-{item.id}"] = item
-    return [found[f"{kind}-{key}"] for kind, key in window], total
+    return [found[f"{kind}-{key}"] for kind, key, _ in window], total
+
+
+def support_summary(items: list[BoxItem], staff_id: int) -> tuple[dict[str, int], set[str]]:
+    """support_counts() and supported_refs() in one query: each item's count of supports, and
+    the items this person supported."""
+    keys = {supporter_key(staff_id, item): item.ref for item in items}
+    if not keys:
+        return {}, set()
+    mine = Support.supporter.in_(keys)
+    rows = db.session.execute(
+        select(Support.thread, func.count(), func.sum(cast(mine, Integer)))
+        .where(Support.thread.in_([item.ref for item in items]))
+        .group_by(Support.thread)
+    )
+    counts, supported = {}, set()
+    for thread, n, own in rows:
+        counts[thread] = n
+        if own:
+            supported.add(thread)
+    return counts, supported
 
 
 def thread_replies(items: list[BoxItem], public_only: bool = False) -> dict[str, list[Reply]]:

@@ -184,13 +184,14 @@ def anonymous_follow_up():
 def public():
     offset = offset_arg()
     items, total = services.public_window(offset)
+    counts, supported = services.support_summary(items, current_user.id)
     context = {
         "items": items,
         "total": total,
         "offset": offset,
         "next_url": next_window_url("suggestions.public", offset),
-        "counts": services.support_counts(items),
-        "supported": services.supported_refs(items, current_user.id),
+        "counts": counts,
+        "supported": supported,
         "replies": services.thread_replies(items, public_only=True),
     }
     if is_htmx() and offset:
