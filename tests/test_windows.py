@@ -175,17 +175,3 @@ def test_a_bad_offset_means_the_start(app, client, leader):
     add_suggestions(app, leader, named=3)
     for offset in ("abc", "-5", "99999999999999999999"):
         assert client.get(f"/suggestions?offset={offset}").status_code == 200
-
-
-def test_healthz_does_not_load_the_session_user(app, client, make_staff):
-    """/healthz asks nobody who is there: a logged-in browser's probe costs no user query."""
-    login_as(client, app, make_staff())
-    with count_queries(app) as statements:
-        assert client.get("/healthz").status_code == 200
-    assert not any("FROM staff" in s for s in statements)
-
-
-def test_H_pages_of_a_logged_in_user_still_say_no_store(app, client, make_staff):
-    login_as(client, app, make_staff(role="leader"))
-    assert client.get("/suggestions").headers["Cache-Control"] == "no-store"
-    assert client.get("/people").headers["Cache-Control"] == "no-store"
