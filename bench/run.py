@@ -251,6 +251,39 @@ def measure_throughput(server: Server, bursts: int = 3, seconds: float = 2.0) ->
     return {"healthz_rps": healthz, "bare_rps": bare, "share": healthz / bare}
 
 
+# Runs in the page: what a person waits for, from the click on 编辑 to the saved row back in
+# place, without the automation's own waits (Playwright checks each element is visible and
+# stable before acting, which alone takes tens of milliseconds).
+EDIT_ROW_JS = """async ([selector, theme]) => {
+  const until = (test) => new Promise((resolve, reject) => {
+    const found = test();
+    if (found) return resolve(found);
+    const timer = setTimeout(() => { observer.disconnect(); reject(new Error("timeout")); }, 20000);
+    const observer = new MutationObserver(() => {
+      const found = test();
+      if (found) { observer.disconnect(); clearTimeout(timer); resolve(found); }
+    });
+    observer.observe(document.body, {childList: true, subtree: true, characterData: true,
+                                     attributes: true});
+  });
+  const button = (label) => () => {
+    const row = document.querySelector(selector);
+    return row && [...row.querySelectorAll("button")].find((b) => b.textContent.trim() === label);
+  };
+  const started = performance.now();
+  (await until(button("编辑"))).click();
+  const field = await until(() => document.querySelector(selector + " [name=theme]"));
+  field.value = theme;
+  field.dispatchEvent(new Event("input", {bubbles: true}));
+  (await until(button("保存"))).click();
+  await until(() => {
+    const row = document.querySelector(selector);
+    return row && !row.querySelector("[name=theme]") && row.textContent.includes(theme);
+  });
+  return performance.now() - started;
+}"""
+
+
 def measure_browser(server: Server, row: int, repeats: int = 20) -> dict:
     """Real Chromium: click 编辑, change the theme, click 保存, until the row is back (median)."""
     from playwright.sync_api import sync_playwright
@@ -269,19 +302,11 @@ def measure_browser(server: Server, row: int, repeats: int = 20) -> dict:
             page.get_by_role("button", name="登录").click()
             page.wait_for_url(lambda url: "/login" not in url)
             page.goto("/schedule")
-            selector = f"#activity-{row}"
             for n in range(repeats + 2):  # the first two warm up
                 theme = f"浏览器计时 {n} {time.perf_counter_ns() % 10**6}"
-                row_element = page.locator(selector)
-                started = time.perf_counter()
-                row_element.get_by_role("button", name="编辑").click()
-                field = row_element.get_by_label("主题")
-                field.fill(theme)
-                row_element.get_by_role("button", name="保存").click()
-                page.locator(f"{selector}:not(.editing)", has_text=theme).wait_for()
-                elapsed = time.perf_counter() - started
+                elapsed = page.evaluate(EDIT_ROW_JS, [f"#activity-{row}", theme])
                 if n >= 2:
-                    times.append(elapsed)
+                    times.append(elapsed / 1000)
         finally:
             browser.close()
     return {"median_ms": 1000 * statistics.median(times), "repeats": len(times)}
