@@ -29,6 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from server import Client, Server
 
 MAX_REQUESTS_PER_USER = 10_000
+# Every wait is bounded: a client whose login hangs breaks the start barrier for everyone after
+# this long (or at once, when its login fails), and the run fails saying so.
+START_TIMEOUT = 120
 
 
 class Recorder:
@@ -40,6 +43,22 @@ class Recorder:
         self.created: list[tuple[str, dict]] = []
         # (activity id, version the form carried) of each row save answered 200
         self.saved_versions: list[tuple[int, int]] = []
+        # per writing scenario: how many writes it attempted, and how many were acknowledged
+        self.meant: dict[str, int] = defaultdict(int)
+        self.wrote: dict[str, int] = defaultdict(int)
+        self.died: list[str] = []  # "username: why" of each simulated person that stopped early
+
+    def meant_to_write(self, scenario: str) -> None:
+        with self.lock:
+            self.meant[scenario] += 1
+
+    def acknowledged(self, scenario: str) -> None:
+        with self.lock:
+            self.wrote[scenario] += 1
+
+    def death(self, username: str, why: str) -> None:
+        with self.lock:
+            self.died.append(f"{username}: {why}")
 
     def created_row(self, table: str, **columns) -> None:
         with self.lock:
@@ -70,6 +89,7 @@ def search_directory(client, rng, world, recorder):
 def admin_edits_staff(client, rng, world, recorder):
     username = rng.choice(world["teachers"])
     staff_id = world["ids"][username]
+    recorder.meant_to_write("admin_edits_staff")
     status, _, seconds = client.request(
         "PUT",
         f"/people/{staff_id}",
@@ -78,6 +98,8 @@ def admin_edits_staff(client, rng, world, recorder):
         htmx=True,
     )  # fmt: skip
     recorder.record("PUT /people/<id> (htmx)", status, seconds)
+    if status == 200:
+        recorder.acknowledged("admin_edits_staff")
 
 
 def read_schedule(client, rng, world, recorder):
@@ -93,9 +115,11 @@ def filter_schedule(client, rng, world, recorder):
 
 def check_in(client, rng, world, recorder):
     activity_id, token = rng.choice(world["today"])
+    recorder.meant_to_write("check_in")
     status, _, seconds = client.request("POST", f"/schedule/checkin/{token}", {}, htmx=True)
     recorder.record("POST /schedule/checkin/<token>", status, seconds)
     if 200 <= status < 300:
+        recorder.acknowledged("check_in")
         staff_id = world["ids"][client.username]
         recorder.created_row("attendance", activity_id=activity_id, staff_id=staff_id)
 
@@ -115,6 +139,7 @@ def manager_edits_row(client, rng, world, recorder):
     version = int(VERSION.search(form).group(1))
     time.sleep(rng.uniform(0.0, 0.4))
     theme = f"研讨课{rng.randrange(10**6)}"
+    recorder.meant_to_write("manager_edits_row")
     status, _, seconds = client.request(
         "PUT",
         f"/schedule/activities/{activity_id}",
@@ -124,6 +149,7 @@ def manager_edits_row(client, rng, world, recorder):
     )  # fmt: skip
     recorder.record("PUT /schedule/activities/<id> (htmx)", status, seconds)
     if status == 200:
+        recorder.acknowledged("manager_edits_row")
         with recorder.lock:
             recorder.saved_versions.append((activity_id, version))
 
@@ -131,6 +157,7 @@ def manager_edits_row(client, rng, world, recorder):
 def submit_suggestion(client, rng, world, recorder):
     title = f"建议{rng.randrange(10**9)}"
     identity = rng.choice(["named", "anonymous"])
+    recorder.meant_to_write("submit_suggestion")
     status, _, seconds = client.request(
         "POST",
         "/suggestions",
@@ -140,6 +167,7 @@ def submit_suggestion(client, rng, world, recorder):
     )  # fmt: skip
     recorder.record(f"POST /suggestions ({identity})", status, seconds)
     if 200 <= status < 300:
+        recorder.acknowledged("submit_suggestion")
         table = "suggestion" if identity == "named" else "anonymous_suggestion"
         recorder.created_row(table, title=title)
 
@@ -157,6 +185,8 @@ SCENARIOS = [
     (10, "manager", manager_edits_row),
     (3, "manager", read_schedule),
 ]
+# Scenarios that write: each must have written something by the end of a run.
+WRITERS = {admin_edits_staff, check_in, manager_edits_row, submit_suggestion}
 
 
 def prepare(server: Server, teachers: int, managers: int) -> dict:
@@ -178,20 +208,41 @@ def prepare(server: Server, teachers: int, managers: int) -> dict:
     }
 
 
-def person(server, role, username, world, recorder, rng, clock, gate):
-    client = Client(server.url)
-    client.login(username)
+def person(server, role, username, world, recorder, rng, clock, gate, turn):
+    """One simulated person. Anything that stops them early is recorded (the run then fails),
+    and breaks the start barrier so nobody waits for someone who will never arrive."""
+    try:
+        client = Client(server.url)
+        client.login(username)
+    except Exception as error:
+        recorder.death(username, f"login failed ({type(error).__name__}: {error})")
+        gate.abort()
+        return
     choices = [(w, s) for w, r, s in SCENARIOS if r == role]
-    gate.wait()
-    for _ in range(MAX_REQUESTS_PER_USER):
-        if time.monotonic() >= clock["deadline"]:
-            return
-        scenario = rng.choices([s for _, s in choices], weights=[w for w, _ in choices])[0]
-        try:
-            scenario(client, rng, world, recorder)
-        except (OSError, HTTPException) as error:  # a broken connection counts against the server
-            recorder.record(f"connection error ({type(error).__name__})", 599, 0.0)
-        time.sleep(rng.uniform(0.05, 0.3))  # a person reads before clicking again
+    # Each person's first act is one of their role's writing scenarios, in turn, so a short run
+    # exercises every writer and "a scenario wrote nothing" means a real failure.
+    writers = [s for _, s in choices if s in WRITERS]
+    first = [writers[turn % len(writers)]] if writers else []
+    try:
+        gate.wait(timeout=START_TIMEOUT)
+    except threading.BrokenBarrierError:
+        recorder.death(username, "the start barrier broke (another client did not log in)")
+        return
+    try:
+        for n in range(MAX_REQUESTS_PER_USER):
+            if time.monotonic() >= clock["deadline"]:
+                return
+            if n < len(first):
+                scenario = first[n]
+            else:
+                scenario = rng.choices([s for _, s in choices], weights=[w for w, _ in choices])[0]
+            try:
+                scenario(client, rng, world, recorder)
+            except (OSError, HTTPException) as error:  # a broken connection counts against it
+                recorder.record(f"connection error ({type(error).__name__})", 599, 0.0)
+            time.sleep(rng.uniform(0.05, 0.3))  # a person reads before clicking again
+    except Exception as error:
+        recorder.death(username, f"stopped ({type(error).__name__}: {error})")
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -219,7 +270,7 @@ def run(users: int = 50, seconds: float = 60, seed: int = 1) -> dict:
                 + [("manager", name) for name in world["managers"]]
                 + [("teacher", name) for name in world["teachers"][: users - admins - managers]]
             )
-            gate = threading.Barrier(len(people), action=start_clock)
+            gate = threading.Barrier(len(people), action=start_clock, timeout=START_TIMEOUT)
             threads = [
                 threading.Thread(
                     target=person,
@@ -232,22 +283,48 @@ def run(users: int = 50, seconds: float = 60, seed: int = 1) -> dict:
                         random.Random(rng.random()),
                         clock,
                         gate,
+                        turn,
                     ),
                     daemon=True,
                 )
-                for role, username in people
+                for turn, (role, username) in enumerate(people)
             ]
             for thread in threads:
                 thread.start()
+            # One deadline for all: the start barrier's, the run, and a minute to finish.
+            end = time.monotonic() + START_TIMEOUT + seconds + 60
             for thread in threads:
-                thread.join(timeout=seconds + 300)
-            elapsed = time.monotonic() - clock["started"]
+                thread.join(timeout=max(0.0, end - time.monotonic()))
+            hung = sum(thread.is_alive() for thread in threads)
+            if hung:
+                recorder.death(f"{hung} clients", "still running after the deadline")
+            elapsed = time.monotonic() - clock.get("started", time.monotonic())
         finally:
             server.stop()
         log = server.log.read_text(errors="replace")
         missing = check_writes(server, recorder)
         lost = lost_updates(server, recorder)
-    return summarize(recorder, elapsed, log) | {"missing_writes": missing, "lost_updates": lost}
+    silent = sorted(
+        scenario.__name__ for scenario in WRITERS if not recorder.wrote.get(scenario.__name__)
+    )
+    return summarize(recorder, elapsed, log) | {
+        "missing_writes": missing,
+        "lost_updates": lost,
+        "clients_died": list(recorder.died),
+        "silent_writers": silent,
+        "writes": {name: (recorder.meant[name], recorder.wrote[name]) for name in recorder.meant},
+    }
+
+
+FAILURES = (
+    "errors_5xx", "database_locked", "missing_writes", "lost_updates", "clients_died",
+    "silent_writers",
+)  # fmt: skip
+
+
+def failed(result: dict) -> list[str]:
+    """What went wrong, in words; empty when the run passed."""
+    return [name for name in FAILURES if result[name]]
 
 
 def check_writes(server: Server, recorder: Recorder) -> int:
@@ -314,6 +391,12 @@ def print_report(result: dict, users: int) -> None:
           f"database is locked: {result['database_locked']}, "
           f"acknowledged writes missing: {result['missing_writes']}, "
           f"lost updates: {result['lost_updates']}")  # fmt: skip
+    for name, (meant, wrote) in sorted(result["writes"].items()):
+        print(f"  writes by {name}: {wrote} acknowledged of {meant} attempted")
+    for death in result["clients_died"]:
+        print(f"  CLIENT DIED: {death}")
+    for name in result["silent_writers"]:
+        print(f"  SCENARIO WROTE NOTHING: {name}")
     print(f"{'route':<40}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}  statuses")
     for route, row in result["routes"].items():
         print(f"{route:<40}{row['count']:>7}{row['p50_ms']:>9.1f}{row['p95_ms']:>9.1f}"
@@ -327,8 +410,10 @@ def main() -> None:
     args = parser.parse_args()
     result = run(args.users, args.seconds)
     print_report(result, args.users)
-    if any(result[k] for k in ("errors_5xx", "database_locked", "missing_writes", "lost_updates")):
+    if problems := failed(result):
+        print("FAILED: " + ", ".join(problems))
         sys.exit(1)
+    print("passed")
 
 
 if __name__ == "__main__":

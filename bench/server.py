@@ -43,8 +43,9 @@ def free_port() -> int:
 class Server:
     """`python wsgi.py` against an instance folder, started and killed at will."""
 
-    def __init__(self, instance: Path, threads: int = 8):
+    def __init__(self, instance: Path, threads: int = 8, command: list[str] | None = None):
         self.instance = instance
+        self.command = command or ["wsgi.py"]
         self.port = free_port()
         self.threads = threads
         self.process: subprocess.Popen | None = None
@@ -64,7 +65,7 @@ class Server:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def flask(self, *args: str, stdin: str | None = None) -> str:
+    def flask(self, *args: str, stdin: str | None = None, timeout: float = 300) -> str:
         result = subprocess.run(
             [sys.executable, "-m", "flask", *args],
             cwd=ROOT,
@@ -72,7 +73,7 @@ class Server:
             input=stdin,
             capture_output=True,
             text=True,
-            timeout=300,
+            timeout=timeout,
             check=True,
         )
         return result.stdout
@@ -135,7 +136,7 @@ class Server:
     def start(self) -> None:
         with self.log.open("a") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "wsgi.py"], cwd=ROOT, env=self.env, stdout=log, stderr=log
+                [sys.executable, *self.command], cwd=ROOT, env=self.env, stdout=log, stderr=log
             )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -169,6 +170,7 @@ class Client:
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), NoRedirect()
         )
         self.token = ""
+        self.headers = {}  # the last response's headers
 
     def request(self, method: str, path: str, data: dict | None = None, htmx: bool = False):
         """Returns (status, body text, seconds)."""
@@ -183,8 +185,10 @@ class Client:
         try:
             with self.opener.open(request, timeout=30) as response:
                 status, text = response.status, response.read().decode()
+                self.headers = response.headers
         except urllib.error.HTTPError as error:
             status, text = error.code, error.read().decode(errors="replace")
+            self.headers = error.headers
         return status, text, time.perf_counter() - started
 
     def login(self, username: str) -> None:

@@ -3,7 +3,9 @@
 import os
 from importlib import import_module
 
-from flask import Flask
+from flask import Flask, current_app, request
+from flask.sessions import SecureCookieSessionInterface
+from flask_limiter.util import get_qualified_name
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from intranet import cli, config, demo, errors, files, formatting, semesters
@@ -36,6 +38,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=os.path.normpath(MIGRATIONS), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    _limit_only_limited_routes(app)
+    app.session_interface = SessionInterface()
     throttle.init_app(app)
     login_manager.init_app(app)
     with app.app_context():
@@ -52,3 +56,49 @@ def create_app(overrides: dict | None = None) -> Flask:
     demo.register(app)
     cli.register(app)
     return app
+
+
+# Requests that never read or write the session (the health probe; any other method there
+# answers with an error page, which needs one). They get Flask's null session instead of
+# decoding the cookie.
+SESSIONLESS = {("GET", "/healthz"), ("HEAD", "/healthz")}
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, minus the work a request does not need: no session at all
+    for SESSIONLESS requests, and the cookie's serializer built once per key, not per request."""
+
+    def open_session(self, app, request):
+        if (request.method, request.path) in SESSIONLESS:
+            return self.make_null_session(app)
+        return super().open_session(app, request)
+
+    def get_signing_serializer(self, app):
+        key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        cached = app.extensions.get("session_serializer")
+        if cached is None or cached[0] != key:
+            cached = (key, super().get_signing_serializer(app))
+            app.extensions["session_serializer"] = cached
+        return cached[1]
+
+
+def _declares_no_limit() -> bool:
+    """There are no default rate limits, only the few a view declares (receipt lookups)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return view is not None and get_qualified_name(view) not in limiter._marked_for_limiting
+
+
+def _limit_only_limited_routes(app) -> None:
+    """The limiter checks every request before it reaches its view; only the routes that
+    declare a limit need that. The others, /healthz first, skip its per-request bookkeeping;
+    a declared limit is still checked, and also by the decorator itself."""
+    check = limiter._check_request_limit
+    funcs = app.before_request_funcs.setdefault(None, [])
+
+    def check_limited_routes():
+        if _declares_no_limit():
+            return None
+        return check()
+
+    funcs[:] = [check_limited_routes if f == check else f for f in funcs]
+    limiter.request_filter(_declares_no_limit)

@@ -3,8 +3,7 @@
 import logging
 import time
 
-from flask import render_template, request
-from flask_login import current_user
+from flask import g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError
 
@@ -77,7 +76,10 @@ def register(app):
         # Not no-referrer: Flask-WTF checks a same-origin Referer on HTTPS.
         headers["Referrer-Policy"] = "same-origin"
         headers.add("Vary", "HX-Request")
-        if current_user.is_authenticated and "Cache-Control" not in headers:
+        # Only a request that loaded its user can hold that user's data: /healthz and other
+        # public routes that never ask who is there do not pay for loading the session's user.
+        user = g.get("_login_user")
+        if user is not None and user.is_authenticated and "Cache-Control" not in headers:
             headers["Cache-Control"] = "no-store"
         if app.config["HTTPS"] and request.is_secure:
             headers["Strict-Transport-Security"] = "max-age=31536000"

@@ -5,6 +5,7 @@ import logging
 
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
+from sqlalchemy import func, select
 
 from intranet.achievements import evaluation, reports, services
 from intranet.achievements.forms import AchievementForm
@@ -20,6 +21,7 @@ from intranet.auth.permissions import (
 from intranet.extensions import db
 from intranet.htmx import is_htmx, render, toast
 from intranet.uploads import IMAGE, PDF, UploadError, delete_file, serve, store
+from intranet.windows import PAGE, next_window_url, offset_arg
 
 bp = Blueprint("achievements", __name__, url_prefix="/achievements")
 bp.register_blueprint(reports.bp)
@@ -29,20 +31,34 @@ log = logging.getLogger("intranet.achievements")
 VIEWS = {"mine": "我的成果", "pending": "待认定", "all": "全部成果"}
 
 
-def _listing(view: str) -> list[Achievement]:
+def _listing(view: str, offset: int) -> dict:
+    """One window of the view's achievements, how many there are, and where 更多 leads."""
+    level = ""
     if view == "pending":
         query = services.achievements_query(unverified=True)
     elif view == "all":
-        query = services.achievements_query(level=request.args.get("level", ""))
+        level = request.args.get("level", "")
+        query = services.achievements_query(level=level)
     else:
         query = services.achievements_query(staff_id=current_user.id)
-    return list(db.session.scalars(query))
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    return {
+        "achievements": list(db.session.scalars(query.offset(offset).limit(PAGE))),
+        "total": total,
+        "offset": offset,
+        "next_url": next_window_url("achievements.index", offset, view=view, level=level),
+    }
 
 
 def _panel(form, status=200):
     view = request.args.get("view", "mine")
     if view not in VIEWS or (view != "mine" and not can(current_user, "achievements.manage")):
         view = "mine"
+    offset = offset_arg() if request.method == "GET" else 0
+    window = _listing(view, offset)
+    if is_htmx() and offset:
+        # 更多: the next rows only, in place of the row holding the button.
+        return render_template("achievements/_achievement_window.html", view=view, **window)
     return render(
         "achievements/index.html",
         "achievements/_panel.html",
@@ -50,7 +66,7 @@ def _panel(form, status=200):
         form=form,
         view=view,
         views=VIEWS,
-        achievements=_listing(view),
+        **window,
     )
 
 

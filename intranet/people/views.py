@@ -6,12 +6,13 @@ from dataclasses import asdict
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import func, select
 
 from intranet import demo
 from intranet.auth.permissions import can, can_disable_account, deny, require
 from intranet.auth.views import start_session
 from intranet.extensions import db
-from intranet.htmx import render, toast
+from intranet.htmx import is_htmx, render, toast
 from intranet.people import services
 from intranet.people.forms import RosterUploadForm, StaffForm
 from intranet.people.models import (
@@ -23,6 +24,7 @@ from intranet.people.models import (
     Staff,
 )
 from intranet.spreadsheets import download
+from intranet.windows import PAGE, next_window_url, offset_arg
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 log = logging.getLogger("intranet.people")
@@ -46,11 +48,24 @@ def _get_staff(staff_id: int) -> Staff:
 def index():
     q, filters = _directory_args()
     inactive = can(current_user, "people.manage") and request.args.get("inactive") == "1"
-    staff = db.session.scalars(services.directory_query(q, filters, inactive)).all()
+    query = services.directory_query(q, filters, inactive)
+    offset = offset_arg()
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    staff = db.session.scalars(query.offset(offset).limit(PAGE)).all()
+    args = {"q": q, **filters, "inactive": "1" if inactive else ""}
+    window = {
+        "staff": staff,
+        "total": total,
+        "offset": offset,
+        "next_url": next_window_url("people.index", offset, **args),
+    }
+    if is_htmx() and offset:
+        # 更多: the next rows only, in place of the row holding the button.
+        return render_template("people/_row_window.html", **window)
     return render(
         "people/index.html",
         "people/_rows.html",
-        staff=staff,
+        **window,
         q=q,
         filters=filters,
         inactive=inactive,

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -93,6 +94,8 @@ class Suggestion(BoxItem, db.Model):
     """A named (实名) suggestion."""
 
     __tablename__ = "suggestion"
+    # The box lists newest day first: a window of it reads the index, not the whole table.
+    __table_args__ = (Index("ix_suggestion_created_on_id", "created_on", "id"),)
     kind = "named"
 
     id: Mapped[str] = mapped_column(String(16), primary_key=True, default=random_key)
@@ -115,7 +118,10 @@ class AnonymousSuggestion(BoxItem, db.Model):
     """An anonymous (匿名) suggestion: no author, no time of day, no insert order."""
 
     __tablename__ = "anonymous_suggestion"
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = (
+        Index("ix_anonymous_suggestion_created_on_id", "created_on", "id"),
+        {"sqlite_with_rowid": False},
+    )
     kind = "anonymous"
 
     id: Mapped[str] = mapped_column(String(16), primary_key=True, default=random_key)

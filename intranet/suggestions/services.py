@@ -3,17 +3,19 @@
 import hashlib
 import hmac
 import secrets
-import statistics
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select, true
+from sqlalchemy import Integer, and_, cast, func, literal, null, or_, select, true, union_all
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from intranet.clock import school_now
 from intranet.extensions import db
+from intranet.people.models import Staff
 from intranet.suggestions.models import (
+    CATEGORIES,
     OPEN_STATUSES,
+    STATUSES,
     AnonymousSuggestion,
     BoxItem,
     InThread,
@@ -23,6 +25,7 @@ from intranet.suggestions.models import (
     Suggestion,
     Support,
 )
+from intranet.windows import PAGE
 
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I/1, O/0: copied by hand
 # A receipt is a lookup part (the first two groups) and a secret (the last three). The lookup
@@ -151,22 +154,6 @@ def replies(item: BoxItem, for_leaders: bool = False) -> list[Reply]:
     return db.session.scalars(stmt).all()
 
 
-def replies_of(items: list[BoxItem]) -> dict[str, list[Reply]]:
-    """`replies` of many suggestions by ref, in one query (a list page, not one per row)."""
-    found = {item.ref: [] for item in items}
-    if not found:
-        return found
-    named = [item.id for item in items if item.kind == "named"]
-    anonymous = [item.id for item in items if item.kind == "anonymous"]
-    for reply in db.session.scalars(
-        select(Reply)
-        .where(or_(Reply.named_id.in_(named), Reply.anonymous_id.in_(anonymous)))
-        .order_by(*conversation_order())
-    ):
-        found[f"n-{reply.named_id}" if reply.named_id else f"a-{reply.anonymous_id}"].append(reply)
-    return found
-
-
 def add_reply(item: BoxItem, body: str, author=None, follow_up: bool = False) -> Reply:
     count = db.session.scalar(select(func.count()).select_from(thread(item, Reply).subquery()))
     reply = Reply(
@@ -234,6 +221,162 @@ def public_items():
     return sorted(items, key=lambda item: (-item.created_on.toordinal(), item.id))
 
 
+class Row:
+    """One line of a list, built from a tuple: what the list shows and nothing else."""
+
+    __slots__ = ("author", "category", "created_on", "id", "is_public", "kind", "status", "title")
+
+    def __init__(self, kind, id, title, status, category, created_on, is_public, author):
+        self.kind, self.id, self.title, self.status = kind, id, title, status
+        self.category, self.created_on, self.is_public, self.author = (
+            category, created_on, is_public, author,
+        )  # fmt: skip
+
+    @property
+    def ref(self) -> str:
+        return f"{self.kind[0]}-{self.id}"
+
+    @property
+    def status_label(self) -> str:
+        return STATUSES.get(self.status, self.status)
+
+    @property
+    def category_label(self) -> str:
+        return CATEGORIES.get(self.category, self.category)
+
+
+def _box_select(model, name: str, status: str, category: str, merged: bool):
+    author = Staff.name if model is Suggestion else null()
+    stmt = select(
+        literal(name).label("kind"), model.id, model.title, model.status, model.category,
+        model.created_on, model.is_public, author.label("author"),
+    ).where(released(model))  # fmt: skip
+    if model is Suggestion:
+        stmt = stmt.join(Staff, Staff.id == Suggestion.author_id)
+    if status:
+        stmt = stmt.where(model.status == status)
+    if category:
+        stmt = stmt.where(model.category == category)
+    if not merged:
+        stmt = stmt.where(model.duplicate_of.is_(None))
+    return stmt
+
+
+def box_counts() -> dict[tuple[str, str, str], int]:
+    """How many suggestions leaders may see now (released(), merged ones left out), by (kind,
+    status, category): one grouped query that gives the list's count under any filter and the
+    statistics' status counts."""
+    parts = union_all(*(
+        select(literal(name).label("kind"), model.status, model.category)
+        .where(released(model), model.duplicate_of.is_(None))
+        for model, name in ((Suggestion, "named"), (AnonymousSuggestion, "anonymous"))
+    )).subquery()  # fmt: skip
+    rows = db.session.execute(
+        select(parts.c.kind, parts.c.status, parts.c.category, func.count()).group_by(
+            parts.c.kind, parts.c.status, parts.c.category
+        )
+    )
+    return {(kind, status, category): n for kind, status, category, n in rows}
+
+
+def box_window(
+    status: str = "",
+    category: str = "",
+    kind: str = "",
+    offset: int = 0,
+    limit: int | None = PAGE,
+    counts: dict | None = None,
+) -> tuple[list[Row], int]:
+    """One window of the leaders' list, in box()'s order (newest day first, then key), and how
+    many rows the whole list has. Each kind reads its first offset + limit rows off its date
+    index and the two are merged here: the cost follows the window, not the box."""
+    rows: list[Row] = []
+    for model, name in ((Suggestion, "named"), (AnonymousSuggestion, "anonymous")):
+        if kind and kind != name:
+            continue
+        stmt = _box_select(model, name, status, category, merged=False).order_by(
+            model.created_on.desc(), model.id
+        )
+        if limit is not None:
+            stmt = stmt.limit(offset + limit)
+        rows += [Row(*row) for row in db.session.execute(stmt)]
+    rows.sort(key=lambda row: (-row.created_on.toordinal(), row.id))
+    counts = box_counts() if counts is None else counts
+    total = sum(
+        n
+        for (k, s, c), n in counts.items()
+        if (not kind or k == kind) and (not status or s == status)
+        and (not category or c == category)
+    )  # fmt: skip
+    return rows[offset : None if limit is None else offset + limit], total
+
+
+def public_window(offset: int = 0, limit: int = PAGE) -> tuple[list[BoxItem], int]:
+    """One window of the public suggestions, newest day first, and how many there are (counted
+    by the same query, beside each row)."""
+    keys = union_all(*(
+        select(literal(name).label("kind"), model.id, model.created_on)
+        .where(model.is_public, model.duplicate_of.is_(None))
+        for model, name in ((Suggestion, "n"), (AnonymousSuggestion, "a"))
+    )).subquery()  # fmt: skip
+    window = db.session.execute(
+        select(keys.c.kind, keys.c.id, func.count().over())
+        .order_by(keys.c.created_on.desc(), keys.c.id)
+        .offset(max(offset, 0))
+        .limit(limit)
+    ).all()
+    total = window[0][2] if window else 0
+    if not window and offset:  # past the end: still say how many there are
+        total = db.session.scalar(select(func.count()).select_from(keys))
+    found: dict[str, BoxItem] = {}
+    for model, name in ((Suggestion, "n"), (AnonymousSuggestion, "a")):
+        ids = [key for kind, key, _ in window if kind == name]
+        if ids:
+            for item in db.session.scalars(select(model).where(model.id.in_(ids))).unique():
+                found[f"{name}-{item.id}"] = item
+    return [found[f"{kind}-{key}"] for kind, key, _ in window], total
+
+
+def support_summary(items: list[BoxItem], staff_id: int) -> tuple[dict[str, int], set[str]]:
+    """support_counts() and supported_refs() in one query: each item's count of supports, and
+    the items this person supported."""
+    keys = {supporter_key(staff_id, item): item.ref for item in items}
+    if not keys:
+        return {}, set()
+    mine = Support.supporter.in_(keys)
+    rows = db.session.execute(
+        select(Support.thread, func.count(), func.sum(cast(mine, Integer)))
+        .where(Support.thread.in_([item.ref for item in items]))
+        .group_by(Support.thread)
+    )
+    counts, supported = {}, set()
+    for thread, n, own in rows:
+        counts[thread] = n
+        if own:
+            supported.add(thread)
+    return counts, supported
+
+
+def thread_replies(items: list[BoxItem], public_only: bool = False) -> dict[str, list[Reply]]:
+    """The conversations of several suggestions in one query, by ref."""
+    result: dict[str, list[Reply]] = {item.ref: [] for item in items}
+    named = [item.id for item in items if item.kind == "named"]
+    anonymous = [item.id for item in items if item.kind == "anonymous"]
+    if not items:
+        return result
+    stmt = (
+        select(Reply)
+        .where(or_(Reply.named_id.in_(named), Reply.anonymous_id.in_(anonymous)))
+        .order_by(*conversation_order())
+    )
+    if public_only:
+        stmt = stmt.where(Reply.is_follow_up.is_(False))
+    for reply in db.session.scalars(stmt).unique():
+        ref = f"n-{reply.named_id}" if reply.named_id else f"a-{reply.anonymous_id}"
+        result[ref].append(reply)
+    return result
+
+
 def mark_duplicate(item: BoxItem, original: BoxItem) -> None:
     item.duplicate_of = original.ref
 
@@ -299,25 +442,69 @@ def supported_refs(items: list[BoxItem], staff_id: int) -> set[str]:
 # --- statistics -------------------------------------------------------------------------
 
 
-def stats(today: date | None = None) -> dict:
-    """How fast the leaders answer: open count, median days to first reply, adopted share."""
-    items = box(merged=False)
-    open_count = sum(item.status in OPEN_STATUSES for item in items)
-    decided = [item for item in items if item.status in ("adopted", "done", "declined")]
-    adopted = sum(item.status in ("adopted", "done") for item in decided)
-    first = {}
-    rows = db.session.execute(
-        select(Reply.named_id, Reply.anonymous_id, func.min(Reply.created_on))
-        .where(Reply.is_follow_up.is_(False))
-        .group_by(Reply.named_id, Reply.anonymous_id)
+def _days_between(later, earlier):
+    """Whole days from one date column to another, in SQL (SQLite stores dates as text)."""
+    if db.engine.dialect.name == "sqlite":
+        return cast(func.julianday(later) - func.julianday(earlier), Integer)
+    return later - earlier
+
+
+def stats(today: date | None = None, counts: dict | None = None) -> dict:
+    """How fast the leaders answer: open count, median days to first reply, adopted share.
+    Counted in SQL over what leaders may see now (released()), merged items left out: the
+    grouped counts of box_counts(), and how many items waited each number of days for their
+    first reply (a few hundred rows however many suggestions there are)."""
+    counts = box_counts() if counts is None else counts
+    by_status: dict[str, int] = {}
+    for (_, status, _), n in counts.items():
+        by_status[status] = by_status.get(status, 0) + n
+
+    def first_reply(model, column):
+        """Each item's days from sending to its first leader's reply, one kind at a time (the
+        grouping then follows the reply table's index on that kind's column)."""
+        first = (
+            select(column.label("thread"), func.min(Reply.created_on).label("day"))
+            .where(column.is_not(None), Reply.is_follow_up.is_(False))
+            .group_by(column)
+            .subquery()
+        )
+        return (
+            select(_days_between(first.c.day, model.created_on).label("wait"))
+            .join(first, first.c.thread == model.id)
+            .where(released(model), model.duplicate_of.is_(None))
+        )
+
+    waits = union_all(
+        first_reply(Suggestion, Reply.named_id),
+        first_reply(AnonymousSuggestion, Reply.anonymous_id),
+    ).subquery()
+    histogram = sorted(
+        db.session.execute(select(waits.c.wait, func.count()).group_by(waits.c.wait)).all()
     )
-    for named_id, anonymous_id, day in rows:
-        first[f"n-{named_id}" if named_id else f"a-{anonymous_id}"] = day
-    waits = [(first[i.ref] - i.created_on).days for i in items if i.ref in first]
+    answered = sum(n for _, n in histogram)
+    total = sum(by_status.values())
+    decided = sum(by_status.get(s, 0) for s in ("adopted", "done", "declined"))
+    adopted = sum(by_status.get(s, 0) for s in ("adopted", "done"))
     return {
-        "total": len(items),
-        "open": open_count,
-        "median_days_to_reply": statistics.median(waits) if waits else None,
-        "adopted_share": adopted / len(decided) if decided else None,
-        "unanswered": sum(1 for i in items if i.ref not in first),
+        "total": total,
+        "open": sum(by_status.get(s, 0) for s in OPEN_STATUSES),
+        "median_days_to_reply": _median(histogram, answered) if answered else None,
+        "adopted_share": adopted / decided if decided else None,
+        "unanswered": total - answered,
     }
+
+
+def _median(histogram: list[tuple[int, int]], size: int):
+    """statistics.median of the values a sorted (value, how many) histogram holds."""
+
+    def nth(index: int) -> int:
+        seen = 0
+        for value, n in histogram:
+            seen += n
+            if index < seen:
+                return value
+        raise IndexError(index)
+
+    if size % 2:
+        return nth(size // 2)
+    return (nth(size // 2 - 1) + nth(size // 2)) / 2

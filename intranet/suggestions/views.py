@@ -6,7 +6,7 @@ nothing at all: no audit line, no flash, no id in the response (SECURITY.md L).
 
 import logging
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
 
 from intranet.auth.permissions import can, can_follow_up_suggestion, deny, load, require
@@ -22,6 +22,7 @@ from intranet.suggestions.forms import (
 )
 from intranet.suggestions.models import CATEGORIES, STATUSES, BoxItem, Suggestion
 from intranet.uploads import IMAGE, PDF, UploadError, serve, store
+from intranet.windows import PAGE, next_window_url, offset_arg
 
 bp = Blueprint("suggestions", __name__, url_prefix="/suggestions")
 log = logging.getLogger("intranet.suggestions")
@@ -90,17 +91,27 @@ def create():
 @bp.get("/mine")
 @require("suggestions.submit")
 def mine():
+    offset = offset_arg()
+    own = Suggestion.author_id == current_user.id
+    total = db.session.scalar(db.select(db.func.count()).where(own))
     items = db.session.scalars(
         db.select(Suggestion)
-        .where(Suggestion.author_id == current_user.id)
+        .where(own)
         .order_by(Suggestion.created_on.desc(), Suggestion.id)
+        .offset(offset)
+        .limit(PAGE)
     ).all()
-    return render_template(
-        "suggestions/mine.html",
-        items=items,
-        replies=services.replies_of(items),
-        message_form=MessageForm(formdata=None),
-    )
+    context = {
+        "items": items,
+        "total": total,
+        "offset": offset,
+        "next_url": next_window_url("suggestions.mine", offset),
+        "replies": services.thread_replies(items),
+        "message_form": MessageForm(formdata=None),
+    }
+    if is_htmx() and offset:
+        return render_template("suggestions/_mine_items.html", **context)
+    return render_template("suggestions/mine.html", **context)
 
 
 @bp.post("/mine/<key>/follow-up")
@@ -174,17 +185,21 @@ def anonymous_follow_up():
 @bp.get("/public")
 @require("suggestions.submit")
 def public():
-    items = services.public_items()
-    return render_template(
-        "suggestions/public.html",
-        items=items,
-        counts=services.support_counts(items),
-        supported=services.supported_refs(items, current_user.id),
-        replies={
-            ref: [r for r in conversation if not r.is_follow_up]
-            for ref, conversation in services.replies_of(items).items()
-        },
-    )
+    offset = offset_arg()
+    items, total = services.public_window(offset)
+    counts, supported = services.support_summary(items, current_user.id)
+    context = {
+        "items": items,
+        "total": total,
+        "offset": offset,
+        "next_url": next_window_url("suggestions.public", offset),
+        "counts": counts,
+        "supported": supported,
+        "replies": services.thread_replies(items, public_only=True),
+    }
+    if is_htmx() and offset:
+        return render_template("suggestions/_public_items.html", **context)
+    return render_template("suggestions/public.html", **context)
 
 
 @bp.post("/<ref>/support")
@@ -218,12 +233,30 @@ def _box_filters() -> dict:
 @require("suggestions.manage")
 def index():
     filters = _box_filters()
-    context = {"items": services.box(**filters), "filters": filters, "stats": services.stats()}
+    offset = offset_arg()
+    counts = services.box_counts()  # one grouped count for the list and the statistics
+    rows, total = services.box_window(**filters, offset=offset, counts=counts)
+    context = {
+        "rows": rows,
+        "total": total,
+        "offset": offset,
+        "next_url": next_window_url("suggestions.index", offset, **filters),
+        "show_url": url_for("suggestions.index") + "/",
+    }
+    if is_htmx() and offset:
+        # 更多: the next rows only, in place of the button that asked for them.
+        return render_template("suggestions/_box_rows.html", **context)
     if is_htmx():  # a filter, or the list refreshing itself after an action: counts come along
+        stats = services.stats(counts=counts)
         body = render_template("suggestions/_box.html", **context)
-        return body + render_template("suggestions/_stats.html", oob=True, **context)
+        return body + render_template("suggestions/_stats.html", oob=True, stats=stats)
     return render_template(
-        "suggestions/index.html", statuses=STATUSES, categories=CATEGORIES, **context
+        "suggestions/index.html",
+        filters=filters,
+        stats=services.stats(counts=counts),
+        statuses=STATUSES,
+        categories=CATEGORIES,
+        **context,
     )
 
 
@@ -238,7 +271,8 @@ def _detail(item: BoxItem, status: int = 200, **forms):
         "reply_form": forms.get("reply_form") or MessageForm(formdata=None, prefix="reply"),
         "note_form": forms.get("note_form") or MessageForm(formdata=None, prefix="note"),
         "duplicate_form": forms.get("duplicate_form") or DuplicateForm(formdata=None),
-        "others": [i for i in services.box() if i.ref != item.ref],
+        # The merge target's choices: every row as a light tuple, not 5,000 loaded suggestions.
+        "others": [i for i in services.box_window(limit=None)[0] if i.ref != item.ref],
         "statuses_label": STATUSES.get,
     }
     return render("suggestions/show.html", "suggestions/_item.html", status, **context)
