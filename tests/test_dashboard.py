@@ -14,7 +14,7 @@ from intranet.extensions import db
 from intranet.mentoring.models import Pairing, PairingTask
 from intranet.schedule.models import Activity, Attendance, Semester
 from intranet.uploads import Attachment
-from tests.conftest import login_as
+from tests.conftest import htmx, login_as
 
 TODAY = school_today()
 
@@ -170,3 +170,16 @@ def test_archive_entry_names_cannot_leave_the_archive(app, client, school):
 def test_a_month_no_calendar_holds_is_a_404(app, client, school, month):
     login_as(client, app, school["leader"])
     assert client.get(f"/dashboard/attendance?month={month}").status_code == 404
+
+
+def test_the_months_attendance_detail_links_each_activity_held(app, client, school):
+    add_activities(app, school, 3)
+    login_as(client, app, school["leader"])
+    with app.app_context():
+        held = db.session.scalars(db.select(Activity).where(Activity.date == TODAY)).all()
+    body = client.get(f"/dashboard/attendance?month={TODAY:%Y-%m}", headers=htmx()).get_data(
+        as_text=True
+    )
+    assert held and "本月已开展的活动" in body
+    for activity in held:
+        assert f'href="/schedule/activities/{activity.id}"' in body

@@ -45,6 +45,7 @@ class Turnout:
     activity_id: int
     date: date
     form: str
+    theme: str
     expected: set[int]
     present: set[int]
 
@@ -52,8 +53,8 @@ class Turnout:
 def turnout(*conditions) -> list[Turnout]:
     """Held activities meeting `conditions`, with their invitees: a fixed few queries."""
     rows = db.session.execute(
-        select(Activity.id, Activity.date, Activity.form, Activity.invite_groups,
-               Activity.invite_pairing_id).where(*_held(*conditions))
+        select(Activity.id, Activity.date, Activity.form, Activity.theme, Activity.invite_groups,
+               Activity.invite_pairing_id).where(*_held(*conditions)).order_by(Activity.date)
     ).all()  # fmt: skip
     expected = expected_by_activity(rows)
     present: dict[int, set[int]] = defaultdict(set)
@@ -65,7 +66,10 @@ def turnout(*conditions) -> list[Turnout]:
             )
         ):
             present[activity_id].add(staff_id)
-    return [Turnout(row.id, row.date, row.form, expected[row.id], present[row.id]) for row in rows]
+    return [
+        Turnout(row.id, row.date, row.form, row.theme, expected[row.id], present[row.id])
+        for row in rows
+    ]
 
 
 # --- attendance by month, and the alert ------------------------------------------------------
@@ -136,14 +140,19 @@ def falling_attendance(months: list[Month]) -> Alert | None:
     return Alert(latest, mean, drawing_forms(latest))
 
 
-def form_rates(year: int, month: int) -> dict[str, tuple[int, int]]:
-    """(present, invited) per activity form in one month."""
+def month_turnout(year: int, month: int) -> list[Turnout]:
+    """The activities held in one month, with who was expected and who came."""
     start = month_start(year, month)
     end = month_start(*shift(year, month, 1))
+    return turnout(Activity.date >= start, Activity.date < end)
+
+
+def form_rates(year: int, month: int, held: list[Turnout] | None = None) -> dict:
+    """(present, invited) per activity form in one month."""
     rates: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for held in turnout(Activity.date >= start, Activity.date < end):
-        rates[held.form][0] += len(held.present)
-        rates[held.form][1] += len(held.expected)
+    for activity in held if held is not None else month_turnout(year, month):
+        rates[activity.form][0] += len(activity.present)
+        rates[activity.form][1] += len(activity.expected)
     return {form: (present, total) for form, (present, total) in rates.items()}
 
 

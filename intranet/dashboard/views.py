@@ -116,13 +116,14 @@ def activities():
 @require("dashboard.view")
 def attendance():
     year, month = year_month(request.args.get("month")) or abort(404)
-    rates = services.form_rates(year, month)
+    held = services.month_turnout(year, month)
+    rates = services.form_rates(year, month, held)
     rows = sorted(
         ((FORMS.get(f, f), p, t) for f, (p, t) in rates.items() if t), key=lambda r: -r[1] / r[2]
     )
     return _show(
-        "dashboard/_attendance.html", f"{year}年{month}月各形式出勤", rows=rows,
-        key=f"{year:04d}-{month:02d}",
+        "dashboard/_attendance.html", f"{year}年{month}月各形式出勤", rows=rows, held=held,
+        forms=FORMS, key=f"{year:04d}-{month:02d}",
     )  # fmt: skip
 
 
