@@ -146,7 +146,10 @@ def test_a_save_racing_another_between_check_and_write_is_a_conflict(app, school
         ({"date": (TODAY + timedelta(days=365)).isoformat()}, "日期不在2026-2027学年第一学期内"),
         ({"date": "明天"}, "请按“年-月-日”填写日期"),
         ({"start_time": "25:99"}, "请按“时:分”填写时间"),
-        ({"responsible_id": "999999"}, "不是有效的选择"),
+        ({"responsible_id": "999999"}, "责任人要从在职教师中选择"),
+        ({"responsible_id": "张三"}, "责任人要从在职教师中选择"),
+        ({"presenter_ids": ["999999"]}, "主讲人要从在职教师中选择"),
+        ({"presenter_ids": ["abc"]}, "主讲人要从在职教师中选择"),
         ({"theme": "长" * 121}, "主题不能超过 120 个字"),
     ],
 )
