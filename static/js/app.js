@@ -76,6 +76,10 @@
     var picker = event.target.classList && event.target.classList.contains("picker-search") && pickerOf(event.target);
     if (!picker) return;
     var results = picker.querySelector(".picker-results");
+    if (results.hasAttribute("data-stale")) {  // typed since the list came: wait for the new one
+      if (["ArrowDown", "ArrowUp", "Enter"].indexOf(event.key) >= 0) event.preventDefault();
+      if (event.key !== "Escape") return;
+    }
     var options = pickerOptions(picker);
     var open = !results.hidden && options.length > 0;
     var current = picker.querySelector("[role=option][aria-selected=true]");
@@ -115,9 +119,14 @@
     }
     picker.querySelector(".picker-search").focus();
   });
+  document.addEventListener("input", function (event) {
+    var picker = event.target.classList.contains("picker-search") && pickerOf(event.target);
+    if (picker) picker.querySelector(".picker-results").setAttribute("data-stale", "");
+  });
   document.addEventListener("htmx:afterSwap", function (event) {
     var picker = event.detail.target.classList.contains("picker-results") && pickerOf(event.detail.target);
     if (!picker) return;
+    event.detail.target.removeAttribute("data-stale");
     pickerMark(picker, null);
     pickerShow(picker, picker.contains(document.activeElement));
   });
