@@ -7,7 +7,7 @@ import secrets
 from contextlib import contextmanager
 
 import segno
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, subqueryload
 
@@ -110,6 +110,7 @@ def index():
         months=services.by_month(activities),
         weeks=services.month_weeks(month, activities) if view == "calendar" else [],
         activities=activities,
+        rights=_row_rights(activities),
         progress=services.plan_progress(semester),
         choices={"level": LEVELS, "form": FORMS, "status": STATUSES},
         staff_options=lists["staff"],
@@ -121,12 +122,29 @@ def index():
     )
 
 
+def _row_rights(activities) -> dict:
+    """What the user may do to each row of a page, asked of the rules once, in one pass; a
+    row rendered alone (after a save) asks them itself."""
+    user = current_user._get_current_object()  # not through the proxy 400 times
+    editable = {a.id for a in activities if can_edit_activity(user, a)}
+    return {
+        "manage": can(user, "schedule.manage"),
+        "edit": editable,
+        "mark_done": {
+            a.id for a in activities if a.id in editable and can_mark_activity_done(user, a)
+        },
+    }
+
+
 def _rows(query) -> list[Activity]:
     """The page's activities in one statement, with their experts and whether each left a
     trace (for the 已完成 offer); the presenters follow in one more, however many rows
     (a select-in load would send one per 500)."""
     rows = db.session.execute(
-        query.options(joinedload(Activity.external_presenters), subqueryload(Activity.presenters))
+        query.options(
+            joinedload(Activity.external_presenters),
+            subqueryload(Activity.presenters),
+        )
         .add_columns(services.left_a_trace().label("trace"))
     ).unique().all()  # fmt: skip
     services.note_traces({activity.id: bool(trace) for activity, trace in rows})
@@ -234,8 +252,8 @@ def people():
     """The people picker's options: active colleagues whose name, pinyin or initials match
     what was typed ("zxm" finds 张晓明), a few at a time, for the row form's 责任人 and 主讲人."""
     listbox = request.args.get("for", "")
-    if not PICKER_ID.fullmatch(listbox):
-        abort(400)
+    if not PICKER_ID.fullmatch(listbox):  # it becomes element ids: never markup
+        listbox = "people-listbox"
     q = request.args.get("q", "")
     found = db.session.scalars(directory_query(q).limit(PICKER_SIZE + 1)).all()
     return render_template(
@@ -580,20 +598,24 @@ def feed_url() -> str:
     return url_for("schedule.feed", token=current_user.ical_token, _external=True)
 
 
-def row_url(endpoint: str, activity_id: int) -> str:
-    """A schedule row's link: url_for once per page and endpoint, then the row's id put in
-    (url_for for each of 200 rows and 4 links was a fifth of the page's time)."""
-    built = g.setdefault("schedule_row_urls", {})
-    if endpoint not in built:
-        built[endpoint] = url_for(endpoint, activity_id=ID_MAX)
-    return built[endpoint].replace(str(ID_MAX), str(activity_id))
+class RowUrls:
+    """A schedule row's links: url_for once per render and endpoint, then the row's id put in
+    (url_for is the costliest call in a row, and a page has 200 rows with four links each)."""
+
+    def __init__(self):
+        self._built: dict[str, str] = {}
+
+    def __call__(self, endpoint: str, activity_id: int) -> str:
+        if endpoint not in self._built:
+            self._built[endpoint] = url_for(endpoint, activity_id=ID_MAX)
+        return self._built[endpoint].replace(str(ID_MAX), str(activity_id))
 
 
 @bp.app_context_processor
 def schedule_helpers():
     return {
         "calendar_feed_url": feed_url,
-        "row_url": row_url,
+        "row_url": RowUrls(),
     }
 
 
