@@ -247,6 +247,7 @@ def test_manager_picks_people_by_pinyin_initials_with_the_keyboard(page, app, ma
     open_schedule(page)
     row = page.locator(f"#activity-{schedule['activity']}")
     row.get_by_role("button", name="编辑").click()
+    expect(row.get_by_label("日期")).to_be_focused()  # the row has settled: typing stays put
 
     responsible = row.get_by_label("责任人", exact=True)
     responsible.press_sequentially("zxm")
