@@ -146,7 +146,10 @@ def test_a_save_racing_another_between_check_and_write_is_a_conflict(app, school
         ({"date": (TODAY + timedelta(days=365)).isoformat()}, "日期不在2026-2027学年第一学期内"),
         ({"date": "明天"}, "请按“年-月-日”填写日期"),
         ({"start_time": "25:99"}, "请按“时:分”填写时间"),
-        ({"responsible_id": "999999"}, "不是有效的选择"),
+        ({"responsible_id": "999999"}, "责任人要从在职教师中选择"),
+        ({"responsible_id": "张三"}, "责任人要从在职教师中选择"),
+        ({"presenter_ids": ["999999"]}, "主讲人要从在职教师中选择"),
+        ({"presenter_ids": ["abc"]}, "主讲人要从在职教师中选择"),
         ({"theme": "长" * 121}, "主题不能超过 120 个字"),
     ],
 )
@@ -799,3 +802,35 @@ def test_one_refused_file_leaves_none_of_the_others_behind(app, school):
     assert r.status_code == 422 and "无法识别这个文件" in r.get_data(as_text=True)
     uploads = Path(app.config["UPLOAD_FOLDER"])
     assert not uploads.exists() or not any(uploads.iterdir()), "the good photo was not kept"
+
+
+# --- the people picker ---------------------------------------------------------------------
+
+
+def test_people_picker_finds_active_colleagues_by_name_pinyin_and_initials(app, school, make_staff):
+    make_staff(username="zxm", name="张晓明", subject="语文")
+    make_staff(username="zxm2", name="赵雪梅")
+    make_staff(username="gone", name="张小美", active=False)
+    manager = as_user(app, school["manager"])
+
+    def found(q):
+        r = manager.get("/schedule/people", query_string={"q": q, "for": "row-1-listbox"})
+        assert r.status_code == 200 and "<html" not in r.get_data(as_text=True)
+        return r.get_data(as_text=True)
+
+    assert "张晓明" in found("zxm") and "赵雪梅" in found("zxm") and "张小美" not in found("zxm")
+    assert "赵雪梅" not in found("zhangx") and "张晓明" in found("晓明")
+    assert 'id="row-1-listbox"' in found("zxm") and 'role="option"' in found("zxm")
+    assert "没有找到" in found("qqqq")
+    hostile = manager.get("/schedule/people", query_string={"q": "z", "for": '"><script>'})
+    assert hostile.status_code == 200 and "<script>" not in hostile.get_data(as_text=True)
+
+
+def test_a_saved_row_names_the_new_responsible_person(app, school):
+    activity_id = add_activity(app, school)
+    manager = as_user(app, school["manager"])
+    data = row_values(school, 1, responsible_id=str(school["teacher"]))
+    r = send(manager, "PUT", f"/schedule/activities/{activity_id}", data)
+    assert r.status_code == 200 and "王晓燕" in r.get_data(as_text=True)
+    assert "顾雅琴" not in r.get_data(as_text=True)
+    assert stored(app, activity_id).responsible_id == school["teacher"]

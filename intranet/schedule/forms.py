@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+from flask import g
+from sqlalchemy import literal, union_all
 from wtforms import (
     DateField,
     IntegerField,
@@ -14,6 +16,7 @@ from wtforms.validators import (
     InputRequired,
     NumberRange,
     Optional,
+    StopValidation,
     ValidationError,
 )
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -21,15 +24,16 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from intranet.concurrency import Versioned
 from intranet.extensions import db
 from intranet.forms import (
+    NOBODY,
     ChineseDateField,
     ChineseTimeField,
     Form,
     WholeNumberField,
+    as_id,
     at_most,
     choices,
     optional_int,
     required_text,
-    staff_choices,
 )
 from intranet.people.models import ExternalMentor, Staff
 from intranet.schedule.invitees import named_of, set_named
@@ -45,21 +49,82 @@ from intranet.schedule.models import (
 
 
 def partner_school_choices():
-    rows = db.session.execute(
-        db.select(PartnerSchool.id, PartnerSchool.name)
-        .where(PartnerSchool.active)
-        .order_by(PartnerSchool.name)
-    ).all()
-    return [("", "（无）"), *((row.id, row.name) for row in rows)]
+    return [("", "（无）"), *choice_lists()["school"]]
 
 
 def external_mentor_choices():
-    rows = db.session.execute(
-        db.select(ExternalMentor.id, ExternalMentor.name, ExternalMentor.organisation)
-        .where(ExternalMentor.active)
-        .order_by(ExternalMentor.name)
-    ).all()
-    return [(row.id, f"{row.name}（{row.organisation}）") for row in rows]
+    return choice_lists()["mentor"]
+
+
+def active_staff() -> dict[int, str]:
+    """Every active colleague's label by id, in pinyin order: the people a row may name."""
+    return dict(choice_lists()["staff"])
+
+
+def choice_lists() -> dict[str, list[tuple[int, str]]]:
+    """The three lists a schedule row chooses from (active staff, the mentor team's experts,
+    partner schools), read in one statement once per request: a save builds its form three
+    times, and the page's filters ask for two of them."""
+    if "schedule_choices" not in g:
+        staff = db.select(
+            literal("staff").label("kind"), Staff.id, Staff.name, Staff.subject.label("note"),
+            Staff.pinyin.label("sort"),
+        ).where(Staff.active)  # fmt: skip
+        mentors = db.select(
+            literal("mentor"), ExternalMentor.id, ExternalMentor.name,
+            ExternalMentor.organisation, ExternalMentor.name,
+        ).where(ExternalMentor.active)  # fmt: skip
+        schools = db.select(
+            literal("school"), PartnerSchool.id, PartnerSchool.name, literal(""),
+            PartnerSchool.name,
+        ).where(PartnerSchool.active)  # fmt: skip
+        lists: dict[str, list[tuple[int, str]]] = {"staff": [], "mentor": [], "school": []}
+        query = union_all(staff, mentors, schools).order_by("sort", "id")
+        for kind, id_, name, note, _sort in db.session.execute(query):
+            lists[kind].append((id_, f"{name}（{note}）" if note else name))
+        g.schedule_choices = lists
+    return g.schedule_choices
+
+
+def staff_labels(ids) -> list[tuple[int, str]]:
+    """(id, label) of these people, in the order given; someone no longer active is still
+    named, so a row that names them shows who it is."""
+    known = active_staff()
+    missing = [i for i in ids if i not in known]
+    if missing:
+        rows = db.session.execute(db.select(Staff.id, Staff.name).where(Staff.id.in_(missing)))
+        known = known | {row.id: row.name for row in rows}
+    return [(i, known[i]) for i in ids if i in known]
+
+
+class PersonField(SelectField):
+    """One colleague, chosen with the people picker (a search), never from a 600-option list:
+    the posted id must name an active colleague, checked against a set."""
+
+    def __init__(self, label, **kwargs):
+        super().__init__(label, coerce=optional_int, **kwargs)
+
+    def pre_validate(self, form):
+        if self.raw_data and self.raw_data[0] and self.data not in active_staff():
+            raise StopValidation(f"{self.label.text}要从在职教师中选择，请重新选择。")
+
+    def chosen(self) -> list[tuple[int, str]]:
+        return staff_labels([self.data] if self.data else [])
+
+
+class PeopleField(SelectMultipleField):
+    """Several colleagues, chosen with the people picker; each id must name an active one."""
+
+    def process_formdata(self, valuelist):
+        self.data = list(dict.fromkeys(as_id(v) or 0 for v in valuelist if v))
+
+    def pre_validate(self, form):
+        staff = active_staff()
+        if any(person not in staff for person in self.data or []):
+            raise StopValidation(f"{self.label.text}要从在职教师中选择，请重新选择。")
+
+    def chosen(self) -> list[tuple[int, str]]:
+        return staff_labels(self.data or [])
 
 
 class ActivityForm(Versioned, Form):
@@ -72,8 +137,8 @@ class ActivityForm(Versioned, Form):
     kind = SelectField("形式", choices=choices(FORMS), default="demo_lesson")
     theme = StringField("主题", validators=required_text("活动主题", 120))
     procedure = TextAreaField("活动程序", validators=[at_most("活动程序", 4000)])
-    responsible_id = SelectField("责任人", coerce=optional_int)
-    presenter_ids = SelectMultipleField("主讲人", coerce=int)
+    responsible_id = PersonField("责任人")
+    presenter_ids = PeopleField("主讲人", coerce=int)
     external_presenter_ids = SelectMultipleField("导师团专家", coerce=int)
     partner_school_id = SelectField("结对学校", coerce=optional_int)
     status = SelectField("状态", choices=choices(STATUSES), default="planned")
@@ -81,8 +146,10 @@ class ActivityForm(Versioned, Form):
     def __init__(self, *args, semester: Semester | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self._semester = semester
-        self.responsible_id.choices = staff_choices()
-        self.presenter_ids.choices = staff_choices(blank=None)
+        # The labels name people in a conflict's comparison; the picker never lists them all.
+        staff = list(active_staff().items())
+        self.responsible_id.choices = [("", NOBODY), *staff]
+        self.presenter_ids.choices = staff
         self.external_presenter_ids.choices = external_mentor_choices()
         self.partner_school_id.choices = partner_school_choices()
 
@@ -137,20 +204,30 @@ class ActivityForm(Versioned, Form):
         activity.form = self.kind.data
         activity.place = (self.place.data or "").strip()
         activity.procedure = (self.procedure.data or "").strip()
-        activity.responsible_id = self.responsible_id.data
-        activity.partner_school_id = self.partner_school_id.data
-        activity.presenters = _load(Staff, self.presenter_ids.data)
-        activity.external_presenters = _load(ExternalMentor, self.external_presenter_ids.data)
+        # The objects, not just the ids, so that the row shown after a save names them (the
+        # session's identity map answers without a query when they are unchanged).
+        activity.responsible = _get(Staff, self.responsible_id.data)
+        activity.partner_school = _get(PartnerSchool, self.partner_school_id.data)
+        # Unchanged people are not read again: a save that changes the theme stays cheap.
+        if set(self.presenter_ids.data or []) != set(activity.presenter_ids):
+            activity.presenters = _load(Staff, self.presenter_ids.data)
+        if set(self.external_presenter_ids.data or []) != set(activity.external_presenter_ids):
+            activity.external_presenters = _load(ExternalMentor, self.external_presenter_ids.data)
 
 
 def _normal(value):
     return sorted(value) if isinstance(value, list) else value
 
 
+def _get(model, id_):
+    return db.session.get(model, id_) if id_ else None
+
+
 def _load(model, ids):
     if not ids:
         return []
-    return list(db.session.scalars(db.select(model).where(model.id.in_(ids))))
+    order = model.pinyin if model is Staff else model.name  # as the relationships are ordered
+    return list(db.session.scalars(db.select(model).where(model.id.in_(ids)).order_by(order)))
 
 
 class SemesterForm(Form):
@@ -226,7 +303,7 @@ class AttendanceForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.staff_id.choices = staff_choices(blank="（请选择教师）")
+        self.staff_id.choices = [("", "（请选择教师）"), *active_staff().items()]
 
     def validate_staff_id(self, field):
         if not field.data:
@@ -270,8 +347,7 @@ class InviteesForm(Form):
         super().__init__(*args, **kwargs)
         self._activity = activity
         self.pairing_id.choices = pairing_choices()
-        self.added_ids.choices = staff_choices(blank=None)
-        self.removed_ids.choices = staff_choices(blank=None)
+        self.added_ids.choices = self.removed_ids.choices = list(active_staff().items())
 
     @classmethod
     def of(cls, activity) -> "InviteesForm":

@@ -4,10 +4,12 @@ the month calendar, attendance and check-in, records, calendar feeds and the 一
 import logging
 import re
 import secrets
+from contextlib import contextmanager
 
 import segno
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import joinedload, subqueryload
 
 from intranet.auth.permissions import (
     attendance_refusal,
@@ -23,9 +25,10 @@ from intranet.auth.permissions import (
 from intranet.clock import school_today, utcnow
 from intranet.concurrency import save, saved_text
 from intranet.extensions import db
-from intranet.forms import as_id, staff_choices
+from intranet.forms import ID_MAX, as_id
 from intranet.htmx import is_htmx, partial_response, render, toast
 from intranet.people.models import Staff, new_token
+from intranet.people.services import directory_query
 from intranet.schedule import invitees, planning, services
 from intranet.schedule.forms import (
     ActivityForm,
@@ -33,7 +36,7 @@ from intranet.schedule.forms import (
     CheckInForm,
     InviteesForm,
     RecordForm,
-    partner_school_choices,
+    choice_lists,
 )
 from intranet.schedule.models import (
     FORMS,
@@ -43,7 +46,7 @@ from intranet.schedule.models import (
     Semester,
     activity_attachment,
 )
-from intranet.semesters import requested
+from intranet.semesters import all_semesters, requested
 from intranet.spreadsheets import download
 from intranet.uploads import (
     IMAGE,
@@ -89,31 +92,63 @@ def _row_form(activity, form, status=200, conflict=None, headers=None, semester=
 @bp.get("")
 @require("schedule.view")
 def index():
+    semesters = all_semesters()  # first: the requested one is then found without a query
     semester = requested(request.args)
     filters = services.filter_args(request.args)
-    activities = db.session.scalars(services.activities_query(semester, filters)).all()
+    activities = _rows(services.activities_query(semester, filters))
     view = "calendar" if request.args.get("view") == "calendar" else "table"
     month = services.month_of(request.args.get("month"), semester)
+    lists = choice_lists()
     return render(
         "schedule/index.html",
         "schedule/_results.html",
         semester=semester,
-        semesters=db.session.scalars(db.select(Semester).order_by(Semester.start.desc())).all(),
+        semesters=semesters,
         filters=filters,
         view=view,
         month=month,
         months=services.by_month(activities),
         weeks=services.month_weeks(month, activities) if view == "calendar" else [],
         activities=activities,
+        rights=_row_rights(activities),
         progress=services.plan_progress(semester),
         choices={"level": LEVELS, "form": FORMS, "status": STATUSES},
-        staff_options=staff_choices(blank=None),
-        partner_options=partner_school_choices()[1:],
+        staff_options=lists["staff"],
+        partner_options=lists["school"],
         month_links={
             "prev": _with_args(month=services.shift_month(month, -1)),
             "next": _with_args(month=services.shift_month(month, 1)),
         },
     )
+
+
+def _row_rights(activities) -> dict:
+    """What the user may do to each row of a page, asked of the rules once, in one pass; a
+    row rendered alone (after a save) asks them itself."""
+    user = current_user._get_current_object()  # not through the proxy 400 times
+    editable = {a.id for a in activities if can_edit_activity(user, a)}
+    return {
+        "manage": can(user, "schedule.manage"),
+        "edit": editable,
+        "mark_done": {
+            a.id for a in activities if a.id in editable and can_mark_activity_done(user, a)
+        },
+    }
+
+
+def _rows(query) -> list[Activity]:
+    """The page's activities in one statement, with their experts and whether each left a
+    trace (for the 已完成 offer); the presenters follow in one more, however many rows
+    (a select-in load would send one per 500)."""
+    rows = db.session.execute(
+        query.options(
+            joinedload(Activity.external_presenters),
+            subqueryload(Activity.presenters),
+        )
+        .add_columns(services.left_a_trace().label("trace"))
+    ).unique().all()  # fmt: skip
+    services.note_traces({activity.id: bool(trace) for activity, trace in rows})
+    return [activity for activity, _trace in rows]
 
 
 def _with_args(**changes) -> str:
@@ -207,6 +242,26 @@ def edit(activity):
     return _row_form(activity, ActivityForm.of(activity))
 
 
+PICKER_SIZE = 20
+PICKER_ID = re.compile(r"[A-Za-z0-9_-]{1,80}")
+
+
+@bp.get("/people")
+@require("schedule.manage")
+def people():
+    """The people picker's options: active colleagues whose name, pinyin or initials match
+    what was typed ("zxm" finds 张晓明), a few at a time, for the row form's 责任人 and 主讲人."""
+    listbox = request.args.get("for", "")
+    if not PICKER_ID.fullmatch(listbox):  # it becomes element ids: never markup
+        listbox = "people-listbox"
+    q = request.args.get("q", "")
+    found = db.session.scalars(directory_query(q).limit(PICKER_SIZE + 1)).all()
+    return render_template(
+        "schedule/_people_options.html", people=found[:PICKER_SIZE], more=len(found) > PICKER_SIZE,
+        listbox=listbox, q=q.strip(),
+    )  # fmt: skip
+
+
 @bp.put("/activities/<int:activity_id>")
 @require("schedule.view")
 @load(Activity, can_edit_activity, key="activity_id")
@@ -217,12 +272,25 @@ def update(activity):
         if refused:
             form.form_errors.append(_only_managers(refused))
         return _row_form(activity, form, 422)
-    return save(
-        activity, form, stored=ActivityForm.of, apply=_apply_row,
-        reload=lambda: db.session.get(Activity, activity.id), target=f"activity-{activity.id}",
-        conflict=lambda a, f, clashes: _row_form(a, f, conflict=clashes),
-        saved=_row_saved,
-    )  # fmt: skip
+    with _kept_after_commit():
+        return save(
+            activity, form, stored=ActivityForm.of, apply=_apply_row,
+            reload=lambda: db.session.get(Activity, activity.id), target=f"activity-{activity.id}",
+            conflict=lambda a, f, clashes: _row_form(a, f, conflict=clashes),
+            saved=_row_saved,
+        )  # fmt: skip
+
+
+@contextmanager
+def _kept_after_commit():
+    """The row shown after a save is the one just written: reading it back after the commit
+    would cost three queries (the row, its presenters, its experts)."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = True
 
 
 def _apply_row(activity, form):
@@ -533,10 +601,24 @@ def feed_url() -> str:
     return url_for("schedule.feed", token=current_user.ical_token, _external=True)
 
 
+class RowUrls:
+    """A schedule row's links: url_for once per render and endpoint, then the row's id put in
+    (url_for is the costliest call in a row, and a page has 200 rows with four links each)."""
+
+    def __init__(self):
+        self._built: dict[str, str] = {}
+
+    def __call__(self, endpoint: str, activity_id: int) -> str:
+        if endpoint not in self._built:
+            self._built[endpoint] = url_for(endpoint, activity_id=ID_MAX)
+        return self._built[endpoint].replace(str(ID_MAX), str(activity_id))
+
+
 @bp.app_context_processor
 def schedule_helpers():
     return {
         "calendar_feed_url": feed_url,
+        "row_url": RowUrls(),
     }
 
 

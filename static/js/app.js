@@ -14,9 +14,134 @@
     setTimeout(function () { note.remove(); }, 5000);
   });
 
+  // The people picker (templates/schedule/_people_picker.html): the search lists matches from
+  // the server (htmx); arrow keys move through them, Enter or a click chooses one, Esc closes
+  // the list. A choice becomes a hidden input named like the field, so the form posts what a
+  // select would.
+  function pickerOf(el) { return el.closest && el.closest("[data-picker]"); }
+  function pickerOptions(picker) {
+    return Array.prototype.slice.call(picker.querySelectorAll("[role=option]"));
+  }
+  function pickerShow(picker, open) {
+    var results = picker.querySelector(".picker-results");
+    var search = picker.querySelector(".picker-search");
+    open = open && results.childElementCount > 0;
+    results.hidden = !open;
+    search.setAttribute("aria-expanded", open && pickerOptions(picker).length ? "true" : "false");
+  }
+  function pickerMark(picker, option) {
+    var search = picker.querySelector(".picker-search");
+    pickerOptions(picker).forEach(function (o) { o.setAttribute("aria-selected", o === option ? "true" : "false"); });
+    if (option) {
+      search.setAttribute("aria-activedescendant", option.id);
+      option.scrollIntoView({ block: "nearest" });
+    } else {
+      search.removeAttribute("aria-activedescendant");
+    }
+  }
+  function pickerChoose(picker, option) {
+    var chosen = picker.querySelector(".picker-chosen");
+    var name = picker.dataset.name;
+    var search = picker.querySelector(".picker-search");
+    var single = !picker.hasAttribute("data-multiple");
+    if (single) {
+      chosen.innerHTML = "";
+      var empty = picker.querySelector("[data-picker-empty]");
+      if (empty) empty.remove();
+    }
+    if (single || !chosen.querySelector("input[value='" + option.dataset.id + "']")) {
+      var item = document.createElement("li");
+      var input = document.createElement("input");
+      input.type = "hidden";
+      input.name = name;
+      input.value = option.dataset.id;
+      var text = document.createElement("span");
+      text.textContent = option.dataset.label;
+      var remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "picker-remove";
+      remove.setAttribute("data-picker-remove", "");
+      remove.setAttribute("aria-label", "去掉" + picker.querySelector("label").textContent + "：" + option.dataset.label);
+      remove.textContent = "×";
+      item.append(input, text, remove);
+      chosen.appendChild(item);
+    }
+    search.value = "";
+    picker.querySelector(".picker-results").innerHTML = "";
+    pickerMark(picker, null);
+    pickerShow(picker, false);
+    search.focus();
+  }
+  document.addEventListener("keydown", function (event) {
+    var picker = event.target.classList && event.target.classList.contains("picker-search") && pickerOf(event.target);
+    if (!picker) return;
+    var results = picker.querySelector(".picker-results");
+    if (results.hasAttribute("data-stale")) {  // typed since the list came: wait for the new one
+      if (["ArrowDown", "ArrowUp", "Enter"].indexOf(event.key) >= 0) event.preventDefault();
+      if (event.key !== "Escape") return;
+    }
+    var options = pickerOptions(picker);
+    var open = !results.hidden && options.length > 0;
+    var current = picker.querySelector("[role=option][aria-selected=true]");
+    var at = options.indexOf(current);
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      if (!options.length) return;
+      pickerShow(picker, true);
+      var step = event.key === "ArrowDown" ? 1 : -1;
+      pickerMark(picker, options[(at + step + options.length) % options.length] || options[0]);
+    } else if (event.key === "Enter" && open) {
+      event.preventDefault();  // choosing, not saving the row
+      var option = current || (options.length === 1 ? options[0] : null);
+      if (option) pickerChoose(picker, option);
+    } else if (event.key === "Escape" && !results.hidden) {
+      event.preventDefault();  // closes the list; a second Esc cancels the row
+      pickerShow(picker, false);
+    }
+  });
+  document.addEventListener("mousedown", function (event) {
+    if (event.target.closest && event.target.closest(".picker-results [role=option]")) event.preventDefault();
+  });
+  document.addEventListener("click", function (event) {
+    var option = event.target.closest && event.target.closest(".picker-results [role=option]");
+    if (option) return pickerChoose(pickerOf(option), option);
+    var remove = event.target.closest && event.target.closest("[data-picker-remove]");
+    if (!remove) return;
+    var picker = pickerOf(remove);
+    remove.closest("li").remove();
+    if (!picker.hasAttribute("data-multiple") && !picker.querySelector(".picker-chosen input")) {
+      var empty = document.createElement("input");
+      empty.type = "hidden";
+      empty.name = picker.dataset.name;
+      empty.value = "";
+      empty.setAttribute("data-picker-empty", "");
+      picker.appendChild(empty);
+    }
+    picker.querySelector(".picker-search").focus();
+  });
+  document.addEventListener("input", function (event) {
+    var picker = event.target.classList.contains("picker-search") && pickerOf(event.target);
+    if (picker) picker.querySelector(".picker-results").setAttribute("data-stale", "");
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var picker = event.detail.target.classList.contains("picker-results") && pickerOf(event.detail.target);
+    if (!picker) return;
+    event.detail.target.removeAttribute("data-stale");
+    pickerMark(picker, null);
+    pickerShow(picker, picker.contains(document.activeElement));
+  });
+  document.addEventListener("focusin", function (event) {
+    var picker = event.target.classList && event.target.classList.contains("picker-search") && pickerOf(event.target);
+    if (picker) pickerShow(picker, true);
+  });
+  document.addEventListener("focusout", function (event) {
+    var picker = pickerOf(event.target);
+    if (picker && !picker.contains(event.relatedTarget)) pickerShow(picker, false);
+  });
+
   // Esc in a row being edited restores it, like a spreadsheet.
   document.addEventListener("keydown", function (event) {
-    if (event.key !== "Escape") return;
+    if (event.key !== "Escape" || event.defaultPrevented) return;
     var row = event.target.closest && event.target.closest("[data-inline-form]");
     var cancel = row && row.querySelector("[data-cancel]");
     if (cancel) {

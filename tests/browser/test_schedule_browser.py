@@ -10,7 +10,13 @@ from intranet.clock import school_today
 from intranet.extensions import db
 from intranet.schedule import services
 from intranet.schedule.models import Activity, Semester
-from tests.browser.conftest import PHONE, login, screenshot
+from tests.browser.conftest import (
+    PHONE,
+    axe_violations,
+    describe_violations,
+    login,
+    screenshot,
+)
 
 TODAY = school_today()
 
@@ -230,3 +236,62 @@ def test_teacher_resets_the_calendar_feed_from_the_home_page(page, schedule):
     expect(feed).not_to_have_text(old)
     expect(page.locator("#messages")).to_contain_text("旧地址已失效")
     assert page.request.get(old).status == 404
+
+
+# --- the people picker --------------------------------------------------------------------
+
+
+def test_manager_picks_people_by_pinyin_initials_with_the_keyboard(page, app, make_staff, schedule):
+    make_staff(username="zxm1", name="张晓明", subject="语文")
+    make_staff(username="zxm2", name="赵雪梅", subject="数学")
+    open_schedule(page)
+    row = page.locator(f"#activity-{schedule['activity']}")
+    row.get_by_role("button", name="编辑").click()
+    expect(row.get_by_label("日期")).to_be_focused()  # the row has settled: typing stays put
+
+    responsible = row.get_by_label("责任人", exact=True)
+    responsible.press_sequentially("zxm")
+    found = row.get_by_role("listbox", name="查找结果")
+    expect(found.get_by_role("option")).to_have_count(2)  # 张晓明 and 赵雪梅, by pinyin
+    expect(responsible).to_have_attribute("aria-expanded", "true")
+    responsible.press("ArrowDown")
+    expect(found.get_by_role("option", name="张晓明")).to_have_attribute("aria-selected", "true")
+    assert not describe_axe(page)
+    responsible.press("Enter")  # chooses; does not save the row
+    expect(row.get_by_label("已选的责任人")).to_have_text("张晓明（语文）×")
+    expect(found).to_have_count(0)
+
+    presenters = row.get_by_label("主讲人", exact=True)
+    presenters.press_sequentially("wxy")
+    expect(found.get_by_role("option")).to_have_count(1)
+    expect(found.get_by_role("option", name="王晓燕")).to_be_visible()
+    presenters.press("ArrowDown")
+    presenters.press("Enter")
+    presenters.press_sequentially("gyq")
+    expect(found.get_by_role("option")).to_have_count(1)
+    expect(found.get_by_role("option", name="顾雅琴")).to_be_visible()
+    presenters.press("Escape")  # closes the list only: the row stays open
+    expect(found).to_have_count(0)
+    presenters.press("ArrowDown")
+    presenters.press("Enter")
+    chosen = row.get_by_label("已选的主讲人")
+    expect(chosen).to_contain_text("王晓燕")
+    expect(chosen).to_contain_text("顾雅琴")
+    row.get_by_role("button", name="去掉主讲人：王晓燕").click()
+    expect(chosen).not_to_contain_text("王晓燕")
+
+    row.get_by_role("button", name="保存").click()
+    expect(row.get_by_role("cell", name="张晓明", exact=True)).to_be_visible()
+    expect(row.get_by_role("cell", name="顾雅琴", exact=True)).to_be_visible()
+    expect(page.locator("#messages")).to_contain_text("已保存")
+    with app.app_context():
+        saved = db.session.get(Activity, schedule["activity"])
+        assert (saved.responsible.name, [p.name for p in saved.presenters]) == (
+            "张晓明",
+            ["顾雅琴"],
+        )
+    assert_no_page_load(page)
+
+
+def describe_axe(page) -> str:
+    return describe_violations(axe_violations(page))

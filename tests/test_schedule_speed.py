@@ -1,0 +1,165 @@
+"""The schedule at a real school's size (600 staff, 200 activities in a semester): the page and
+the inline edit cost the same number of SQL statements however many rows there are, and the
+row form is small because people are chosen with a search, not from 600-option lists."""
+
+import secrets
+from datetime import timedelta
+from itertools import count
+
+import pytest
+from sqlalchemy import event, insert
+
+from intranet.clock import school_today, utcnow
+from intranet.extensions import db
+from intranet.people.models import ExternalMentor, Staff, to_pinyin
+from intranet.schedule.models import (
+    Activity,
+    Attendance,
+    PartnerSchool,
+    Semester,
+    activity_external_presenter,
+    activity_presenter,
+)
+from tests.conftest import as_user, htmx, send
+
+TODAY = school_today()
+SURNAMES = "张王李赵刘陈杨黄周吴徐孙马朱胡郭何林罗高"
+GIVEN = "晓明丽华建国秀英志强雅琴玉兰海燕文静春梅子涵"
+EDITS = count()
+
+
+def staff_rows(count: int, start: int = 0) -> list[dict]:
+    rows = []
+    for n in range(start, start + count):
+        name = SURNAMES[n % 20] + GIVEN[n // 20 % 20] + GIVEN[n * 7 % 20]
+        pinyin, initials = to_pinyin(name)
+        rows.append({
+            "username": f"bulk{n}", "name": name, "pinyin": pinyin, "pinyin_initials": initials,
+            "subject": "语文", "role": "teacher", "active": True, "political_status": "non_party",
+            "must_change_password": False, "session_token": secrets.token_hex(16),
+            "ical_token": secrets.token_hex(16), "created_at": utcnow(),
+        })  # fmt: skip
+    return rows
+
+
+def add_activities(semester_id: int, staff_ids: list[int], count: int, extras: dict) -> None:
+    """`count` activities spread over the semester, half of them past and still 计划, each with
+    two presenters and an expert; some past ones left a trace (someone present)."""
+    first = db.session.scalar(db.select(db.func.coalesce(db.func.max(Activity.id), 0)))
+    rows = [{
+        "id": first + 1 + i, "semester_id": semester_id,
+        "date": TODAY + timedelta(days=(i % 100) - 50), "theme": f"活动{first + i}",
+        "place": "录播教室", "level": "cluster" if i % 3 == 0 else "school",
+        "partner_school_id": extras["partner"] if i % 3 == 0 else None, "form": "demo_lesson",
+        "responsible_id": staff_ids[i % len(staff_ids)], "status": "planned",
+        "invite_groups": "studio", "checkin_token": secrets.token_hex(8), "version": 1,
+        "procedure": "", "summary": "",
+    } for i in range(count)]  # fmt: skip
+    db.session.execute(insert(Activity), rows)
+    n = len(staff_ids)
+    db.session.execute(insert(activity_presenter), [
+        {"activity_id": row["id"], "staff_id": staff_ids[(i * 3 + k) % n]}
+        for i, row in enumerate(rows) for k in (1, 2)
+    ])  # fmt: skip
+    db.session.execute(insert(activity_external_presenter), [
+        {"activity_id": row["id"], "external_mentor_id": extras["expert"]} for row in rows
+    ])  # fmt: skip
+    db.session.execute(insert(Attendance), [
+        {"activity_id": row["id"], "staff_id": staff_ids[i % n], "status": "present"}
+        for i, row in enumerate(rows) if i % 4 == 0 and row["date"] < TODAY
+    ])  # fmt: skip
+    db.session.commit()
+
+
+@pytest.fixture
+def big_school(app, make_staff):
+    """A current semester with 600 staff and 200 activities, built with bulk inserts."""
+    manager = make_staff(role="manager", username="guanli", name="徐丽萍")
+    with app.app_context():
+        semester = Semester(
+            name="2026-2027学年第一学期", start=TODAY - timedelta(days=60),
+            end=TODAY + timedelta(days=60), is_current=True,
+        )  # fmt: skip
+        partner = PartnerSchool(name="程桥中心小学", cluster="程桥片")
+        expert = ExternalMentor(name="沈国梁", organisation="六合区教育局教研室")
+        db.session.add_all([semester, partner, expert])
+        db.session.flush()
+        db.session.execute(insert(Staff), staff_rows(600))
+        db.session.commit()
+        ids = list(db.session.scalars(db.select(Staff.id).where(Staff.username.like("bulk%"))))
+        world = {"manager": manager, "semester": semester.id, "partner": partner.id,
+                 "expert": expert.id, "staff": ids}  # fmt: skip
+        add_activities(semester.id, ids, 200, world)
+        first = db.session.scalar(db.select(db.func.min(Activity.id)))
+    return world | {"activity": first}
+
+
+def statements_of(client, method, url, **kwargs) -> tuple[int, object]:
+    """How many SQL statements one request sends, and its response."""
+    statements = []
+    with client.application.app_context():
+        engine = db.engine
+
+    def listener(_connection, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        response = send(client, method, url, **kwargs)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return len(statements), response
+
+
+def row_form(client, activity_id) -> dict:
+    """What the browser posts back from a row's inline form, with a new theme."""
+    from html.parser import HTMLParser
+
+    page = client.get(f"/schedule/activities/{activity_id}/edit", headers=htmx()).get_data(True)
+    data: dict[str, list[str]] = {}
+
+    class Inputs(HTMLParser):
+        select = None
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "input" and a.get("name") and a.get("type") not in ("radio", "checkbox"):
+                data.setdefault(a["name"], []).append(a.get("value") or "")
+            elif tag == "select":
+                self.select = a.get("name")
+            elif tag == "option" and self.select and "selected" in a:
+                data.setdefault(self.select, []).append(a.get("value") or "")
+            elif tag == "textarea":
+                data.setdefault(a["name"], []).append("")
+
+    Inputs().feed(page)
+    return data | {"theme": [f"改过的主题{next(EDITS)}"]}
+
+
+def test_schedule_page_and_row_save_send_at_most_8_queries_at_any_size(app, big_school):
+    manager = as_user(app, big_school["manager"])
+    url = f"/schedule?semester={big_school['semester']}"
+    activity = f"/schedule/activities/{big_school['activity']}"
+
+    def measure():
+        page, r = statements_of(manager, "GET", url)
+        assert r.status_code == 200
+        saved, r = statements_of(
+            manager, "PUT", activity, data=row_form(manager, big_school["activity"])
+        )
+        assert r.status_code == 200, r.get_data(True)[:500]
+        return page, saved
+
+    small = measure()
+    with app.app_context():
+        add_activities(big_school["semester"], big_school["staff"], 400, big_school)
+    assert measure() == small
+    assert small[0] <= 8 and small[1] <= 8, small
+
+
+def test_row_form_is_at_most_5_percent_of_the_schedule_page(app, big_school):
+    manager = as_user(app, big_school["manager"])
+    page = manager.get(f"/schedule?semester={big_school['semester']}")
+    edit = manager.get(f"/schedule/activities/{big_school['activity']}/edit", headers=htmx())
+    assert edit.status_code == 200 and "<html" not in edit.get_data(True)
+    assert len(edit.data) <= 0.05 * len(page.data), (len(edit.data), len(page.data))
