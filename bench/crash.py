@@ -34,10 +34,14 @@ def write_until_killed(client: Client, name: str, acknowledged: list[str], stop:
             status, _, _ = client.request(
                 "POST",
                 "/people",
-                {"name": "崩溃测试", "username": username, "political_status": "non_party",
-                 "role": "teacher"},
+                {
+                    "name": "崩溃测试",
+                    "username": username,
+                    "political_status": "non_party",
+                    "role": "teacher",
+                },
                 htmx=True,
-            )  # fmt: skip
+            )
         except (OSError, HTTPException):
             return  # the server is gone: this write was never acknowledged
         if status == 200:

@@ -37,23 +37,36 @@ STAFF, ACTIVITIES, ATTENDANCE, SUGGESTIONS, ACHIEVEMENTS = 600, 4000, 60_000, 50
 
 def build(folder: Path):
     rng = random.Random(1)
-    app = create_app({
-        "INSTANCE_PATH": str(folder),
-        "SECRET_KEY": "benchmark-secret-key-0123456789-abcdefghij",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'studio.db'}",
-    })  # fmt: skip
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(folder),
+            "SECRET_KEY": "benchmark-secret-key-0123456789-abcdefghij",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'studio.db'}",
+        }
+    )
     started = time.perf_counter()
     with app.app_context():
         upgrade()
         statuses = list(POLITICAL_STATUSES)
-        db.session.execute(insert(Staff), [
-            {"username": f"t{i:04d}", "name": f"教师{i}", "pinyin": f"jiaoshi{i}",
-             "pinyin_initials": "js", "role": "leader" if i == 0 else "teacher",
-             "political_status": statuses[i % len(statuses)], "must_change_password": False,
-             "session_token": f"token-{i}", "ical_token": f"ical-{i}", "active": True,
-             "created_at": school_today()}
-            for i in range(STAFF)
-        ])  # fmt: skip
+        db.session.execute(
+            insert(Staff),
+            [
+                {
+                    "username": f"t{i:04d}",
+                    "name": f"教师{i}",
+                    "pinyin": f"jiaoshi{i}",
+                    "pinyin_initials": "js",
+                    "role": "leader" if i == 0 else "teacher",
+                    "political_status": statuses[i % len(statuses)],
+                    "must_change_password": False,
+                    "session_token": f"token-{i}",
+                    "ical_token": f"ical-{i}",
+                    "active": True,
+                    "created_at": school_today(),
+                }
+                for i in range(STAFF)
+            ],
+        )
         today = school_today()
         first_year = today.year - 10
         semesters = []
@@ -64,10 +77,13 @@ def build(folder: Path):
                 (f"{school_year}第二学期", date(year + 1, 2, 20), date(year + 1, 7, 5)),
             ]
         semesters = [s for s in semesters if s[1] <= today][-20:]
-        db.session.execute(insert(Semester), [
-            {"name": n, "start": s, "end": e, "is_current": i == len(semesters) - 1}
-            for i, (n, s, e) in enumerate(semesters)
-        ])  # fmt: skip
+        db.session.execute(
+            insert(Semester),
+            [
+                {"name": n, "start": s, "end": e, "is_current": i == len(semesters) - 1}
+                for i, (n, s, e) in enumerate(semesters)
+            ],
+        )
         ids = db.session.scalars(db.select(Semester.id).order_by(Semester.start)).all()
         levels, forms = list(LEVELS), list(FORMS)
         rows = []
@@ -75,32 +91,67 @@ def build(folder: Path):
             k = n % len(ids)
             start, end = semesters[k][1], min(semesters[k][2], today)
             day = start + timedelta(days=rng.randrange(max((end - start).days, 1)))
-            rows.append({"semester_id": ids[k], "date": day, "theme": f"活动{n}",
-                         "level": levels[n % 3], "form": forms[n % len(forms)], "place": "",
-                         "procedure": "", "summary": "", "status": "done",
-                         "checkin_token": f"c{n}", "version": 1})  # fmt: skip
+            rows.append(
+                {
+                    "semester_id": ids[k],
+                    "date": day,
+                    "theme": f"活动{n}",
+                    "level": levels[n % 3],
+                    "form": forms[n % len(forms)],
+                    "place": "",
+                    "procedure": "",
+                    "summary": "",
+                    "status": "done",
+                    "checkin_token": f"c{n}",
+                    "version": 1,
+                }
+            )
         db.session.execute(insert(Activity), rows)
         activity_ids = db.session.scalars(db.select(Activity.id)).all()
         pairs = set()
         while len(pairs) < ATTENDANCE:
             pairs.add((rng.choice(activity_ids), rng.randrange(1, STAFF + 1)))
-        db.session.execute(insert(Attendance), [
-            {"activity_id": a, "staff_id": s, "reason": "",
-             "status": "present" if rng.random() < 0.8 else "absent"} for a, s in pairs
-        ])  # fmt: skip
-        db.session.execute(insert(Suggestion), [
-            {"author_id": rng.randrange(1, STAFF + 1), "category": "other", "title": f"建议{n}",
-             "body": "内容", "status": rng.choice(["pending", "adopted", "declined", "done"]),
-             "created_on": today - timedelta(days=rng.randrange(3650))}
-            for n in range(SUGGESTIONS)
-        ])  # fmt: skip
-        db.session.execute(insert(Achievement), [
-            {"staff_id": rng.randrange(1, STAFF + 1), "kind": "award",
-             "level": rng.choice(["national", "provincial", "city", "district", "school"]),
-             "title": f"成果{n}", "issuer": "", "created_at": today,
-             "awarded_on": today - timedelta(days=rng.randrange(3650))}
-            for n in range(ACHIEVEMENTS)
-        ])  # fmt: skip
+        db.session.execute(
+            insert(Attendance),
+            [
+                {
+                    "activity_id": a,
+                    "staff_id": s,
+                    "reason": "",
+                    "status": "present" if rng.random() < 0.8 else "absent",
+                }
+                for a, s in pairs
+            ],
+        )
+        db.session.execute(
+            insert(Suggestion),
+            [
+                {
+                    "author_id": rng.randrange(1, STAFF + 1),
+                    "category": "other",
+                    "title": f"建议{n}",
+                    "body": "内容",
+                    "status": rng.choice(["pending", "adopted", "declined", "done"]),
+                    "created_on": today - timedelta(days=rng.randrange(3650)),
+                }
+                for n in range(SUGGESTIONS)
+            ],
+        )
+        db.session.execute(
+            insert(Achievement),
+            [
+                {
+                    "staff_id": rng.randrange(1, STAFF + 1),
+                    "kind": "award",
+                    "level": rng.choice(["national", "provincial", "city", "district", "school"]),
+                    "title": f"成果{n}",
+                    "issuer": "",
+                    "created_at": today,
+                    "awarded_on": today - timedelta(days=rng.randrange(3650)),
+                }
+                for n in range(ACHIEVEMENTS)
+            ],
+        )
         db.session.commit()
     print(f"generated in {time.perf_counter() - started:.1f} s")
     client = app.test_client()

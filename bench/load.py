@@ -93,10 +93,14 @@ def admin_edits_staff(client, rng, world, recorder):
     status, _, seconds = client.request(
         "PUT",
         f"/people/{staff_id}",
-        {"name": f"教师{rng.randrange(1000)}", "username": username,
-         "political_status": "non_party", "role": "teacher"},
+        {
+            "name": f"教师{rng.randrange(1000)}",
+            "username": username,
+            "political_status": "non_party",
+            "role": "teacher",
+        },
         htmx=True,
-    )  # fmt: skip
+    )
     recorder.record("PUT /people/<id> (htmx)", status, seconds)
     if status == 200:
         recorder.acknowledged("admin_edits_staff")
@@ -143,10 +147,16 @@ def manager_edits_row(client, rng, world, recorder):
     status, _, seconds = client.request(
         "PUT",
         f"/schedule/activities/{activity_id}",
-        {"date": world["day"], "level": "school", "kind": "theme_seminar", "theme": theme,
-         "status": "planned", "version": str(version)},
+        {
+            "date": world["day"],
+            "level": "school",
+            "kind": "theme_seminar",
+            "theme": theme,
+            "status": "planned",
+            "version": str(version),
+        },
         htmx=True,
-    )  # fmt: skip
+    )
     recorder.record("PUT /schedule/activities/<id> (htmx)", status, seconds)
     if status == 200:
         recorder.acknowledged("manager_edits_row")
@@ -161,10 +171,14 @@ def submit_suggestion(client, rng, world, recorder):
     status, _, seconds = client.request(
         "POST",
         "/suggestions",
-        {"category": "activities", "title": title, "body": "希望活动形式更多样。",
-         "identity": identity},
+        {
+            "category": "activities",
+            "title": title,
+            "body": "希望活动形式更多样。",
+            "identity": identity,
+        },
         htmx=True,
-    )  # fmt: skip
+    )
     recorder.record(f"POST /suggestions ({identity})", status, seconds)
     if 200 <= status < 300:
         recorder.acknowledged("submit_suggestion")
@@ -317,9 +331,13 @@ def run(users: int = 50, seconds: float = 60, seed: int = 1) -> dict:
 
 
 FAILURES = (
-    "errors_5xx", "database_locked", "missing_writes", "lost_updates", "clients_died",
+    "errors_5xx",
+    "database_locked",
+    "missing_writes",
+    "lost_updates",
+    "clients_died",
     "silent_writers",
-)  # fmt: skip
+)
 
 
 def failed(result: dict) -> list[str]:
@@ -386,11 +404,13 @@ def summarize(recorder: Recorder, elapsed: float, log: str) -> dict:
 
 
 def print_report(result: dict, users: int) -> None:
-    print(f"load: {users} users, {result['seconds']:.0f} s, {result['requests']} requests, "
-          f"{result['rps']:.1f} req/s, 5xx: {result['errors_5xx']}, "
-          f"database is locked: {result['database_locked']}, "
-          f"acknowledged writes missing: {result['missing_writes']}, "
-          f"lost updates: {result['lost_updates']}")  # fmt: skip
+    print(
+        f"load: {users} users, {result['seconds']:.0f} s, {result['requests']} requests, "
+        f"{result['rps']:.1f} req/s, 5xx: {result['errors_5xx']}, "
+        f"database is locked: {result['database_locked']}, "
+        f"acknowledged writes missing: {result['missing_writes']}, "
+        f"lost updates: {result['lost_updates']}"
+    )
     for name, (meant, wrote) in sorted(result["writes"].items()):
         print(f"  writes by {name}: {wrote} acknowledged of {meant} attempted")
     for death in result["clients_died"]:
@@ -399,8 +419,10 @@ def print_report(result: dict, users: int) -> None:
         print(f"  SCENARIO WROTE NOTHING: {name}")
     print(f"{'route':<40}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}  statuses")
     for route, row in result["routes"].items():
-        print(f"{route:<40}{row['count']:>7}{row['p50_ms']:>9.1f}{row['p95_ms']:>9.1f}"
-              f"{row['p99_ms']:>9.1f}  {row['statuses']}")  # fmt: skip
+        print(
+            f"{route:<40}{row['count']:>7}{row['p50_ms']:>9.1f}{row['p95_ms']:>9.1f}"
+            f"{row['p99_ms']:>9.1f}  {row['statuses']}"
+        )
 
 
 def main() -> None:

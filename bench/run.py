@@ -36,9 +36,14 @@ from server import PASSWORD, Client, Server
 CHROMIUM = "/usr/bin/chromium"
 # The browser tests' arguments (tests/browser/conftest.py), so the figure is the tests' browser.
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-]  # fmt: skip
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 KB = 1024
 
 
@@ -332,9 +337,13 @@ def run_scale(scale, rounds, browser, cache, folder, freeze=True) -> dict:
     if fresh:
         started = time.perf_counter()
         out = server.flask(
-            "generate", "--scale", f"{scale:g}", "--password-stdin",
-            stdin=PASSWORD + "\n", timeout=3600,
-        )  # fmt: skip
+            "generate",
+            "--scale",
+            f"{scale:g}",
+            "--password-stdin",
+            stdin=PASSWORD + "\n",
+            timeout=3600,
+        )
         result["generate_s"] = time.perf_counter() - started
         print(f"  [{scale:g}×] {out.strip().splitlines()[0]}", flush=True)
     else:  # a kept instance takes this branch's migrations (new indexes)
@@ -379,58 +388,119 @@ def rows_for(results: list[dict]) -> list[tuple[str, str, str, str, bool | None]
         )
         for name, page in result["pages"].items():
             limit = PAGE_TARGETS.get(name)
-            table.append((
-                f"{s} {name} p95", f"{page['p95_ms']:.1f} ms", f"{page['ratio']:.1f}",
-                f"≤ {limit}× /healthz" if limit else "",
-                page["ratio"] <= limit if limit else None,
-            ))  # fmt: skip
+            table.append(
+                (
+                    f"{s} {name} p95",
+                    f"{page['p95_ms']:.1f} ms",
+                    f"{page['ratio']:.1f}",
+                    f"≤ {limit}× /healthz" if limit else "",
+                    page["ratio"] <= limit if limit else None,
+                )
+            )
         for name, page in result["pages"].items():
-            table.append((
-                f"{s} {name} SQL queries", str(page["queries"]), "", f"≤ {MAX_QUERIES}",
-                page["queries"] <= MAX_QUERIES,
-            ))  # fmt: skip
+            table.append(
+                (
+                    f"{s} {name} SQL queries",
+                    str(page["queries"]),
+                    "",
+                    f"≤ {MAX_QUERIES}",
+                    page["queries"] <= MAX_QUERIES,
+                )
+            )
         box = result["pages"]["leader /suggestions"]["bytes"]
-        table.append((f"{s} leader /suggestions size", f"{box / KB:.0f} KB", "", "≤ 100 KB",
-                      box <= MAX_SUGGESTIONS_BYTES))  # fmt: skip
+        table.append(
+            (
+                f"{s} leader /suggestions size",
+                f"{box / KB:.0f} KB",
+                "",
+                "≤ 100 KB",
+                box <= MAX_SUGGESTIONS_BYTES,
+            )
+        )
         partial = result["pages"]["manager row edit GET"]["bytes"]
         whole = result["pages"]["manager /schedule"]["bytes"]
-        table.append((f"{s} row edit partial / /schedule page",
-                      f"{partial:,} / {whole:,} B", f"{partial / whole:.1%}", "≤ 5%",
-                      partial / whole <= MAX_PARTIAL_SHARE))  # fmt: skip
+        table.append(
+            (
+                f"{s} row edit partial / /schedule page",
+                f"{partial:,} / {whole:,} B",
+                f"{partial / whole:.1%}",
+                "≤ 5%",
+                partial / whole <= MAX_PARTIAL_SHARE,
+            )
+        )
         t = result["throughput"]
-        table.append((f"{s} /healthz req/s vs bare Flask route",
-                      f"{t['healthz_rps']:.0f} / {t['bare_rps']:.0f}", f"{t['share']:.0%}",
-                      "≥ 50%", t["share"] >= MIN_HEALTHZ_SHARE))  # fmt: skip
+        table.append(
+            (
+                f"{s} /healthz req/s vs bare Flask route",
+                f"{t['healthz_rps']:.0f} / {t['bare_rps']:.0f}",
+                f"{t['share']:.0%}",
+                "≥ 50%",
+                t["share"] >= MIN_HEALTHZ_SHARE,
+            )
+        )
         if "browser" in result:
             b = result["browser"]
-            table.append((f"{s} Chromium 编辑→改→保存→行回来 (median of {b['repeats']})",
-                          f"{b['median_ms']:.0f} ms", "", f"≤ {BROWSER_MS} ms",
-                          b["median_ms"] <= BROWSER_MS))  # fmt: skip
+            table.append(
+                (
+                    f"{s} Chromium 编辑→改→保存→行回来 (median of {b['repeats']})",
+                    f"{b['median_ms']:.0f} ms",
+                    "",
+                    f"≤ {BROWSER_MS} ms",
+                    b["median_ms"] <= BROWSER_MS,
+                )
+            )
     if len(results) > 1:
         one, *others = results
         for other in others:
             s = f"{other['scale']:g}×/{one['scale']:g}×"
             for name in PAGE_TARGETS:
                 a, b = one["pages"][name]["ratio"], other["pages"][name]["ratio"]
-                table.append((f"{s} {name} ratio", f"{a:.1f} → {b:.1f}", f"{b / a:.2f}",
-                              f"≤ {MAX_GROWTH}", b / a <= MAX_GROWTH))  # fmt: skip
+                table.append(
+                    (
+                        f"{s} {name} ratio",
+                        f"{a:.1f} → {b:.1f}",
+                        f"{b / a:.2f}",
+                        f"≤ {MAX_GROWTH}",
+                        b / a <= MAX_GROWTH,
+                    )
+                )
             for name in one["pages"]:
                 a, b = one["pages"][name]["queries"], other["pages"][name]["queries"]
-                table.append((f"{s} {name} SQL queries", f"{a} → {b}", "", "the same",
-                              a == b))  # fmt: skip
+                table.append((f"{s} {name} SQL queries", f"{a} → {b}", "", "the same", a == b))
             a, b = (
                 one["pages"]["leader /suggestions"]["bytes"],
                 other["pages"]["leader /suggestions"]["bytes"],
             )
-            table.append((f"{s} leader /suggestions size", f"{a:,} → {b:,} B",
-                          f"{b / a:.2f}", f"≤ {MAX_GROWTH}", b / a <= MAX_GROWTH))  # fmt: skip
+            table.append(
+                (
+                    f"{s} leader /suggestions size",
+                    f"{a:,} → {b:,} B",
+                    f"{b / a:.2f}",
+                    f"≤ {MAX_GROWTH}",
+                    b / a <= MAX_GROWTH,
+                )
+            )
             a, b = one["throughput"]["share"], other["throughput"]["share"]
-            table.append((f"{s} /healthz share of bare", f"{a:.0%} → {b:.0%}", f"{a / b:.2f}",
-                          f"≤ {MAX_GROWTH}", a / b <= MAX_GROWTH))  # fmt: skip
+            table.append(
+                (
+                    f"{s} /healthz share of bare",
+                    f"{a:.0%} → {b:.0%}",
+                    f"{a / b:.2f}",
+                    f"≤ {MAX_GROWTH}",
+                    a / b <= MAX_GROWTH,
+                )
+            )
             if "browser" in one and "browser" in other:
                 a, b = one["browser"]["median_ms"], other["browser"]["median_ms"]
-                table.append((f"{s} Chromium row edit", f"{a:.0f} → {b:.0f} ms",
-                              f"{b / a:.2f}", f"≤ {MAX_GROWTH}", b / a <= MAX_GROWTH))  # fmt: skip
+                table.append(
+                    (
+                        f"{s} Chromium row edit",
+                        f"{a:.0f} → {b:.0f} ms",
+                        f"{b / a:.2f}",
+                        f"≤ {MAX_GROWTH}",
+                        b / a <= MAX_GROWTH,
+                    )
+                )
     return table
 
 
@@ -459,10 +529,14 @@ def main() -> None:
             print(f"scale {scale:g}× …", flush=True)
             results.append(
                 run_scale(
-                    scale, args.rounds, not args.no_browser, args.cache, folder,
+                    scale,
+                    args.rounds,
+                    not args.no_browser,
+                    args.cache,
+                    folder,
                     freeze=not args.no_freeze,
                 )
-            )  # fmt: skip
+            )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     if args.json:

@@ -86,9 +86,15 @@ class Server:
         self.flask("db", "upgrade")
         (first, first_role), *others = users.items()
         self.flask(
-            "create-user", first, "--name", first, "--role", first_role, "--password-stdin",
+            "create-user",
+            first,
+            "--name",
+            first,
+            "--role",
+            first_role,
+            "--password-stdin",
             stdin=PASSWORD + "\n",
-        )  # fmt: skip
+        )
         db = sqlite3.connect(self.instance / "studio.db")
         with db:
             for n, (username, role) in enumerate(others):

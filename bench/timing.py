@@ -18,5 +18,7 @@ def timed(fn, rounds: int) -> list[float]:
 def line(label: str, times: list[float], base: float, width: int = 28) -> str:
     median = statistics.median(times)
     p95 = sorted(times)[min(len(times) - 1, int(0.95 * len(times)))]
-    return (f"  {label:<{width}}median {1000 * median:7.1f} ms   p95 {1000 * p95:7.1f} ms"
-            f"   ×{median / base:6.1f} of /healthz")  # fmt: skip
+    return (
+        f"  {label:<{width}}median {1000 * median:7.1f} ms   p95 {1000 * p95:7.1f} ms"
+        f"   ×{median / base:6.1f} of /healthz"
+    )

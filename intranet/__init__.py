@@ -16,9 +16,16 @@ from intranet.forms import IdConverter
 
 # One blueprint per area, registered in this order; each area's views.py defines `bp`.
 AREAS = (
-    "auth", "home", "people", "schedule", "suggestions", "mentoring",
-    "achievements", "dashboard", "archive",
-)  # fmt: skip
+    "auth",
+    "home",
+    "people",
+    "schedule",
+    "suggestions",
+    "mentoring",
+    "achievements",
+    "dashboard",
+    "archive",
+)
 MIGRATIONS = os.path.join(os.path.dirname(__file__), os.pardir, "migrations")
 
 

@@ -127,8 +127,17 @@ def bar_chart(
     group = plot_width / max(len(categories), 1)
     bar_width = group * 0.7 / max(len(names), 1)
     total, baseline, label_y, tilt = _frame(categories, plot_height)
-    chart = Chart(WIDTH, total, ticks, [], series=names, title=title, plot_bottom=baseline,
-                  label_y=label_y, tilt=tilt)  # fmt: skip
+    chart = Chart(
+        WIDTH,
+        total,
+        ticks,
+        [],
+        series=names,
+        title=title,
+        plot_bottom=baseline,
+        label_y=label_y,
+        tilt=tilt,
+    )
     for c, category in enumerate(categories):
         left = PLOT_LEFT + c * group + group * 0.15
         chart.categories.append((round(PLOT_LEFT + (c + 0.5) * group, 1), category))
@@ -165,8 +174,17 @@ def line_chart(
     plot_width = WIDTH - PLOT_LEFT - PLOT_RIGHT
     step = plot_width / max(len(categories), 1)
     total, baseline, label_y, tilt = _frame(categories, plot_height)
-    chart = Chart(WIDTH, total, ticks, [], series=names, title=title, plot_bottom=baseline,
-                  label_y=label_y, tilt=tilt)  # fmt: skip
+    chart = Chart(
+        WIDTH,
+        total,
+        ticks,
+        [],
+        series=names,
+        title=title,
+        plot_bottom=baseline,
+        label_y=label_y,
+        tilt=tilt,
+    )
     chart.categories = [
         (round(PLOT_LEFT + (i + 0.5) * step, 1), c) for i, c in enumerate(categories)
     ]
@@ -177,8 +195,14 @@ def line_chart(
                 continue
             x = PLOT_LEFT + (i + 0.5) * step
             y = PLOT_TOP + plot_height - plot_height * min(value / top, 1.0)
-            dots.append({"x": round(x, 1), "y": round(y, 1), "value": value,
-                         "label": f"{categories[i]} {name}"})  # fmt: skip
+            dots.append(
+                {
+                    "x": round(x, 1),
+                    "y": round(y, 1),
+                    "value": value,
+                    "label": f"{categories[i]} {name}",
+                }
+            )
         points = " ".join(f"{d['x']},{d['y']}" for d in dots)
         chart.lines.append({"series": s, "name": name, "points": points, "dots": dots})
     return chart

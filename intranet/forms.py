@@ -146,8 +146,9 @@ def staff_choices(blank: str | None = NOBODY):
         .where(Staff.active)
         .order_by(Staff.pinyin, Staff.id)
     ).all()
-    options = [(row.id, f"{row.name}（{row.subject}）" if row.subject else row.name)
-               for row in rows]  # fmt: skip
+    options = [
+        (row.id, f"{row.name}（{row.subject}）" if row.subject else row.name) for row in rows
+    ]
     return [("", blank), *options] if blank is not None else options
 
 

@@ -45,15 +45,33 @@ SEMESTERS = 20
 ACCOUNTS = ("admin", "leader", "manager", "teacher")
 ACCOUNT_NAMES = {"admin": "管理员", "leader": "校领导", "manager": "管理组", "teacher": "教师"}
 SUGGESTION_TITLES = [
-    "希望增加集体备课时间", "建议图书角更新书目", "教研活动提前一周通知", "午休时间安排",
-    "公开课评课表简化", "多媒体教室设备维修", "校本培训内容建议", "送教下乡路线安排",
-    "青年教师听课机会", "作业设计交流会", "食堂就餐秩序", "片区活动交通安排",
-]  # fmt: skip
+    "希望增加集体备课时间",
+    "建议图书角更新书目",
+    "教研活动提前一周通知",
+    "午休时间安排",
+    "公开课评课表简化",
+    "多媒体教室设备维修",
+    "校本培训内容建议",
+    "送教下乡路线安排",
+    "青年教师听课机会",
+    "作业设计交流会",
+    "食堂就餐秩序",
+    "片区活动交通安排",
+]
 THEMES = [
-    "单元整体教学设计研讨", "大概念视角下的课堂", "整本书阅读推进课", "新课标学习交流",
-    "作业设计与评价", "跨学科主题学习", "课堂观察与诊断", "青年教师汇报课",
-    "名师示范课", "集体备课：第三单元", "读书分享会", "信息技术与课堂融合",
-]  # fmt: skip
+    "单元整体教学设计研讨",
+    "大概念视角下的课堂",
+    "整本书阅读推进课",
+    "新课标学习交流",
+    "作业设计与评价",
+    "跨学科主题学习",
+    "课堂观察与诊断",
+    "青年教师汇报课",
+    "名师示范课",
+    "集体备课：第三单元",
+    "读书分享会",
+    "信息技术与课堂融合",
+]
 
 
 class NotEmpty(Exception):
@@ -100,19 +118,27 @@ def _staff_rows(rng: random.Random, number: int, password_hash: str) -> list[dic
         pinyin, initials = to_pinyin(name)
         subject = _pick(rng, SUBJECT_WEIGHTS)
         account = n < len(ACCOUNTS)
-        rows.append({
-            "username": username, "name": name, "pinyin": pinyin, "pinyin_initials": initials,
-            "gender": rng.choice(["female", "female", "female", "male"]), "subject": subject,
-            "grade_group": "行政后勤" if subject == "后勤" else rng.choice(GRADE_GROUPS[:7]),
-            "title": _pick(rng, TITLE_WEIGHTS),
-            "political_status": "member" if account else _pick(rng, STATUS_WEIGHTS),
-            "campus": rng.choice(CAMPUSES + ["本部"] * 4),
-            "role": username if account else "teacher", "active": True,
-            "password_hash": password_hash if account else None,
-            "must_change_password": False,
-            "session_token": secrets.token_urlsafe(32), "ical_token": secrets.token_urlsafe(32),
-            "created_at": now,
-        })  # fmt: skip
+        rows.append(
+            {
+                "username": username,
+                "name": name,
+                "pinyin": pinyin,
+                "pinyin_initials": initials,
+                "gender": rng.choice(["female", "female", "female", "male"]),
+                "subject": subject,
+                "grade_group": "行政后勤" if subject == "后勤" else rng.choice(GRADE_GROUPS[:7]),
+                "title": _pick(rng, TITLE_WEIGHTS),
+                "political_status": "member" if account else _pick(rng, STATUS_WEIGHTS),
+                "campus": rng.choice(CAMPUSES + ["本部"] * 4),
+                "role": username if account else "teacher",
+                "active": True,
+                "password_hash": password_hash if account else None,
+                "must_change_password": False,
+                "session_token": secrets.token_urlsafe(32),
+                "ical_token": secrets.token_urlsafe(32),
+                "created_at": now,
+            }
+        )
     return rows
 
 
@@ -133,10 +159,13 @@ def generate(scale: float, password: str, seed: int = 1) -> dict[str, int]:
     written["staff"] = len(staff_ids)
 
     semesters = _semesters(today)
-    session.execute(insert(Semester), [
-        {"name": name, "start": start, "end": end, "is_current": i == len(semesters) - 1}
-        for i, (name, start, end) in enumerate(semesters)
-    ])  # fmt: skip
+    session.execute(
+        insert(Semester),
+        [
+            {"name": name, "start": start, "end": end, "is_current": i == len(semesters) - 1}
+            for i, (name, start, end) in enumerate(semesters)
+        ],
+    )
     semester_ids = session.scalars(select(Semester.id).order_by(Semester.start)).all()
     written["semesters"] = len(semester_ids)
 
@@ -153,14 +182,22 @@ def generate(scale: float, password: str, seed: int = 1) -> dict[str, int]:
         status = "done" if day < today else "planned"
         if status == "done" and rng.random() < 0.04:
             status = rng.choice(["postponed", "cancelled"])
-        activities.append({
-            "semester_id": semester_ids[k], "date": day, "theme": rng.choice(THEMES),
-            "level": rng.choice(levels), "form": rng.choice(forms),
-            "place": rng.choice(["录播教室", "会议室", "阶梯教室", "图书馆", "片区学校"]),
-            "procedure": "", "summary": "活动按计划完成。" if status == "done" else "",
-            "status": status, "responsible_id": rng.choice(staff_ids),
-            "checkin_token": secrets.token_urlsafe(16), "version": 1,
-        })  # fmt: skip
+        activities.append(
+            {
+                "semester_id": semester_ids[k],
+                "date": day,
+                "theme": rng.choice(THEMES),
+                "level": rng.choice(levels),
+                "form": rng.choice(forms),
+                "place": rng.choice(["录播教室", "会议室", "阶梯教室", "图书馆", "片区学校"]),
+                "procedure": "",
+                "summary": "活动按计划完成。" if status == "done" else "",
+                "status": status,
+                "responsible_id": rng.choice(staff_ids),
+                "checkin_token": secrets.token_urlsafe(16),
+                "version": 1,
+            }
+        )
     session.execute(insert(Activity), activities)
     rows = session.execute(select(Activity.id, Activity.date).order_by(Activity.id)).all()
     written["activities"] = len(rows)
@@ -177,11 +214,18 @@ def generate(scale: float, password: str, seed: int = 1) -> dict[str, int]:
     pairs: set[tuple[int, int]] = set()
     while len(pairs) < min(want["attendance"], most):
         pairs.add((rng.choice(held), rng.choice(staff_ids)))
-    session.execute(insert(Attendance), [
-        {"activity_id": a, "staff_id": s, "reason": "",
-         "status": rng.choices(["present", "excused", "absent"], [85, 10, 5])[0]}
-        for a, s in pairs
-    ])  # fmt: skip
+    session.execute(
+        insert(Attendance),
+        [
+            {
+                "activity_id": a,
+                "staff_id": s,
+                "reason": "",
+                "status": rng.choices(["present", "excused", "absent"], [85, 10, 5])[0],
+            }
+            for a, s in pairs
+        ],
+    )
     written["attendance"] = len(pairs)
 
     statuses = ["pending", "in_progress", "adopted", "declined", "done"]
@@ -191,11 +235,15 @@ def generate(scale: float, password: str, seed: int = 1) -> dict[str, int]:
         created = today - timedelta(days=rng.randrange(SEMESTERS * 183))
         status = rng.choices(statuses, [10, 10, 30, 20, 30])[0]
         row = {
-            "id": secrets.token_hex(8), "category": rng.choice(categories),
-            "title": rng.choice(SUGGESTION_TITLES), "body": "具体想法见标题，请领导考虑。",
-            "status": status, "is_public": rng.random() < 0.2, "created_on": created,
+            "id": secrets.token_hex(8),
+            "category": rng.choice(categories),
+            "title": rng.choice(SUGGESTION_TITLES),
+            "body": "具体想法见标题，请领导考虑。",
+            "status": status,
+            "is_public": rng.random() < 0.2,
+            "created_on": created,
             "decline_reason": "条件暂不具备" if status == "declined" else None,
-        }  # fmt: skip
+        }
         if rng.random() < 0.6:
             named.append({**row, "author_id": rng.choice(staff_ids)})
             thread = {"named_id": row["id"], "anonymous_id": None}
@@ -203,18 +251,26 @@ def generate(scale: float, password: str, seed: int = 1) -> dict[str, int]:
             lookup = secrets.token_hex(8)
             # Nobody holds a receipt for a generated item: every row carries the hash of a
             # secret nobody kept (the one misses are checked against).
-            anonymous.append({
-                **row, "receipt_lookup": hashlib.sha256(lookup.encode()).hexdigest(),
-                "receipt_hash": MISS_HASH,
-            })  # fmt: skip
+            anonymous.append(
+                {
+                    **row,
+                    "receipt_lookup": hashlib.sha256(lookup.encode()).hexdigest(),
+                    "receipt_hash": MISS_HASH,
+                }
+            )
             thread = {"named_id": None, "anonymous_id": row["id"]}
         if status != "pending":
-            replies.append({
-                **thread, "id": secrets.token_hex(8), "position": 1,
-                "author_id": rng.choice(leader_ids), "is_follow_up": False,
-                "body": "收到，已安排相关部门研究。",
-                "created_on": min(created + timedelta(days=rng.randrange(1, 15)), today),
-            })  # fmt: skip
+            replies.append(
+                {
+                    **thread,
+                    "id": secrets.token_hex(8),
+                    "position": 1,
+                    "author_id": rng.choice(leader_ids),
+                    "is_follow_up": False,
+                    "body": "收到，已安排相关部门研究。",
+                    "created_on": min(created + timedelta(days=rng.randrange(1, 15)), today),
+                }
+            )
     if named:
         session.execute(insert(Suggestion), named)
     if anonymous:
@@ -229,15 +285,19 @@ def generate(scale: float, password: str, seed: int = 1) -> dict[str, int]:
     achievements = []
     for _ in range(want["achievements"]):
         verified = rng.random() < 0.7
-        achievements.append({
-            "staff_id": rng.choice(staff_ids), "kind": rng.choice(kinds),
-            "level": rng.choices(achievement_levels, [1, 4, 10, 25, 20])[0],
-            "title": rng.choice(THEMES) + rng.choice(["获奖", "论文", "公开课", "课题结题"]),
-            "issuer": rng.choice(["六合区教育局", "南京市教研室", "江苏省教育学会", "本校"]),
-            "awarded_on": today - timedelta(days=rng.randrange(SEMESTERS * 183)),
-            "verified_by_id": rng.choice(leader_ids) if verified else None,
-            "verified_at": now if verified else None, "created_at": now,
-        })  # fmt: skip
+        achievements.append(
+            {
+                "staff_id": rng.choice(staff_ids),
+                "kind": rng.choice(kinds),
+                "level": rng.choices(achievement_levels, [1, 4, 10, 25, 20])[0],
+                "title": rng.choice(THEMES) + rng.choice(["获奖", "论文", "公开课", "课题结题"]),
+                "issuer": rng.choice(["六合区教育局", "南京市教研室", "江苏省教育学会", "本校"]),
+                "awarded_on": today - timedelta(days=rng.randrange(SEMESTERS * 183)),
+                "verified_by_id": rng.choice(leader_ids) if verified else None,
+                "verified_at": now if verified else None,
+                "created_at": now,
+            }
+        )
     session.execute(insert(Achievement), achievements)
     written["achievements"] = len(achievements)
     session.commit()

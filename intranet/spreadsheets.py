@@ -23,8 +23,9 @@ MIN_WIDTH, MAX_WIDTH = 6, 60
 def append(sheet, values) -> None:
     """Add a row to a worksheet (normal or write-only); text is stored as text, never a formula."""
     if isinstance(sheet, WriteOnlyWorksheet):
-        sheet.append([None if value is None else _text_cell(WriteOnlyCell(sheet, value))
-                      for value in values])  # fmt: skip
+        sheet.append(
+            [None if value is None else _text_cell(WriteOnlyCell(sheet, value)) for value in values]
+        )
         return
     sheet.append(values)
     for cell in sheet[sheet.max_row]:
@@ -84,8 +85,9 @@ def workbook_bytes(book) -> bytes:
 def download(data: bytes, name: str, mimetype: str = XLSX):
     """The file as an attachment named `name`; Flask's send_file writes the Content-Disposition
     (an ASCII fallback and the RFC 5987 filename* that carries the Chinese name)."""
-    response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
-                         download_name=name)  # fmt: skip
+    response = send_file(
+        io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name
+    )
     response.headers["Cache-Control"] = "private, no-store"  # rosters and scores are personal
     return response
 

@@ -135,9 +135,10 @@ def check(data: bytes, kinds: tuple[str, ...]) -> Checked:
     if not data:
         raise UploadError("文件是空的。")
     allowed = "、".join(
-        label for kind, label in ((IMAGE, "JPG 或 PNG 图片"), (PDF, "PDF"), (OFFICE, "Office 文档"))
+        label
+        for kind, label in ((IMAGE, "JPG 或 PNG 图片"), (PDF, "PDF"), (OFFICE, "Office 文档"))
         if kind in kinds
-    )  # fmt: skip
+    )
     if data.startswith(b"%PDF-"):
         if PDF not in kinds:
             raise UploadError(f"这里不能上传 PDF 文件，只能上传{allowed}。")

@@ -30,8 +30,12 @@ def school(app, make_staff):
         "other": make_staff(username="t2", name="顾雅琴"),
     }
     with app.app_context():
-        semester = Semester(name="本学期", start=TODAY - timedelta(days=60),
-                            end=TODAY + timedelta(days=60), is_current=True)  # fmt: skip
+        semester = Semester(
+            name="本学期",
+            start=TODAY - timedelta(days=60),
+            end=TODAY + timedelta(days=60),
+            is_current=True,
+        )
         db.session.add(semester)
         db.session.commit()
         ids["semester"] = semester.id
@@ -45,9 +49,14 @@ def jpeg() -> bytes:
 
 
 def achievement_data(**changes):
-    return {"kind": "award", "level": "district", "title": "优质课一等奖",
-            "awarded_on": (TODAY - timedelta(days=5)).isoformat(), "issuer": "六合区教育局",
-            **changes}  # fmt: skip
+    return {
+        "kind": "award",
+        "level": "district",
+        "title": "优质课一等奖",
+        "awarded_on": (TODAY - timedelta(days=5)).isoformat(),
+        "issuer": "六合区教育局",
+        **changes,
+    }
 
 
 def add_achievement(app, staff_id, verified=False, **fields):
@@ -158,8 +167,12 @@ def test_returning_a_report_needs_a_reason_and_reopens_it(app, school):
     assert r.status_code == 422 and "请写明修改意见" in r.get_data(as_text=True)
     r = send(manager, "POST", url, {"review": "补充反思", "decision": "return", "version": version})
     assert r.status_code == 200
-    r = send(teacher, "POST", "/achievements/reports/mine", {"body": "改好了", "action": "save",
-                                                             "version": version + 1})  # fmt: skip
+    r = send(
+        teacher,
+        "POST",
+        "/achievements/reports/mine",
+        {"body": "改好了", "action": "save", "version": version + 1},
+    )
     assert r.status_code == 200
     with app.app_context():
         assert db.session.get(WorkReport, report_id).body == "改好了"
@@ -170,10 +183,18 @@ def test_author_editing_an_old_version_gets_409_with_both_texts(app, school):
     send(teacher, "POST", "/achievements/reports/mine", {"body": "第一稿", "action": "save"})
     with app.app_context():
         version = db.session.scalar(db.select(WorkReport.version))
-    send(teacher, "POST", "/achievements/reports/mine",
-         {"body": "在另一台电脑上改的", "action": "save", "version": version})  # fmt: skip
-    r = send(teacher, "POST", "/achievements/reports/mine",
-             {"body": "在手机上改的", "action": "save", "version": version})  # fmt: skip
+    send(
+        teacher,
+        "POST",
+        "/achievements/reports/mine",
+        {"body": "在另一台电脑上改的", "action": "save", "version": version},
+    )
+    r = send(
+        teacher,
+        "POST",
+        "/achievements/reports/mine",
+        {"body": "在手机上改的", "action": "save", "version": version},
+    )
     body = r.get_data(as_text=True)
     assert r.status_code == 409 and "在另一台电脑上改的" in body and "在手机上改的" in body
 
@@ -217,8 +238,9 @@ def hand_made_semester(app, school):
     with app.app_context():
         semester = db.session.get(Semester, school["semester"])
         day = TODAY - timedelta(days=10)
-        held = [Activity(semester=semester, date=day, theme=f"活动{n}", status="done")
-                for n in range(3)]  # fmt: skip
+        held = [
+            Activity(semester=semester, date=day, theme=f"活动{n}", status="done") for n in range(3)
+        ]
         held[0].form, held[0].level = "report_lesson", "school"
         held[1].form, held[1].level = "demo_lesson", "cluster"
         from intranet.people.models import Staff
@@ -234,11 +256,20 @@ def hand_made_semester(app, school):
         db.session.add_all(rubric)
         for observer, scores in ((gu, (15, 25)), (school["manager"], (20, 25))):
             observation = Observation(activity_id=held[0].id, observer_id=observer, teacher_id=wang)
-            observation.scores = [ObservationScore(rubric_item=r, score=s)
-                                  for r, s in zip(rubric, scores, strict=True)]  # fmt: skip
+            observation.scores = [
+                ObservationScore(rubric_item=r, score=s)
+                for r, s in zip(rubric, scores, strict=True)
+            ]
             db.session.add(observation)
-        db.session.add(WorkReport(staff_id=wang, semester=semester, body="汇报", state="submitted",
-                                  submitted_at=datetime.now(UTC)))  # fmt: skip
+        db.session.add(
+            WorkReport(
+                staff_id=wang,
+                semester=semester,
+                body="汇报",
+                state="submitted",
+                submitted_at=datetime.now(UTC),
+            )
+        )
         db.session.commit()
     add_achievement(app, wang, verified=True, level="city", awarded_on=TODAY - timedelta(days=3))
     add_achievement(app, wang, verified=False, level="provincial")
@@ -269,10 +300,19 @@ def test_the_ranking_columns_add_up_the_breakdown_by_kind(app, school):
 def test_changing_the_scheme_recomputes_the_scores(app, school):
     hand_made_semester(app, school)
     manager = as_user(app, school["manager"])
-    values = {"attendance": "2", "lesson_school": "3", "lesson_cluster": "5", "lesson_district": "8",
-              "achievement_national": "20", "achievement_provincial": "15", "achievement_city": "10",
-              "achievement_district": "6", "achievement_school": "3", "report": "5",
-              "observation_weight": "0"}  # fmt: skip
+    values = {
+        "attendance": "2",
+        "lesson_school": "3",
+        "lesson_cluster": "5",
+        "lesson_district": "8",
+        "achievement_national": "20",
+        "achievement_provincial": "15",
+        "achievement_city": "10",
+        "achievement_district": "6",
+        "achievement_school": "3",
+        "report": "5",
+        "observation_weight": "0",
+    }
     assert send(manager, "POST", "/achievements/evaluation/scheme", values).status_code == 200
     r = manager.get(f"/achievements/evaluation/{school['teacher']}")
     assert "没有听课评分记录" not in r.get_data(as_text=True)
@@ -303,8 +343,12 @@ def test_a_draft_cannot_be_published_or_scored_and_nobody_reviews_their_own(app,
     with app.app_context():
         report = db.session.scalar(db.select(WorkReport))
         report_id, version = report.id, report.version
-    r = send(manager, "POST", f"/achievements/reports/{report_id}/review",
-             {"review": "", "decision": "publish", "version": version})  # fmt: skip
+    r = send(
+        manager,
+        "POST",
+        f"/achievements/reports/{report_id}/review",
+        {"review": "", "decision": "publish", "version": version},
+    )
     assert r.status_code == 422 and "只有已提交的汇报才能退回或公开" in r.get_data(as_text=True)
     other = as_user(app, school["other"])
     assert other.get(f"/achievements/reports/{report_id}").status_code == 403
@@ -317,8 +361,12 @@ def test_a_draft_cannot_be_published_or_scored_and_nobody_reviews_their_own(app,
             db.select(WorkReport).where(WorkReport.staff_id == school["manager"])
         )
         own_id, own_version = own.id, own.version
-    r = send(manager, "POST", f"/achievements/reports/{own_id}/review",
-             {"review": "自评", "decision": "publish", "version": own_version})  # fmt: skip
+    r = send(
+        manager,
+        "POST",
+        f"/achievements/reports/{own_id}/review",
+        {"review": "自评", "decision": "publish", "version": own_version},
+    )
     assert r.status_code == 403
 
 

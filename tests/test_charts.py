@@ -51,9 +51,14 @@ def test_a_chart_without_links_is_one_image(app):
 
 @pytest.mark.parametrize(
     "most, ticks",
-    [(4, ["0", "1", "2", "3", "4"]), (7, ["0", "2", "4", "6", "8"]), (0, ["0", "1"]),
-     (11, ["0", "5", "10", "15"]), (23, ["0", "5", "10", "15", "20", "25"])],
-)  # fmt: skip
+    [
+        (4, ["0", "1", "2", "3", "4"]),
+        (7, ["0", "2", "4", "6", "8"]),
+        (0, ["0", "1"]),
+        (11, ["0", "5", "10", "15"]),
+        (23, ["0", "5", "10", "15", "20", "25"]),
+    ],
+)
 def test_counts_get_whole_number_ticks(most, ticks):
     chart = bar_chart(["校内", "片区"], {"计划": [most, 1]})
     assert [label for _, label in chart.ticks] == ticks

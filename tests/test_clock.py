@@ -36,8 +36,12 @@ def test_the_school_time_zone_comes_from_the_configuration(make_app, travel):
 def test_anonymous_suggestion_sent_before_dawn_is_dated_that_school_day(app, make_staff, travel):
     teacher = as_user(app, make_staff(), "/suggestions/new")
     travel(datetime(2026, 12, 1, 4, 35, tzinfo=BEIJING))
-    data = {"category": "activities", "title": "早上好", "body": "清晨写的建议。",
-            "identity": "anonymous"}  # fmt: skip
+    data = {
+        "category": "activities",
+        "title": "早上好",
+        "body": "清晨写的建议。",
+        "identity": "anonymous",
+    }
     assert send(teacher, "POST", "/suggestions", data).status_code == 200
     with app.app_context():
         assert db.session.scalar(db.select(AnonymousSuggestion.created_on)) == date(2026, 12, 1)
@@ -47,10 +51,16 @@ def test_anonymous_suggestion_sent_before_dawn_is_dated_that_school_day(app, mak
 def two_semesters(app):
     """Two semesters, neither marked current: the one today falls in is current."""
     with app.app_context():
-        db.session.add_all([
-            Semester(name="2025-2026学年第一学期", start=date(2025, 9, 1), end=date(2026, 2, 22)),
-            Semester(name="2025-2026学年第二学期", start=date(2026, 2, 23), end=date(2026, 7, 10)),
-        ])  # fmt: skip
+        db.session.add_all(
+            [
+                Semester(
+                    name="2025-2026学年第一学期", start=date(2025, 9, 1), end=date(2026, 2, 22)
+                ),
+                Semester(
+                    name="2025-2026学年第二学期", start=date(2026, 2, 23), end=date(2026, 7, 10)
+                ),
+            ]
+        )
         db.session.commit()
 
 
@@ -81,16 +91,21 @@ def test_falling_attendance_alert_holds_across_a_months_first_day(app, make_staf
     people = [make_staff() for _ in range(10)]
     with app.app_context():
         today = clock.school_today()
-        semester = Semester(name="本学期", start=today - timedelta(days=120),
-                            end=today + timedelta(days=30), is_current=True)  # fmt: skip
+        semester = Semester(
+            name="本学期",
+            start=today - timedelta(days=120),
+            end=today + timedelta(days=30),
+            is_current=True,
+        )
         db.session.add(semester)
         db.session.flush()
         for months_ago, came in ((2, 9), (1, 9), (0, 4)):
             day = today.replace(day=1)
             for _ in range(months_ago):
                 day = (day - timedelta(days=1)).replace(day=1)
-            activity = Activity(semester_id=semester.id, date=day, theme="研讨", status="done",
-                                form="theme_seminar")  # fmt: skip
+            activity = Activity(
+                semester_id=semester.id, date=day, theme="研讨", status="done", form="theme_seminar"
+            )
             db.session.add(activity)
             db.session.flush()
             for n, person in enumerate(people):

@@ -41,8 +41,14 @@ def forms(app, theirs: dict, mine: dict, base=True):
     someone else saved `theirs` over STARTED."""
     with app.test_request_context():
         started = NoteForm.of(STARTED)
-        sent = {"title": "原标题", "body": "第一行\r\n第二行", "level": "school",
-                "day": "2025-03-05", "version": "3", **mine}  # fmt: skip
+        sent = {
+            "title": "原标题",
+            "body": "第一行\r\n第二行",
+            "level": "school",
+            "day": "2025-03-05",
+            "version": "3",
+            **mine,
+        }
         if base:
             sent["base"] = started.base.data
         typed = NoteForm(formdata=MultiDict(sent))
@@ -54,8 +60,11 @@ def test_the_base_travels_as_the_values_the_user_saw(app):
     with app.test_request_context():
         form = NoteForm.of(STARTED)
     assert json.loads(form.base.data) == {
-        "title": "原标题", "body": "第一行\n第二行", "level": "school", "day": "2025-03-05",
-    }  # fmt: skip
+        "title": "原标题",
+        "body": "第一行\n第二行",
+        "level": "school",
+        "day": "2025-03-05",
+    }
     assert form.version.data == 3
 
 
@@ -71,9 +80,10 @@ def test_fields_only_the_other_side_changed_are_taken_without_a_question(app):
 
 def test_only_fields_both_changed_differently_are_questions(app):
     typed, stored = forms(
-        app, theirs={"title": "甲的标题", "body": "甲的内容"},
+        app,
+        theirs={"title": "甲的标题", "body": "甲的内容"},
         mine={"title": "乙的标题", "body": "甲的内容", "day": "2025-03-06"},
-    )  # fmt: skip
+    )
     with app.test_request_context():
         clashes, _ = merge(typed, stored)
     assert [(c.name, c.label, c.theirs, c.mine) for c in clashes] == [
@@ -126,8 +136,14 @@ BASE = re.compile(r'name="base" type="hidden" value="([^"]*)"')
 
 def add_row(app, school) -> int:
     """A row stored exactly as `row_values` would save it."""
-    return add_activity(app, school, start_time=time(9, 0), end_time=time(9, 40),
-                        place="录播教室", procedure="执教\n评课")  # fmt: skip
+    return add_activity(
+        app,
+        school,
+        start_time=time(9, 0),
+        end_time=time(9, 40),
+        place="录播教室",
+        procedure="执教\n评课",
+    )
 
 
 def base_of(client, url) -> str:
@@ -166,8 +182,14 @@ def test_row_conflict_asks_only_about_the_field_both_changed(app, school):
     assert stored(app, activity_id).theme == "甲改的主题", "nothing was overwritten"
 
     # B takes A's theme: the form B sees now stands on version 2 and its base.
-    again = row_values(school, 2, theme="乙改的主题", place="礼堂", base=html.unescape(
-        BASE.search(body)[1]), **{"choose-theme": "theirs"})  # fmt: skip
+    again = row_values(
+        school,
+        2,
+        theme="乙改的主题",
+        place="礼堂",
+        base=html.unescape(BASE.search(body)[1]),
+        **{"choose-theme": "theirs"},
+    )
     assert send(second, "PUT", url, again).status_code == 200
     saved = stored(app, activity_id)
     assert (saved.theme, saved.place) == ("甲改的主题", "礼堂")
@@ -181,11 +203,31 @@ def test_plan_saved_from_an_old_version_keeps_the_other_sides_years(app, studio)
     base = base_of(owner, url)
     with app.app_context():
         version = db.session.scalar(db.select(DevelopmentPlan.version))
-    send(manager, "POST", url, {"start_year": "2026", "end_year": "2029", "goals": "三年成为骨干",
-                                "version": version, "base": base_of(manager, url)})  # fmt: skip
+    send(
+        manager,
+        "POST",
+        url,
+        {
+            "start_year": "2026",
+            "end_year": "2029",
+            "goals": "三年成为骨干",
+            "version": version,
+            "base": base_of(manager, url),
+        },
+    )
 
-    r = send(owner, "POST", url, {"start_year": "2026", "end_year": "2028", "version": version,
-                                  "goals": "三年成为区级骨干", "base": base})  # fmt: skip
+    r = send(
+        owner,
+        "POST",
+        url,
+        {
+            "start_year": "2026",
+            "end_year": "2028",
+            "version": version,
+            "goals": "三年成为区级骨干",
+            "base": base,
+        },
+    )
     assert r.status_code == 200
     with app.app_context():
         plan = db.session.scalar(db.select(DevelopmentPlan))

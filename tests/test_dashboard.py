@@ -27,8 +27,12 @@ def school(app, make_staff):
         "apprentice": make_staff(username="t2", name="顾雅琴", political_status="non_party"),
     }
     with app.app_context():
-        semester = Semester(name="本学期", start=TODAY - timedelta(days=90),
-                            end=TODAY + timedelta(days=30), is_current=True)  # fmt: skip
+        semester = Semester(
+            name="本学期",
+            start=TODAY - timedelta(days=90),
+            end=TODAY + timedelta(days=30),
+            is_current=True,
+        )
         db.session.add(semester)
         db.session.commit()
         ids["semester"] = semester.id
@@ -38,16 +42,22 @@ def school(app, make_staff):
 def add_activities(app, school, count):
     with app.app_context():
         activities = [
-            Activity(semester_id=school["semester"], date=TODAY - timedelta(days=n % 80),
-                     theme=f"活动{n}", status="done", form="theme_seminar")
+            Activity(
+                semester_id=school["semester"],
+                date=TODAY - timedelta(days=n % 80),
+                theme=f"活动{n}",
+                status="done",
+                form="theme_seminar",
+            )
             for n in range(count)
-        ]  # fmt: skip
+        ]
         db.session.add_all(activities)
         db.session.flush()
         for activity in activities:
             db.session.add(Attendance(activity_id=activity.id, staff_id=school["teacher"]))
-            db.session.add(Attendance(activity_id=activity.id, staff_id=school["apprentice"],
-                                      status="absent"))  # fmt: skip
+            db.session.add(
+                Attendance(activity_id=activity.id, staff_id=school["apprentice"], status="absent")
+            )
         db.session.commit()
 
 
@@ -79,14 +89,19 @@ def test_alert_shows_on_the_dashboard_with_the_forms_that_still_draw(app, client
         for months_ago, present in ((2, 9), (1, 9), (0, 4)):
             day = (TODAY.replace(day=1) - timedelta(days=31 * months_ago)).replace(day=1)
             for form, came in (("theme_seminar", present), ("lecture", 9)):
-                activity = Activity(semester_id=school["semester"], date=day, theme="研讨",
-                                    status="done", form=form)  # fmt: skip
+                activity = Activity(
+                    semester_id=school["semester"], date=day, theme="研讨", status="done", form=form
+                )
                 db.session.add(activity)
                 db.session.flush()
                 for n in range(10):
-                    db.session.add(Attendance(activity_id=activity.id, staff_id=school["teacher"]
-                                              if n == 0 else _extra(app, n),
-                                              status="present" if n < came else "absent"))  # fmt: skip
+                    db.session.add(
+                        Attendance(
+                            activity_id=activity.id,
+                            staff_id=school["teacher"] if n == 0 else _extra(app, n),
+                            status="present" if n < came else "absent",
+                        )
+                    )
         db.session.commit()
     login_as(client, app, school["leader"])
     body = client.get("/dashboard").get_data(as_text=True)
@@ -109,13 +124,18 @@ def _extra(app, n):
 
 def test_pairing_with_an_overdue_task_is_behind(app, client, school):
     with app.app_context():
-        pairing = Pairing(mentor_id=school["teacher"], apprentice_id=school["apprentice"],
-                          start_semester_id=school["semester"], end_semester_id=school["semester"],
-                          state="active")  # fmt: skip
+        pairing = Pairing(
+            mentor_id=school["teacher"],
+            apprentice_id=school["apprentice"],
+            start_semester_id=school["semester"],
+            end_semester_id=school["semester"],
+            state="active",
+        )
         db.session.add(pairing)
         db.session.flush()
-        db.session.add(PairingTask(pairing_id=pairing.id, text="写教学反思",
-                                   due=TODAY - timedelta(days=3)))  # fmt: skip
+        db.session.add(
+            PairingTask(pairing_id=pairing.id, text="写教学反思", due=TODAY - timedelta(days=3))
+        )
         db.session.commit()
     login_as(client, app, school["leader"])
     body = client.get("/dashboard/pairings?state=behind").get_data(as_text=True)
@@ -139,8 +159,16 @@ def test_archive_zip_holds_the_workbook_and_chinese_folders(app, client, school)
     assert "本学期资料附录.xlsx" in names and "资料附录报告.html" in names
     assert any(name.startswith("活动照片/") for name in names)
     book = load_workbook(io.BytesIO(archive.read("本学期资料附录.xlsx")))
-    assert {"组织管理成员及分工", "人才库", "师徒结对与协议", "活动安排与记录", "出勤",
-            "听课评课", "成果", "评估"} <= set(book.sheetnames)  # fmt: skip
+    assert {
+        "组织管理成员及分工",
+        "人才库",
+        "师徒结对与协议",
+        "活动安排与记录",
+        "出勤",
+        "听课评课",
+        "成果",
+        "评估",
+    } <= set(book.sheetnames)
     assert book["出勤"].max_row == 1 + 6
 
 

@@ -45,40 +45,82 @@ def hostile_school(app, make_staff):
         today = school_today()
     evil = iter(HOSTILE * 10)
     leader = make_staff(role="leader", username="leader1", name="周文华")
-    author = make_staff(username="=1+1", name=LINK, title="+1", subject="-1+2",
-                        grade_group="@SUM(A1)", campus="\t=1+1")  # fmt: skip
+    author = make_staff(
+        username="=1+1",
+        name=LINK,
+        title="+1",
+        subject="-1+2",
+        grade_group="@SUM(A1)",
+        campus="\t=1+1",
+    )
     colleague = make_staff(username="t2", name="王晓燕")
     with app.app_context():
-        semester = Semester(name="本学期", start=today - timedelta(days=30),
-                            end=today + timedelta(days=60), is_current=True)  # fmt: skip
+        semester = Semester(
+            name="本学期",
+            start=today - timedelta(days=30),
+            end=today + timedelta(days=60),
+            is_current=True,
+        )
         school = PartnerSchool(name=next(evil))
-        mentor = ExternalMentor(name=LINK, organisation="+1", speciality="-1+2",
-                                contact="@SUM(A1)")  # fmt: skip
+        mentor = ExternalMentor(name=LINK, organisation="+1", speciality="-1+2", contact="@SUM(A1)")
         db.session.add_all([semester, school, mentor])
         db.session.flush()
-        activity = Activity(semester_id=semester.id, date=today, theme=LINK, place="+1",
-                            procedure="-1+2", summary="@SUM(A1)", status="done",
-                            responsible_id=author, partner_school_id=school.id)  # fmt: skip
+        activity = Activity(
+            semester_id=semester.id,
+            date=today,
+            theme=LINK,
+            place="+1",
+            procedure="-1+2",
+            summary="@SUM(A1)",
+            status="done",
+            responsible_id=author,
+            partner_school_id=school.id,
+        )
         db.session.add(activity)
         db.session.flush()
         activity.presenters.append(db.session.get(Staff, author))
-        pairing = Pairing(mentor_id=author, apprentice_id=colleague, state="active",
-                          start_semester_id=semester.id, end_semester_id=semester.id)  # fmt: skip
+        pairing = Pairing(
+            mentor_id=author,
+            apprentice_id=colleague,
+            state="active",
+            start_semester_id=semester.id,
+            end_semester_id=semester.id,
+        )
         db.session.add(pairing)
         db.session.flush()
-        db.session.add_all([
-            StudioDuty(staff_id=author, duty=LINK),
-            PoolMembership(staff_id=author, pool="mentor", since=today, note="-1+2"),
-            Attendance(activity_id=activity.id, staff_id=colleague, status="excused",
-                       reason=LINK),
-            Observation(activity_id=activity.id, observer_id=colleague, teacher_id=author,
-                        strengths=LINK, suggestions="\r=1+1"),
-            Agreement(pairing_id=pairing.id, mentor_duties=LINK, apprentice_goals="@SUM(A1)"),
-            Achievement(staff_id=author, kind="award", level="national", title=LINK,
-                        issuer="+1", awarded_on=today),
-            WorkReport(staff_id=author, semester_id=semester.id, body=LINK, review="-1+2",
-                       state="submitted", submitted_at=datetime(2026, 3, 9, tzinfo=ZoneInfo("UTC"))),
-        ])  # fmt: skip
+        db.session.add_all(
+            [
+                StudioDuty(staff_id=author, duty=LINK),
+                PoolMembership(staff_id=author, pool="mentor", since=today, note="-1+2"),
+                Attendance(
+                    activity_id=activity.id, staff_id=colleague, status="excused", reason=LINK
+                ),
+                Observation(
+                    activity_id=activity.id,
+                    observer_id=colleague,
+                    teacher_id=author,
+                    strengths=LINK,
+                    suggestions="\r=1+1",
+                ),
+                Agreement(pairing_id=pairing.id, mentor_duties=LINK, apprentice_goals="@SUM(A1)"),
+                Achievement(
+                    staff_id=author,
+                    kind="award",
+                    level="national",
+                    title=LINK,
+                    issuer="+1",
+                    awarded_on=today,
+                ),
+                WorkReport(
+                    staff_id=author,
+                    semester_id=semester.id,
+                    body=LINK,
+                    review="-1+2",
+                    state="submitted",
+                    submitted_at=datetime(2026, 3, 9, tzinfo=ZoneInfo("UTC")),
+                ),
+            ]
+        )
         db.session.commit()
         return {"leader": leader, "semester": semester.id}
 
@@ -86,8 +128,12 @@ def hostile_school(app, make_staff):
 def workbooks(client, semester_id) -> dict[str, bytes]:
     """Every workbook the intranet exports, by the name it downloads as."""
     found = {}
-    for url in ("/mentoring/talent/export.xlsx", "/schedule/export.xlsx",
-                "/achievements/evaluation/export.xlsx", "/people/export.xlsx"):  # fmt: skip
+    for url in (
+        "/mentoring/talent/export.xlsx",
+        "/schedule/export.xlsx",
+        "/achievements/evaluation/export.xlsx",
+        "/people/export.xlsx",
+    ):
         r = client.get(url)
         assert r.status_code == 200, url
         found[url] = r.data
@@ -169,8 +215,14 @@ def jpeg_with_every_block() -> bytes:
     exif[0x013B] = CANARY  # Artist
     out = io.BytesIO()
     xmp = f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><dc:creator>{CANARY}</dc:creator></x:xmpmeta>'
-    image.save(out, "JPEG", exif=exif, comment=CANARY, icc_profile=icc_profile_with(CANARY),
-               xmp=xmp.encode())  # fmt: skip
+    image.save(
+        out,
+        "JPEG",
+        exif=exif,
+        comment=CANARY,
+        icc_profile=icc_profile_with(CANARY),
+        xmp=xmp.encode(),
+    )
     data = out.getvalue()
     assert data.count(CANARY.encode()) >= 4  # the test file really carries every block
     return data
@@ -182,8 +234,9 @@ def png_with_every_block() -> bytes:
     info.add_itxt("Description", CANARY)
     info.add_text("Comment", CANARY, zip=True)  # zTXt: compressed, so only a decoder sees it
     out = io.BytesIO()
-    Image.new("RGB", (64, 48), "teal").save(out, "PNG", pnginfo=info,
-                                            icc_profile=icc_profile_with(CANARY))  # fmt: skip
+    Image.new("RGB", (64, 48), "teal").save(
+        out, "PNG", pnginfo=info, icc_profile=icc_profile_with(CANARY)
+    )
     return out.getvalue()
 
 
@@ -212,16 +265,26 @@ def anonymous_photo(app, make_staff):
     leader = as_user(app, make_staff(role="leader", username="principal"), "/suggestions")
     r = teacher.post(
         "/suggestions",
-        data={"category": "activities", "title": "活动太多", "body": "希望减少重复的听课活动。",
-              "identity": "anonymous", "attachment": (io.BytesIO(jpeg_with_every_block()), "我.jpg")},
+        data={
+            "category": "activities",
+            "title": "活动太多",
+            "body": "希望减少重复的听课活动。",
+            "identity": "anonymous",
+            "attachment": (io.BytesIO(jpeg_with_every_block()), "我.jpg"),
+        },
         headers=htmx(**{"X-CSRFToken": teacher.token}),
         content_type="multipart/form-data",
-    )  # fmt: skip
+    )
     assert r.status_code == 200
     with app.app_context():
         item = db.session.scalar(db.select(AnonymousSuggestion))
-        return {"leader": leader, "ref": item.ref, "path": item.attachment.path,
-                "thumb": item.attachment.thumb_path, "day": item.attachment.created_on}  # fmt: skip
+        return {
+            "leader": leader,
+            "ref": item.ref,
+            "path": item.attachment.path,
+            "thumb": item.attachment.thumb_path,
+            "day": item.attachment.created_on,
+        }
 
 
 @pytest.fixture
@@ -230,15 +293,23 @@ def named_photo(app, make_staff):
     teacher = as_user(app, make_staff(username="named-user"), "/suggestions/new")
     teacher.post(
         "/suggestions",
-        data={"category": "activities", "title": "实名的", "body": "附一张照片。", "identity": "named",
-              "attachment": (io.BytesIO(jpeg_with_every_block()), "照片.jpg")},
+        data={
+            "category": "activities",
+            "title": "实名的",
+            "body": "附一张照片。",
+            "identity": "named",
+            "attachment": (io.BytesIO(jpeg_with_every_block()), "照片.jpg"),
+        },
         headers=htmx(**{"X-CSRFToken": teacher.token}),
         content_type="multipart/form-data",
-    )  # fmt: skip
+    )
     with app.app_context():
         attachment = db.session.scalar(db.select(Suggestion)).attachment
-        return {"path": attachment.path, "thumb": attachment.thumb_path,
-                "day": attachment.created_on}  # fmt: skip
+        return {
+            "path": attachment.path,
+            "thumb": attachment.thumb_path,
+            "day": attachment.created_on,
+        }
 
 
 def test_L_an_anonymous_photo_is_kept_in_its_row_and_writes_no_file(app, make_staff):
@@ -250,11 +321,16 @@ def test_L_an_anonymous_photo_is_kept_in_its_row_and_writes_no_file(app, make_st
     teacher = as_user(app, make_staff(username="canary-user"), "/suggestions/new")
     r = teacher.post(
         "/suggestions",
-        data={"category": "activities", "title": "活动太多", "body": "附图。", "identity": "anonymous",
-              "attachment": (io.BytesIO(jpeg_with_every_block()), "我.jpg")},
+        data={
+            "category": "activities",
+            "title": "活动太多",
+            "body": "附图。",
+            "identity": "anonymous",
+            "attachment": (io.BytesIO(jpeg_with_every_block()), "我.jpg"),
+        },
         headers=htmx(**{"X-CSRFToken": teacher.token}),
         content_type="multipart/form-data",
-    )  # fmt: skip
+    )
     assert r.status_code == 200
     assert (sorted(folder.iterdir()), os.stat(folder).st_mtime_ns) == before
     with app.app_context():
@@ -360,11 +436,16 @@ def test_M_decodes_wait_for_a_slot_and_a_busy_server_says_so(app, make_staff, mo
         Image.new("RGB", (10, 10)).save(out, "PNG")
         r = teacher.post(
             "/suggestions",
-            data={"category": "activities", "title": "标题", "body": "内容",
-                  "identity": "named", "attachment": (io.BytesIO(out.getvalue()), "a.png")},
+            data={
+                "category": "activities",
+                "title": "标题",
+                "body": "内容",
+                "identity": "named",
+                "attachment": (io.BytesIO(out.getvalue()), "a.png"),
+            },
             headers=htmx(**{"X-CSRFToken": teacher.token}),
             content_type="multipart/form-data",
-        )  # fmt: skip
+        )
     finally:
         for _ in range(uploads.DECODE_SLOTS):
             uploads._decodes.release()
@@ -452,8 +533,9 @@ def test_M_roster_reading_stops_at_the_row_limit(app, make_staff, monkeypatch):
 
     read = []
     original = services._limited
-    monkeypatch.setattr(services, "_limited", lambda rows: original(read.append(1) or row
-                                                                    for row in rows))  # fmt: skip
+    monkeypatch.setattr(
+        services, "_limited", lambda rows: original(read.append(1) or row for row in rows)
+    )
     r, _ = import_roster(app, make_staff, roster_xlsx(20_000))
     assert r.status_code == 422 and "一次最多导入 2000 行" in r.get_data(as_text=True)
     assert len(read) == 1 + 2001  # the header and one row too many; the rest is never parsed
@@ -478,8 +560,11 @@ def test_L_upgrading_moves_anonymous_photos_already_sent_into_their_rows(tmp_pat
     photo = jpeg_with_every_block()
     with sqlite3.connect(tmp_path / "studio.db") as raw:
         for key in ("a" * 32, "b" * 32):
-            raw.execute("INSERT INTO attachment (id, kind, size, created_on) VALUES (?, 'image',"
-                        " ?, '2026-11-01')", (key, len(photo)))  # fmt: skip
+            raw.execute(
+                "INSERT INTO attachment (id, kind, size, created_on) VALUES (?, 'image',"
+                " ?, '2026-11-01')",
+                (key, len(photo)),
+            )
             (folder / f"{key}.jpg").write_bytes(photo)
             (folder / f"{key}.thumb.jpg").write_bytes(photo[:100])
         raw.execute(

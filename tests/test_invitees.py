@@ -35,19 +35,35 @@ def school(app, make_staff):
         "party": make_staff(username="t4", name="赵建国", political_status="probationary"),
     }
     with app.app_context():
-        semester = Semester(name="本学期", start=TODAY - timedelta(days=80),
-                            end=TODAY + timedelta(days=60), is_current=True)  # fmt: skip
+        semester = Semester(
+            name="本学期",
+            start=TODAY - timedelta(days=80),
+            end=TODAY + timedelta(days=60),
+            is_current=True,
+        )
         db.session.add(semester)
         db.session.flush()
-        db.session.add_all([
-            PoolMembership(staff_id=ids["mentor"], pool="mentor", since=semester.start),
-            PoolMembership(staff_id=ids["reserve"], pool="reserve", since=TODAY - timedelta(days=10)),
-            PoolMembership(staff_id=ids["left_pool"], pool="reserve", since=semester.start,
-                           until=TODAY - timedelta(days=30)),
-        ])  # fmt: skip
-        pairing = Pairing(mentor_id=ids["mentor"], apprentice_id=ids["party"],
-                          start_semester_id=semester.id, end_semester_id=semester.id,
-                          state="active")  # fmt: skip
+        db.session.add_all(
+            [
+                PoolMembership(staff_id=ids["mentor"], pool="mentor", since=semester.start),
+                PoolMembership(
+                    staff_id=ids["reserve"], pool="reserve", since=TODAY - timedelta(days=10)
+                ),
+                PoolMembership(
+                    staff_id=ids["left_pool"],
+                    pool="reserve",
+                    since=semester.start,
+                    until=TODAY - timedelta(days=30),
+                ),
+            ]
+        )
+        pairing = Pairing(
+            mentor_id=ids["mentor"],
+            apprentice_id=ids["party"],
+            start_semester_id=semester.id,
+            end_semester_id=semester.id,
+            state="active",
+        )
         db.session.add(pairing)
         db.session.commit()
         ids |= {"semester": semester.id, "pairing": pairing.id}
@@ -56,8 +72,13 @@ def school(app, make_staff):
 
 def add_activity(app, school, **fields) -> int:
     with app.app_context():
-        values = {"date": TODAY + timedelta(days=3), "theme": "名师展示课", "form": "demo_lesson",
-                  "responsible_id": school["manager"], **fields}  # fmt: skip
+        values = {
+            "date": TODAY + timedelta(days=3),
+            "theme": "名师展示课",
+            "form": "demo_lesson",
+            "responsible_id": school["manager"],
+            **fields,
+        }
         activity = Activity(semester_id=school["semester"], **values)
         db.session.add(activity)
         db.session.commit()
@@ -81,27 +102,33 @@ def test_the_studio_is_the_pools_managers_and_pairings_of_that_day(app, school):
     assert names_invited(app, coming) == {"徐丽萍", "王晓燕", "顾雅琴", "赵建国"}
 
 
-@pytest.mark.parametrize(("groups", "expected"), [
-    ("mentor", {"王晓燕"}),
-    ("reserve", {"顾雅琴"}),
-    ("party", {"王晓燕", "赵建国"}),
-    ("staff", {"徐丽萍", "王晓燕", "顾雅琴", "李春梅", "陈立新", "赵建国"}),
-    ("pairing", {"王晓燕", "赵建国"}),
-    ("visitors", set()),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("groups", "expected"),
+    [
+        ("mentor", {"王晓燕"}),
+        ("reserve", {"顾雅琴"}),
+        ("party", {"王晓燕", "赵建国"}),
+        ("staff", {"徐丽萍", "王晓燕", "顾雅琴", "李春梅", "陈立新", "赵建国"}),
+        ("pairing", {"王晓燕", "赵建国"}),
+        ("visitors", set()),
+    ],
+)
 def test_each_group_resolves_to_its_people(app, school, groups, expected):
-    activity_id = add_activity(app, school, invite_groups=groups,
-                               invite_pairing_id=school["pairing"])  # fmt: skip
+    activity_id = add_activity(
+        app, school, invite_groups=groups, invite_pairing_id=school["pairing"]
+    )
     assert names_invited(app, activity_id) == expected
 
 
 def test_named_people_are_added_to_or_taken_out_of_the_groups(app, school):
     activity_id = add_activity(app, school, invite_groups="mentor")
     with app.app_context():
-        db.session.add_all([
-            ActivityInvitee(activity_id=activity_id, staff_id=school["member"], invited=True),
-            ActivityInvitee(activity_id=activity_id, staff_id=school["mentor"], invited=False),
-        ])  # fmt: skip
+        db.session.add_all(
+            [
+                ActivityInvitee(activity_id=activity_id, staff_id=school["member"], invited=True),
+                ActivityInvitee(activity_id=activity_id, staff_id=school["mentor"], invited=False),
+            ]
+        )
         db.session.commit()
     assert names_invited(app, activity_id) == {"李春梅"}
 
@@ -160,8 +187,12 @@ def test_home_page_queries_do_not_grow_with_activities_or_people(app, school, ma
 def test_manager_sets_invitees_by_group_sees_the_count_and_the_history_keeps_it(app, school):
     activity_id = add_activity(app, school)
     manager = as_user(app, school["manager"])
-    r = send(manager, "POST", f"/schedule/activities/{activity_id}/invitees",
-             {"groups": ["party"], "added_ids": [str(school["member"])]})  # fmt: skip
+    r = send(
+        manager,
+        "POST",
+        f"/schedule/activities/{activity_id}/invitees",
+        {"groups": ["party"], "added_ids": [str(school["member"])]},
+    )
     body = r.get_data(as_text=True)
     assert r.status_code == 200 and '应到 <strong class="invited-count">3</strong> 人' in body
     assert "全体党员；另加：李春梅" in body
@@ -173,17 +204,26 @@ def test_manager_sets_invitees_by_group_sees_the_count_and_the_history_keeps_it(
         assert (change.old_value, change.new_value) == ("全体工作室成员", "全体党员；另加：李春梅")
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    ({"groups": ["pairing"]}, "请选择是哪一对师徒"),
-    ({"groups": ["visitors"]}, "请先在活动里选择结对学校"),
-    ({"groups": ["staff"], "added_ids": ["{member}"], "removed_ids": ["{member}"]}, "既"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"groups": ["pairing"]}, "请选择是哪一对师徒"),
+        ({"groups": ["visitors"]}, "请先在活动里选择结对学校"),
+        ({"groups": ["staff"], "added_ids": ["{member}"], "removed_ids": ["{member}"]}, "既"),
+    ],
+)
 def test_invitees_that_make_no_sense_are_refused_in_chinese(app, school, data, message):
     activity_id = add_activity(app, school)
-    data = {k: [v.format(**{k2: str(v2) for k2, v2 in school.items()}) for v in vs]
-            for k, vs in data.items()}  # fmt: skip
-    r = send(as_user(app, school["manager"]), "POST",
-             f"/schedule/activities/{activity_id}/invitees", data)  # fmt: skip
+    data = {
+        k: [v.format(**{k2: str(v2) for k2, v2 in school.items()}) for v in vs]
+        for k, vs in data.items()
+    }
+    r = send(
+        as_user(app, school["manager"]),
+        "POST",
+        f"/schedule/activities/{activity_id}/invitees",
+        data,
+    )
     assert r.status_code == 422 and message in r.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Activity, activity_id).invite_groups == "studio"
@@ -191,22 +231,39 @@ def test_invitees_that_make_no_sense_are_refused_in_chinese(app, school, data, m
 
 def test_a_teacher_cannot_set_invitees_even_of_their_own_activity(app, school):
     activity_id = add_activity(app, school, responsible_id=school["member"])
-    r = send(as_user(app, school["member"]), "POST",
-             f"/schedule/activities/{activity_id}/invitees", {"groups": ["staff"]})  # fmt: skip
+    r = send(
+        as_user(app, school["member"]),
+        "POST",
+        f"/schedule/activities/{activity_id}/invitees",
+        {"groups": ["staff"]},
+    )
     assert r.status_code == 403
 
 
-@pytest.mark.parametrize(("kind", "level", "groups"), [
-    ("demo_lesson", "school", "studio"),
-    ("outreach", "district", "mentor"),
-    ("training", "school", "staff"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("kind", "level", "groups"),
+    [
+        ("demo_lesson", "school", "studio"),
+        ("outreach", "district", "mentor"),
+        ("training", "school", "staff"),
+    ],
+)
 def test_a_new_activity_starts_with_the_invitees_of_its_form(app, school, kind, level, groups):
-    r = send(as_user(app, school["manager"]), "POST", "/schedule/activities", {
-        "semester_id": str(school["semester"]), "date": TODAY.isoformat(), "level": level,
-        "kind": kind, "theme": "新活动", "responsible_id": "", "partner_school_id": "",
-        "status": "planned",
-    })  # fmt: skip
+    r = send(
+        as_user(app, school["manager"]),
+        "POST",
+        "/schedule/activities",
+        {
+            "semester_id": str(school["semester"]),
+            "date": TODAY.isoformat(),
+            "level": level,
+            "kind": kind,
+            "theme": "新活动",
+            "responsible_id": "",
+            "partner_school_id": "",
+            "status": "planned",
+        },
+    )
     assert r.status_code == 200, r.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(Activity.invite_groups)) == groups
@@ -226,18 +283,25 @@ def statuses(app, activity_id) -> dict[str, tuple[str, str]]:
 
 
 def test_the_roll_lists_every_invitee_and_all_present_fills_the_rest(app, school):
-    activity_id = add_activity(app, school, date=TODAY, invite_groups="party",
-                               responsible_id=school["reserve"])  # fmt: skip
+    activity_id = add_activity(
+        app, school, date=TODAY, invite_groups="party", responsible_id=school["reserve"]
+    )
     manager = as_user(app, school["manager"])
     page = manager.get(f"/schedule/activities/{activity_id}").get_data(as_text=True)
     assert "应到 <strong>2</strong> 人" in page
     assert (
         f'name="status-{school["mentor"]}"' in page and f'name="status-{school["party"]}"' in page
     )
-    r = send(manager, "POST", roll_url(activity_id), {
-        "all_present": "1", f"status-{school['party']}": "excused",
-        f"reason-{school['party']}": "外出培训",
-    })  # fmt: skip
+    r = send(
+        manager,
+        "POST",
+        roll_url(activity_id),
+        {
+            "all_present": "1",
+            f"status-{school['party']}": "excused",
+            f"reason-{school['party']}": "外出培训",
+        },
+    )
     assert r.status_code == 200
     assert statuses(app, activity_id) == {
         "王晓燕": ("present", ""),
@@ -250,9 +314,15 @@ def test_the_roll_lists_every_invitee_and_all_present_fills_the_rest(app, school
 
 def test_a_leave_without_a_reason_is_refused_and_the_choices_stay(app, school):
     activity_id = add_activity(app, school, date=TODAY, invite_groups="party")
-    r = send(as_user(app, school["manager"]), "POST", roll_url(activity_id), {
-        f"status-{school['mentor']}": "present", f"status-{school['party']}": "excused",
-    })  # fmt: skip
+    r = send(
+        as_user(app, school["manager"]),
+        "POST",
+        roll_url(activity_id),
+        {
+            f"status-{school['mentor']}": "present",
+            f"status-{school['party']}": "excused",
+        },
+    )
     body = r.get_data(as_text=True)
     assert r.status_code == 422 and "请假要写明原因" in body
     assert f'name="status-{school["mentor"]}" value="present" checked' in body
@@ -262,8 +332,9 @@ def test_a_leave_without_a_reason_is_refused_and_the_choices_stay(app, school):
 def test_M_marking_someone_who_scanned_in_as_absent_asks_first(app, school):
     activity_id = add_activity(app, school, date=TODAY, invite_groups="party")
     with app.app_context():
-        db.session.add(Attendance(activity_id=activity_id, staff_id=school["mentor"],
-                                  checked_in_at=utcnow()))  # fmt: skip
+        db.session.add(
+            Attendance(activity_id=activity_id, staff_id=school["mentor"], checked_in_at=utcnow())
+        )
         db.session.commit()
     manager = as_user(app, school["manager"])
     data = {f"status-{school['mentor']}": "absent"}
@@ -275,8 +346,9 @@ def test_M_marking_someone_who_scanned_in_as_absent_asks_first(app, school):
 
 
 def test_M_a_responsible_teacher_calls_the_roll_but_never_marks_themself(app, school):
-    activity_id = add_activity(app, school, date=TODAY, invite_groups="party",
-                               responsible_id=school["mentor"])  # fmt: skip
+    activity_id = add_activity(
+        app, school, date=TODAY, invite_groups="party", responsible_id=school["mentor"]
+    )
     teacher = as_user(app, school["mentor"])
     page = teacher.get(f"/schedule/activities/{activity_id}").get_data(as_text=True)
     assert f'name="status-{school["mentor"]}"' not in page and "本人扫码签到" in page
@@ -298,14 +370,22 @@ def test_a_teacher_who_is_not_responsible_cannot_call_the_roll(app, school):
 
 def checked_in(app, activity_id, staff_id):
     with app.app_context():
-        db.session.add(Attendance(activity_id=activity_id, staff_id=staff_id, status="present",
-                                  checked_in_at=utcnow()))  # fmt: skip
+        db.session.add(
+            Attendance(
+                activity_id=activity_id, staff_id=staff_id, status="present", checked_in_at=utcnow()
+            )
+        )
         db.session.commit()
 
 
 def test_M_a_responsible_teacher_closes_a_held_past_activity_and_the_history_keeps_it(app, school):
-    held = add_activity(app, school, date=TODAY - timedelta(days=1), summary="研讨了识字教学。",
-                        responsible_id=school["member"])  # fmt: skip
+    held = add_activity(
+        app,
+        school,
+        date=TODAY - timedelta(days=1),
+        summary="研讨了识字教学。",
+        responsible_id=school["member"],
+    )
     checked_in(app, held, school["mentor"])  # a colleague scanned the code: it took place
     teacher = as_user(app, school["member"])
     page = teacher.get(f"/schedule/activities/{held}").get_data(as_text=True)
@@ -316,15 +396,24 @@ def test_M_a_responsible_teacher_closes_a_held_past_activity_and_the_history_kee
         assert db.session.get(Activity, held).status == "done"
         change = db.session.scalar(select(ActivityHistory))
         assert (change.field, change.old_value, change.new_value, change.changed_by_id) == (
-            "status", "计划", "已完成", school["member"])  # fmt: skip
+            "status",
+            "计划",
+            "已完成",
+            school["member"],
+        )
     assert send(teacher, "POST", f"/schedule/activities/{held}/done").status_code == 403
 
 
 def test_M_what_a_responsible_teacher_made_alone_does_not_close_an_activity(app, school):
     """A summary they wrote, or themself and a presenter scanned in, proves nothing: a manager
     may still close it."""
-    held = add_activity(app, school, date=TODAY - timedelta(days=1), summary="写了一行纪要",
-                        responsible_id=school["member"])  # fmt: skip
+    held = add_activity(
+        app,
+        school,
+        date=TODAY - timedelta(days=1),
+        summary="写了一行纪要",
+        responsible_id=school["member"],
+    )
     checked_in(app, held, school["member"])
     teacher = as_user(app, school["member"])
     assert send(teacher, "POST", f"/schedule/activities/{held}/done").status_code == 403
@@ -339,9 +428,13 @@ def test_M_nothing_else_is_offered_as_done_to_a_responsible_teacher(app, school,
         "summary": "纪要",
         "responsible_id": school["member"],
     }
-    fields |= {"future": {"date": TODAY + timedelta(days=1)}, "today": {"date": TODAY},
-               "no_trace": {"summary": ""}, "cancelled": {"status": "cancelled"},
-               "not_mine": {"responsible_id": school["reserve"]}}[case]  # fmt: skip
+    fields |= {
+        "future": {"date": TODAY + timedelta(days=1)},
+        "today": {"date": TODAY},
+        "no_trace": {"summary": ""},
+        "cancelled": {"status": "cancelled"},
+        "not_mine": {"responsible_id": school["reserve"]},
+    }[case]
     activity_id = add_activity(app, school, **fields)
     teacher = as_user(app, school["member"])
     assert "标记为已完成" not in teacher.get(f"/schedule/activities/{activity_id}").get_data(
@@ -357,8 +450,12 @@ def test_someone_present_is_a_trace_too(app, school):
     with app.app_context():
         db.session.add(Attendance(activity_id=held, staff_id=school["mentor"]))
         db.session.commit()
-    assert send(as_user(app, school["manager"]), "POST",
-                f"/schedule/activities/{held}/done").status_code == 200  # fmt: skip
+    assert (
+        send(
+            as_user(app, school["manager"]), "POST", f"/schedule/activities/{held}/done"
+        ).status_code
+        == 200
+    )
 
 
 # --- rates divide by the invited ------------------------------------------------------------
@@ -376,8 +473,11 @@ def test_the_dashboard_rate_is_present_divided_by_invited(app, school, make_staf
         month = attendance_by_month(TODAY)[-1 if day.month == TODAY.month else -2]
         # Invited: 王晓燕 and 赵建国; only 王晓燕 has a record (present): 1 ÷ 2, not 1 ÷ 1.
         assert (month.present, month.total) == (1, 2)
-        party = next(g for g in participation(db.session.get(Semester, school["semester"]))
-                     if g.key == "party")  # fmt: skip
+        party = next(
+            g
+            for g in participation(db.session.get(Semester, school["semester"]))
+            if g.key == "party"
+        )
         assert (party.present, party.total) == (1, 2)
     body = as_user(app, leader).get("/dashboard").get_data(as_text=True)
     assert "出勤率＝出席人数÷应到人数" in body

@@ -226,8 +226,11 @@ def test_M_every_failed_login_hashes_once_at_each_cost(app, make_staff, monkeypa
         db.session.commit()
     work: list[str] = []
     real = passwords.check_password_hash
-    monkeypatch.setattr(passwords, "check_password_hash",
-                        lambda stored, pw: work.append(stored.split("$")[0]) or real(stored, pw))  # fmt: skip
+    monkeypatch.setattr(
+        passwords,
+        "check_password_hash",
+        lambda stored, pw: work.append(stored.split("$")[0]) or real(stored, pw),
+    )
     client = app.test_client()
     token = csrf_token(client)
     for name in ("nobody", "fresh", "normal"):

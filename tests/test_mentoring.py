@@ -37,10 +37,15 @@ def studio(app, make_staff):
         "other": make_staff(username="other", name="李静"),
     }
     with app.app_context():
-        semester = Semester(name="本学期", start=TODAY - timedelta(days=50),
-                            end=TODAY + timedelta(days=50), is_current=True)  # fmt: skip
-        following = Semester(name="下学期", start=TODAY + timedelta(days=80),
-                             end=TODAY + timedelta(days=200))  # fmt: skip
+        semester = Semester(
+            name="本学期",
+            start=TODAY - timedelta(days=50),
+            end=TODAY + timedelta(days=50),
+            is_current=True,
+        )
+        following = Semester(
+            name="下学期", start=TODAY + timedelta(days=80), end=TODAY + timedelta(days=200)
+        )
         expert = ExternalMentor(name="姜慧芬", organisation="六合区教师进修学校")
         db.session.add_all([semester, following, expert])
         db.session.add(PoolMembership(staff_id=ids["mentor"], pool="mentor", since=TODAY))
@@ -50,11 +55,15 @@ def studio(app, make_staff):
 
 
 def pairing_values(studio, **changes):
-    return {"mentor": f"staff:{studio['mentor']}", "apprentice_id": str(studio["apprentice"]),
-            "start_semester_id": str(studio["semester"]),
-            "end_semester_id": str(studio["following"]),
-            "mentor_duties": "每学期上示范课 2 节", "apprentice_goals": "每学期上汇报课 1 节",
-            **changes}  # fmt: skip
+    return {
+        "mentor": f"staff:{studio['mentor']}",
+        "apprentice_id": str(studio["apprentice"]),
+        "start_semester_id": str(studio["semester"]),
+        "end_semester_id": str(studio["following"]),
+        "mentor_duties": "每学期上示范课 2 节",
+        "apprentice_goals": "每学期上汇报课 1 节",
+        **changes,
+    }
 
 
 def make_pairing(app, studio, external=False) -> int:
@@ -62,9 +71,10 @@ def make_pairing(app, studio, external=False) -> int:
         pairing = Pairing(
             mentor_id=None if external else studio["mentor"],
             external_mentor_id=studio["expert"] if external else None,
-            apprentice_id=studio["apprentice"], start_semester_id=studio["semester"],
+            apprentice_id=studio["apprentice"],
+            start_semester_id=studio["semester"],
             end_semester_id=studio["semester"],
-        )  # fmt: skip
+        )
         pairing.agreements.append(Agreement(mentor_duties="导师责任", apprentice_goals="徒弟目标"))
         db.session.add(pairing)
         db.session.commit()
@@ -94,13 +104,17 @@ def test_new_pairing_form_starts_from_the_chinese_template(app, studio):
 
 def test_manager_pairs_a_mentor_and_an_apprentice(app, studio):
     manager = as_user(app, studio["manager"])
-    r = manager.post("/mentoring/pairings", data={"csrf_token": manager.token,
-                                                  **pairing_values(studio)})  # fmt: skip
+    r = manager.post(
+        "/mentoring/pairings", data={"csrf_token": manager.token, **pairing_values(studio)}
+    )
     assert r.status_code == 303
     with app.app_context():
         pairing = db.session.scalar(select(Pairing))
         assert (pairing.mentor_id, pairing.apprentice_id, pairing.state) == (
-            studio["mentor"], studio["apprentice"], "draft")  # fmt: skip
+            studio["mentor"],
+            studio["apprentice"],
+            "draft",
+        )
         assert pairing.agreement.mentor_duties == "每学期上示范课 2 节"
 
 
@@ -117,10 +131,14 @@ def test_manager_pairs_a_mentor_and_an_apprentice(app, studio):
     ],
 )
 def test_a_bad_pairing_gets_422_and_keeps_the_text(app, studio, changes, message):
-    swap = {"MENTOR": str(studio["mentor"]), "START": str(studio["semester"]),
-            "FOLLOWING": str(studio["following"])}  # fmt: skip
-    values = pairing_values(studio, apprentice_goals="我认真写的目标",
-                            **{k: swap.get(v, v) for k, v in changes.items()})  # fmt: skip
+    swap = {
+        "MENTOR": str(studio["mentor"]),
+        "START": str(studio["semester"]),
+        "FOLLOWING": str(studio["following"]),
+    }
+    values = pairing_values(
+        studio, apprentice_goals="我认真写的目标", **{k: swap.get(v, v) for k, v in changes.items()}
+    )
     manager = as_user(app, studio["manager"])
     r = manager.post("/mentoring/pairings", data={"csrf_token": manager.token, **values})
     assert r.status_code == 422
@@ -133,8 +151,9 @@ def test_a_bad_pairing_gets_422_and_keeps_the_text(app, studio, changes, message
 def test_the_same_pair_cannot_be_paired_twice_in_overlapping_semesters(app, studio):
     make_pairing(app, studio)
     manager = as_user(app, studio["manager"])
-    r = manager.post("/mentoring/pairings", data={"csrf_token": manager.token,
-                                                  **pairing_values(studio)})  # fmt: skip
+    r = manager.post(
+        "/mentoring/pairings", data={"csrf_token": manager.token, **pairing_values(studio)}
+    )
     assert r.status_code == 422 and "已经结对" in r.get_data(as_text=True)
 
 
@@ -152,8 +171,12 @@ def test_both_sides_sign_and_the_text_is_then_frozen(app, studio):
     assert agreement.is_signed and agreement.mentor_signed_by_id == studio["mentor"]
     assert state_of(app, pairing_id) == "signed"
 
-    r = send(apprentice, "PUT", url + "/agreement",
-             {"mentor_duties": "偷偷改", "apprentice_goals": "偷偷改", "version": "3"})  # fmt: skip
+    r = send(
+        apprentice,
+        "PUT",
+        url + "/agreement",
+        {"mentor_duties": "偷偷改", "apprentice_goals": "偷偷改", "version": "3"},
+    )
     assert r.status_code == 409 and "不能再改" in r.get_data(as_text=True)
     assert agreement_of(app, pairing_id).mentor_duties == "导师责任"
 
@@ -167,8 +190,15 @@ def test_signing_a_text_that_changed_meanwhile_is_refused(app, studio):
     pairing_id = make_pairing(app, studio)
     manager, apprentice = as_user(app, studio["manager"]), as_user(app, studio["apprentice"])
     url = f"/mentoring/pairings/{pairing_id}"
-    assert send(manager, "PUT", url + "/agreement", {"mentor_duties": "改过的责任",
-                "apprentice_goals": "徒弟目标", "version": "1"}).status_code == 200  # fmt: skip
+    assert (
+        send(
+            manager,
+            "PUT",
+            url + "/agreement",
+            {"mentor_duties": "改过的责任", "apprentice_goals": "徒弟目标", "version": "1"},
+        ).status_code
+        == 200
+    )
     r = send(apprentice, "POST", url + "/sign", {"version": "1"})
     assert r.status_code == 409
     assert agreement_of(app, pairing_id).apprentice_signed_at is None
@@ -177,11 +207,17 @@ def test_signing_a_text_that_changed_meanwhile_is_refused(app, studio):
 def test_editing_a_draft_voids_the_signature_already_given(app, studio):
     pairing_id = make_pairing(app, studio)
     url = f"/mentoring/pairings/{pairing_id}"
-    assert send(as_user(app, studio["mentor"]), "POST", url + "/sign",
-                {"version": "1"}).status_code == 200  # fmt: skip
+    assert (
+        send(as_user(app, studio["mentor"]), "POST", url + "/sign", {"version": "1"}).status_code
+        == 200
+    )
     manager = as_user(app, studio["manager"])
-    r = send(manager, "PUT", url + "/agreement",
-             {"mentor_duties": "新责任", "apprentice_goals": "徒弟目标", "version": "2"})  # fmt: skip
+    r = send(
+        manager,
+        "PUT",
+        url + "/agreement",
+        {"mentor_duties": "新责任", "apprentice_goals": "徒弟目标", "version": "2"},
+    )
     assert r.status_code == 200
     assert agreement_of(app, pairing_id).mentor_signed_at is None
 
@@ -190,10 +226,21 @@ def test_two_people_editing_a_draft_see_each_others_text(app, studio):
     pairing_id = make_pairing(app, studio)
     url = f"/mentoring/pairings/{pairing_id}/agreement"
     manager, mentor = as_user(app, studio["manager"]), as_user(app, studio["mentor"])
-    assert send(manager, "PUT", url, {"mentor_duties": "管理组的版本",
-                "apprentice_goals": "徒弟目标", "version": "1"}).status_code == 200  # fmt: skip
-    r = send(mentor, "PUT", url, {"mentor_duties": "导师的版本", "apprentice_goals": "徒弟目标",
-                                  "version": "1"})  # fmt: skip
+    assert (
+        send(
+            manager,
+            "PUT",
+            url,
+            {"mentor_duties": "管理组的版本", "apprentice_goals": "徒弟目标", "version": "1"},
+        ).status_code
+        == 200
+    )
+    r = send(
+        mentor,
+        "PUT",
+        url,
+        {"mentor_duties": "导师的版本", "apprentice_goals": "徒弟目标", "version": "1"},
+    )
     assert r.status_code == 409
     assert r.headers["HX-Retarget"] == f"#agreement-{pairing_id}"
     body = r.get_data(as_text=True)
@@ -234,17 +281,24 @@ def test_a_pairing_plan_and_scores_are_for_its_people_and_the_studio(app, studio
     pairing_id = make_pairing(app, studio)
     client = as_user(app, studio[who])
     apprentice = studio["apprentice"]
-    for url in (f"/mentoring/pairings/{pairing_id}", f"/mentoring/plans/{apprentice}",
-                f"/mentoring/observations/teachers/{apprentice}",
-                f"/mentoring/growth/{apprentice}"):  # fmt: skip
+    for url in (
+        f"/mentoring/pairings/{pairing_id}",
+        f"/mentoring/plans/{apprentice}",
+        f"/mentoring/observations/teachers/{apprentice}",
+        f"/mentoring/growth/{apprentice}",
+    ):
         assert client.get(url).status_code == status, url
 
 
 def test_a_mentor_reads_but_does_not_write_the_apprentices_plan(app, studio):
     make_pairing(app, studio)
     mentor = as_user(app, studio["mentor"])
-    r = send(mentor, "POST", f"/mentoring/plans/{studio['apprentice']}",
-             {"start_year": "2026", "end_year": "2028", "goals": "代写"})  # fmt: skip
+    r = send(
+        mentor,
+        "POST",
+        f"/mentoring/plans/{studio['apprentice']}",
+        {"start_year": "2026", "end_year": "2028", "goals": "代写"},
+    )
     assert r.status_code == 403
     with app.app_context():
         assert db.session.scalar(select(DevelopmentPlan)) is None
@@ -262,15 +316,21 @@ def test_teachers_list_only_their_own_pairings(app, studio):
 
 @pytest.mark.parametrize(
     ("values", "message"),
-    [({"start_year": "2018", "end_year": "2019"}, "规划的结束学年已经过去"),
-     ({"start_year": "2026", "end_year": "2024"}, "结束学年"),
-     ({"start_year": "2026", "end_year": "2035"}, "最多五个学年"),
-     ({"start_year": "明年", "end_year": "2028"}, "起始学年")],
-)  # fmt: skip
+    [
+        ({"start_year": "2018", "end_year": "2019"}, "规划的结束学年已经过去"),
+        ({"start_year": "2026", "end_year": "2024"}, "结束学年"),
+        ({"start_year": "2026", "end_year": "2035"}, "最多五个学年"),
+        ({"start_year": "明年", "end_year": "2028"}, "起始学年"),
+    ],
+)
 def test_a_bad_plan_gets_422_and_keeps_the_goals(app, studio, values, message):
     apprentice = as_user(app, studio["apprentice"])
-    r = send(apprentice, "POST", f"/mentoring/plans/{studio['apprentice']}",
-             {"goals": "我的三年目标", **values})  # fmt: skip
+    r = send(
+        apprentice,
+        "POST",
+        f"/mentoring/plans/{studio['apprentice']}",
+        {"goals": "我的三年目标", **values},
+    )
     assert r.status_code == 422
     body = r.get_data(as_text=True)
     assert message in body and "我的三年目标" in body
@@ -280,21 +340,46 @@ def test_plan_progress_counts_what_the_schedule_says_was_held(app, studio):
     apprentice = as_user(app, studio["apprentice"])
     base = f"/mentoring/plans/{studio['apprentice']}"
     year = TODAY.year if TODAY.month >= 8 else TODAY.year - 1
-    assert send(apprentice, "POST", base, {"start_year": str(year), "end_year": str(year + 2),
-                                           "goals": "成为骨干教师"}).status_code == 200  # fmt: skip
-    r = send(apprentice, "POST", base + "/items", {"semester_id": str(studio["semester"]),
-             "kind": "report_lesson", "target": "2"})  # fmt: skip
+    assert (
+        send(
+            apprentice,
+            "POST",
+            base,
+            {"start_year": str(year), "end_year": str(year + 2), "goals": "成为骨干教师"},
+        ).status_code
+        == 200
+    )
+    r = send(
+        apprentice,
+        "POST",
+        base + "/items",
+        {"semester_id": str(studio["semester"]), "kind": "report_lesson", "target": "2"},
+    )
     assert r.status_code == 200 and "0 / 2" in r.get_data(as_text=True)
     with app.app_context():
         from intranet.people.models import Staff
 
         me = db.session.get(Staff, studio["apprentice"])
-        db.session.add_all([
-            Activity(semester_id=studio["semester"], date=TODAY, theme="汇报课一",
-                     form="report_lesson", status="done", presenters=[me]),
-            Activity(semester_id=studio["semester"], date=TODAY, theme="还没上的汇报课",
-                     form="report_lesson", status="planned", presenters=[me]),
-        ])  # fmt: skip
+        db.session.add_all(
+            [
+                Activity(
+                    semester_id=studio["semester"],
+                    date=TODAY,
+                    theme="汇报课一",
+                    form="report_lesson",
+                    status="done",
+                    presenters=[me],
+                ),
+                Activity(
+                    semester_id=studio["semester"],
+                    date=TODAY,
+                    theme="还没上的汇报课",
+                    form="report_lesson",
+                    status="planned",
+                    presenters=[me],
+                ),
+            ]
+        )
         db.session.commit()
     page = apprentice.get(base).get_data(as_text=True)
     assert "1 / 2" in page
@@ -304,8 +389,12 @@ def test_the_same_target_twice_in_a_semester_is_refused(app, studio):
     apprentice = as_user(app, studio["apprentice"])
     base = f"/mentoring/plans/{studio['apprentice']}"
     year = TODAY.year if TODAY.month >= 8 else TODAY.year - 1
-    send(apprentice, "POST", base, {"start_year": str(year), "end_year": str(year + 1),
-                                    "goals": "目标"})  # fmt: skip
+    send(
+        apprentice,
+        "POST",
+        base,
+        {"start_year": str(year), "end_year": str(year + 1), "goals": "目标"},
+    )
     item = {"semester_id": str(studio["semester"]), "kind": "reading", "target": "3"}
     assert send(apprentice, "POST", base + "/items", item).status_code == 200
     r = send(apprentice, "POST", base + "/items", item)
@@ -320,15 +409,21 @@ def test_the_same_target_twice_in_a_semester_is_refused(app, studio):
 ATTENDEES = ("mentor", "other", "apprentice")
 
 
-def lesson(app, studio, presenter="apprentice", form="report_lesson", attendees=ATTENDEES,
-           day=TODAY) -> int:  # fmt: skip
+def lesson(
+    app, studio, presenter="apprentice", form="report_lesson", attendees=ATTENDEES, day=TODAY
+) -> int:
     """A lesson given today, which the attendees came to (only they may score it)."""
     with app.app_context():
         from intranet.people.models import Staff
 
-        activity = Activity(semester_id=studio["semester"], date=day, theme="《圆的认识》",
-                            form=form, status="done",
-                            presenters=[db.session.get(Staff, studio[presenter])])  # fmt: skip
+        activity = Activity(
+            semester_id=studio["semester"],
+            date=day,
+            theme="《圆的认识》",
+            form=form,
+            status="done",
+            presenters=[db.session.get(Staff, studio[presenter])],
+        )
         db.session.add(activity)
         db.session.flush()
         db.session.add_all(
@@ -355,9 +450,17 @@ def test_default_rubric_covers_the_five_chinese_items(app, studio):
 def test_observer_scores_a_lesson_and_the_teacher_sees_the_average(app, studio):
     activity_id = lesson(app, studio)
     for who in ("mentor", "other"):
-        r = send(as_user(app, studio[who]), "POST", f"/mentoring/observations/{activity_id}",
-                 {"teacher_id": str(studio["apprentice"]), "strengths": "提问有层次",
-                  "suggestions": "练习可以更有梯度", **scores(app)})  # fmt: skip
+        r = send(
+            as_user(app, studio[who]),
+            "POST",
+            f"/mentoring/observations/{activity_id}",
+            {
+                "teacher_id": str(studio["apprentice"]),
+                "strengths": "提问有层次",
+                "suggestions": "练习可以更有梯度",
+                **scores(app),
+            },
+        )
         assert r.status_code == 200
     results = as_user(app, studio["apprentice"]).get(
         f"/mentoring/observations/teachers/{studio['apprentice']}"
@@ -370,8 +473,12 @@ def test_a_second_observation_by_the_same_observer_replaces_the_first(app, studi
     activity_id = lesson(app, studio)
     observer = as_user(app, studio["other"])
     for value in (10, 12):
-        send(observer, "POST", f"/mentoring/observations/{activity_id}",
-             {"teacher_id": str(studio["apprentice"]), **scores(app, value)})  # fmt: skip
+        send(
+            observer,
+            "POST",
+            f"/mentoring/observations/{activity_id}",
+            {"teacher_id": str(studio["apprentice"]), **scores(app, value)},
+        )
     with app.app_context():
         observations = db.session.scalars(select(Observation)).all()
         assert len(observations) == 1 and observations[0].total == 60
@@ -379,9 +486,13 @@ def test_a_second_observation_by_the_same_observer_replaces_the_first(app, studi
 
 @pytest.mark.parametrize(
     ("case", "message"),
-    [("too_high", "的分数在 0 到"), ("missing", "请给“教学目标”打分"), ("self", "不能给自己的课评分"),
-     ("not_lesson", "只有展示课和汇报课可以听课评分")],
-)  # fmt: skip
+    [
+        ("too_high", "的分数在 0 到"),
+        ("missing", "请给“教学目标”打分"),
+        ("self", "不能给自己的课评分"),
+        ("not_lesson", "只有展示课和汇报课可以听课评分"),
+    ],
+)
 def test_bad_observation_gets_422_and_keeps_what_was_typed(app, studio, case, message):
     activity_id = lesson(app, studio, form="training" if case == "not_lesson" else "report_lesson")
     observer = as_user(app, studio["apprentice" if case == "self" else "other"])
@@ -410,8 +521,9 @@ def test_retired_rubric_items_leave_the_form_but_keep_old_scores(app, studio):
     activity_id = lesson(app, studio)
     form = as_user(app, studio["other"]).get(f"/mentoring/observations/new/{activity_id}")
     assert f'name="score-{first_id}"' not in form.get_data(as_text=True)
-    bad = manager.post("/mentoring/rubric", data={"csrf_token": manager.token, "name": "板书",
-                                                  "max_score": "500"})  # fmt: skip
+    bad = manager.post(
+        "/mentoring/rubric", data={"csrf_token": manager.token, "name": "板书", "max_score": "500"}
+    )
     assert bad.status_code == 422 and "满分在 1 到 100 之间" in bad.get_data(as_text=True)
     assert first_name
 
@@ -456,8 +568,13 @@ def test_apprentice_rates_the_mentoring_once_a_semester(app, studio):
 
 def test_a_non_party_teacher_joins_a_pool_only_when_confirmed(app, studio):
     manager = as_user(app, studio["manager"])
-    join = {"csrf_token": manager.token, "staff_id": str(studio["apprentice"]), "pool": "reserve",
-            "since": TODAY.isoformat(), "note": "青年骨干"}  # fmt: skip
+    join = {
+        "csrf_token": manager.token,
+        "staff_id": str(studio["apprentice"]),
+        "pool": "reserve",
+        "since": TODAY.isoformat(),
+        "note": "青年骨干",
+    }
     asked = manager.post("/mentoring/talent/pools", data=join)
     body = asked.get_data(as_text=True)
     assert asked.status_code == 422 and "政治面貌是“群众”" in body and "我确认" in body
@@ -470,24 +587,37 @@ def test_a_non_party_teacher_joins_a_pool_only_when_confirmed(app, studio):
 
 def test_moving_from_the_reserve_to_the_mentor_pool_keeps_the_history(app, studio):
     manager = as_user(app, studio["manager"])
-    join = {"csrf_token": manager.token, "staff_id": str(studio["apprentice"]), "note": "青年骨干",
-            "not_a_member": "y"}  # fmt: skip
+    join = {
+        "csrf_token": manager.token,
+        "staff_id": str(studio["apprentice"]),
+        "note": "青年骨干",
+        "not_a_member": "y",
+    }
     start = (TODAY - timedelta(days=300)).isoformat()
-    assert manager.post("/mentoring/talent/pools",
-                        data={**join, "pool": "reserve", "since": start}).status_code == 303  # fmt: skip
+    assert (
+        manager.post(
+            "/mentoring/talent/pools", data={**join, "pool": "reserve", "since": start}
+        ).status_code
+        == 303
+    )
     again = manager.post(
         "/mentoring/talent/pools", data={**join, "pool": "reserve", "since": start}
     )
     assert again.status_code == 422 and "已经在争做名特优党员教师后备人才库中" in again.get_data(
         as_text=True
     )
-    assert manager.post("/mentoring/talent/pools", data={**join, "pool": "mentor",
-                        "since": TODAY.isoformat()}).status_code == 303  # fmt: skip
+    assert (
+        manager.post(
+            "/mentoring/talent/pools", data={**join, "pool": "mentor", "since": TODAY.isoformat()}
+        ).status_code
+        == 303
+    )
     with app.app_context():
         stays = db.session.scalars(
-            select(PoolMembership).where(PoolMembership.staff_id == studio["apprentice"])
+            select(PoolMembership)
+            .where(PoolMembership.staff_id == studio["apprentice"])
             .order_by(PoolMembership.since)
-        ).all()  # fmt: skip
+        ).all()
         assert [(s.pool, s.until) for s in stays] == [("reserve", TODAY), ("mentor", None)]
     growth = manager.get(f"/mentoring/growth/{studio['apprentice']}").get_data(as_text=True)
     assert "争做名特优党员教师后备人才库" in growth and "名特优党员教师导师库" in growth
@@ -495,17 +625,29 @@ def test_moving_from_the_reserve_to_the_mentor_pool_keeps_the_history(app, studi
 
 def test_organisation_table_exports_with_pools_and_the_team(app, studio):
     manager = as_user(app, studio["manager"])
-    r = manager.post("/mentoring/talent/duties", data={"csrf_token": manager.token,
-                     "staff_id": str(studio["leader"]), "duty": "工作室领衔人"})  # fmt: skip
+    r = manager.post(
+        "/mentoring/talent/duties",
+        data={
+            "csrf_token": manager.token,
+            "staff_id": str(studio["leader"]),
+            "duty": "工作室领衔人",
+        },
+    )
     assert r.status_code == 303
-    bad = manager.post("/mentoring/talent/team", data={"csrf_token": manager.token, "name": "",
-                       "organisation": "区教育局"})  # fmt: skip
+    bad = manager.post(
+        "/mentoring/talent/team",
+        data={"csrf_token": manager.token, "name": "", "organisation": "区教育局"},
+    )
     assert bad.status_code == 422 and "请填写姓名" in bad.get_data(as_text=True)
     assert 'value="区教育局"' in bad.get_data(as_text=True)
     export = as_user(app, studio["other"]).get("/mentoring/talent/export.xlsx")
     book = load_workbook(io.BytesIO(export.data))
-    assert book.sheetnames == ["成员及分工", "名特优党员教师导师库", "争做名特优党员教师后备人才库",
-                               "名师培养导师团"]  # fmt: skip
+    assert book.sheetnames == [
+        "成员及分工",
+        "名特优党员教师导师库",
+        "争做名特优党员教师后备人才库",
+        "名师培养导师团",
+    ]
     assert book["成员及分工"]["B3"].value == "陈秀英"
     assert book["名师培养导师团"]["A2"].value == "姜慧芬"
     printed = as_user(app, studio["other"]).get("/mentoring/talent/print").get_data(as_text=True)
@@ -517,13 +659,23 @@ def test_organisation_table_exports_with_pools_and_the_team(app, studio):
 def test_two_people_saving_a_plan_see_each_others_goals(app, studio):
     year = TODAY.year if TODAY.month >= 8 else TODAY.year - 1
     with app.app_context():
-        db.session.add(DevelopmentPlan(staff_id=studio["apprentice"], start_year=year,
-                                       end_year=year + 2, goals="最初的目标"))  # fmt: skip
+        db.session.add(
+            DevelopmentPlan(
+                staff_id=studio["apprentice"],
+                start_year=year,
+                end_year=year + 2,
+                goals="最初的目标",
+            )
+        )
         db.session.commit()
     url = f"/mentoring/plans/{studio['apprentice']}"
     values = {"start_year": str(year), "end_year": str(year + 2), "version": "1"}
-    assert send(as_user(app, studio["apprentice"]), "POST", url,
-                {**values, "goals": "徒弟改的目标"}).status_code == 200  # fmt: skip
+    assert (
+        send(
+            as_user(app, studio["apprentice"]), "POST", url, {**values, "goals": "徒弟改的目标"}
+        ).status_code
+        == 200
+    )
     r = send(as_user(app, studio["manager"]), "POST", url, {**values, "goals": "管理组改的目标"})
     assert r.status_code == 409 and r.headers["HX-Retarget"] == f"#plan-{studio['apprentice']}"
     body = r.get_data(as_text=True)
@@ -537,10 +689,12 @@ def test_done_tasks_show_on_the_apprentices_growth_record(app, studio):
     with app.app_context():
         from intranet.clock import utcnow
 
-        db.session.add_all([
-            PairingTask(pairing_id=pairing_id, text="写完读书心得", done_at=utcnow()),
-            PairingTask(pairing_id=pairing_id, text="还没做的任务"),
-        ])  # fmt: skip
+        db.session.add_all(
+            [
+                PairingTask(pairing_id=pairing_id, text="写完读书心得", done_at=utcnow()),
+                PairingTask(pairing_id=pairing_id, text="还没做的任务"),
+            ]
+        )
         db.session.commit()
     page = as_user(app, studio["mentor"]).get(f"/mentoring/growth/{studio['apprentice']}")
     body = page.get_data(as_text=True)
@@ -553,16 +707,30 @@ def test_verified_papers_count_toward_the_plan_and_show_on_the_growth_record(app
 
     year = TODAY.year if TODAY.month >= 8 else TODAY.year - 1
     with app.app_context():
-        plan = DevelopmentPlan(staff_id=studio["apprentice"], start_year=year,
-                               end_year=year + 1, goals="写论文")  # fmt: skip
+        plan = DevelopmentPlan(
+            staff_id=studio["apprentice"], start_year=year, end_year=year + 1, goals="写论文"
+        )
         plan.items.append(PlanItem(semester_id=studio["semester"], kind="paper", target=2))
         db.session.add(plan)
-        db.session.add_all([
-            Achievement(staff_id=studio["apprentice"], kind="paper", level="district",
-                        title="低年级识字教学初探", awarded_on=TODAY, verified_at=utcnow()),
-            Achievement(staff_id=studio["apprentice"], kind="paper", level="school",
-                        title="尚未认定的论文", awarded_on=TODAY),
-        ])  # fmt: skip
+        db.session.add_all(
+            [
+                Achievement(
+                    staff_id=studio["apprentice"],
+                    kind="paper",
+                    level="district",
+                    title="低年级识字教学初探",
+                    awarded_on=TODAY,
+                    verified_at=utcnow(),
+                ),
+                Achievement(
+                    staff_id=studio["apprentice"],
+                    kind="paper",
+                    level="school",
+                    title="尚未认定的论文",
+                    awarded_on=TODAY,
+                ),
+            ]
+        )
         db.session.commit()
     apprentice = as_user(app, studio["apprentice"])
     assert "1 / 2" in apprentice.get(f"/mentoring/plans/{studio['apprentice']}").get_data(
@@ -578,8 +746,12 @@ def test_a_lesson_not_yet_given_cannot_be_scored(app, studio):
         activity = db.session.get(Activity, activity_id)
         activity.date, activity.status = TODAY + timedelta(days=3), "planned"
         db.session.commit()
-    r = send(as_user(app, studio["other"]), "POST", f"/mentoring/observations/{activity_id}",
-             {"teacher_id": str(studio["apprentice"]), **scores(app)})  # fmt: skip
+    r = send(
+        as_user(app, studio["other"]),
+        "POST",
+        f"/mentoring/observations/{activity_id}",
+        {"teacher_id": str(studio["apprentice"]), **scores(app)},
+    )
     assert r.status_code == 422 and "上过之后才能评分" in r.get_data(as_text=True)
 
 
@@ -601,15 +773,24 @@ def test_the_studio_sees_which_pairings_fall_behind_and_why(app, studio):
 
 
 def observe(app, studio, who, activity_id, value=None, **extra):
-    return send(as_user(app, studio[who]), "POST", f"/mentoring/observations/{activity_id}",
-                {"teacher_id": str(studio["apprentice"]), **scores(app, value), **extra})  # fmt: skip
+    return send(
+        as_user(app, studio[who]),
+        "POST",
+        f"/mentoring/observations/{activity_id}",
+        {"teacher_id": str(studio["apprentice"]), **scores(app, value), **extra},
+    )
 
 
 @pytest.mark.parametrize(
     ("who", "attended", "status"),
-    [("other", False, 403), ("leader", False, 403), ("leader", True, 200), ("other", True, 200),
-     ("manager", False, 200)],
-)  # fmt: skip
+    [
+        ("other", False, 403),
+        ("leader", False, 403),
+        ("leader", True, 200),
+        ("other", True, 200),
+        ("manager", False, 200),
+    ],
+)
 def test_M_only_those_who_attended_or_manage_score_a_lesson(app, studio, who, attended, status):
     activity_id = lesson(app, studio, attendees=(who,) if attended else ())
     assert observe(app, studio, who, activity_id).status_code == status
@@ -660,8 +841,9 @@ def test_M_a_set_aside_scoring_stays_on_record_and_counts_nowhere(app, studio):
     observe(app, studio, "mentor", activity_id, 10)
     observe(app, studio, "other", activity_id, 0)
     with app.app_context():
-        outlier = db.session.scalar(select(Observation.id).where(Observation.observer_id
-                                                                 == studio["other"]))  # fmt: skip
+        outlier = db.session.scalar(
+            select(Observation.id).where(Observation.observer_id == studio["other"])
+        )
     manager = as_user(app, studio["manager"])
     url = f"/mentoring/observations/scorings/{outlier}/set-aside"
     assert send(manager, "POST", url, {"reason": ""}).status_code == 422

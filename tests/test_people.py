@@ -247,24 +247,34 @@ def usernames(app) -> set[str]:
 
 
 def test_roster_takes_every_political_status_a_school_holds(app, admin_client):
-    roster = ("工号,姓名,政治面貌\nq1,团员甲,共青团员\nq2,无党派乙,无党派人士\n"
-              "q3,申请丙,入党申请人\nq4,团员丁,团员\n")  # fmt: skip
+    roster = (
+        "工号,姓名,政治面貌\nq1,团员甲,共青团员\nq2,无党派乙,无党派人士\n"
+        "q3,申请丙,入党申请人\nq4,团员丁,团员\n"
+    )
     assert "未知的政治面貌" not in upload(admin_client, roster.encode(), "r.csv").get_data(
         as_text=True
     )
     with app.app_context():
-        statuses = dict(db.session.execute(
-            db.select(Staff.username, Staff.political_status).where(Staff.username.like("q%"))
-        ).all())  # fmt: skip
+        statuses = dict(
+            db.session.execute(
+                db.select(Staff.username, Staff.political_status).where(Staff.username.like("q%"))
+            ).all()
+        )
     assert statuses == {}, "nothing is stored before the admin confirms"
     preview = upload(admin_client, roster.encode(), "r.csv")
     assert confirm(admin_client, preview).status_code in (200, 303)
     with app.app_context():
-        statuses = dict(db.session.execute(
-            db.select(Staff.username, Staff.political_status).where(Staff.username.like("q%"))
-        ).all())  # fmt: skip
-    assert statuses == {"q1": "league_member", "q2": "independent", "q3": "applicant",
-                        "q4": "league_member"}  # fmt: skip
+        statuses = dict(
+            db.session.execute(
+                db.select(Staff.username, Staff.political_status).where(Staff.username.like("q%"))
+            ).all()
+        )
+    assert statuses == {
+        "q1": "league_member",
+        "q2": "independent",
+        "q3": "applicant",
+        "q4": "league_member",
+    }
 
 
 def test_malformed_roster_lists_every_bad_row_and_imports_nothing(app, admin_client):

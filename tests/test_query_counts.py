@@ -29,8 +29,12 @@ def school(app, make_staff):
         "teacher": make_staff(username="t1", name="王晓燕"),
     }
     with app.app_context():
-        semester = Semester(name="本学期", start=TODAY - timedelta(days=60),
-                            end=TODAY + timedelta(days=60), is_current=True)  # fmt: skip
+        semester = Semester(
+            name="本学期",
+            start=TODAY - timedelta(days=60),
+            end=TODAY + timedelta(days=60),
+            is_current=True,
+        )
         partner = PartnerSchool(name="程桥中心小学", cluster="程桥片")
         expert = ExternalMentor(name="沈国梁", organisation="六合区教育局教研室")
         db.session.add_all([semester, partner, expert])
@@ -78,9 +82,13 @@ def add_activities(school, n):
 def add_pairings(school, n):
     """Signed pairings, each with its own mentor and apprentice, an agreement and a task."""
     for _ in range(n):
-        pairing = Pairing(mentor=colleague(next(serial)), apprentice=colleague(next(serial)),
-                          start_semester_id=school["semester"],
-                          end_semester_id=school["semester"], state="signed")  # fmt: skip
+        pairing = Pairing(
+            mentor=colleague(next(serial)),
+            apprentice=colleague(next(serial)),
+            start_semester_id=school["semester"],
+            end_semester_id=school["semester"],
+            state="signed",
+        )
         pairing.agreements.append(Agreement(mentor_duties="责任", apprentice_goals="目标"))
         pairing.tasks.append(PairingTask(text="读书", due=TODAY - timedelta(days=1)))
         db.session.add(pairing)
@@ -122,11 +130,18 @@ def add_suggestions(school, n, author="teacher"):
     """Public named and anonymous suggestions, each answered by the leader and supported."""
     for i in range(n):
         if i % 2:
-            item = AnonymousSuggestion(receipt_hash="-", category="other", title=f"匿名{i}",
-                                       body="内容", is_public=True)  # fmt: skip
+            item = AnonymousSuggestion(
+                receipt_hash="-", category="other", title=f"匿名{i}", body="内容", is_public=True
+            )
         else:
-            item = Suggestion(author_id=school[author], category="teaching", title=f"实名{i}",
-                              body="内容", is_public=True, attachment=attachment())  # fmt: skip
+            item = Suggestion(
+                author_id=school[author],
+                category="teaching",
+                title=f"实名{i}",
+                body="内容",
+                is_public=True,
+                attachment=attachment(),
+            )
         db.session.add(item)
         db.session.flush()
         key = "named_id" if item.kind == "named" else "anonymous_id"

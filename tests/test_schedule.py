@@ -32,9 +32,11 @@ def school(app, make_staff):
     }
     with app.app_context():
         semester = Semester(
-            name="2026-2027学年第一学期", start=TODAY - timedelta(days=60),
-            end=TODAY + timedelta(days=60), is_current=True,
-        )  # fmt: skip
+            name="2026-2027学年第一学期",
+            start=TODAY - timedelta(days=60),
+            end=TODAY + timedelta(days=60),
+            is_current=True,
+        )
         partner = PartnerSchool(name="程桥中心小学", cluster="程桥片")
         expert = ExternalMentor(name="沈国梁", organisation="六合区教育局教研室")
         db.session.add_all([semester, partner, expert])
@@ -45,8 +47,14 @@ def school(app, make_staff):
 
 def add_activity(app, school, **fields) -> int:
     with app.app_context():
-        values = {"date": TODAY, "theme": "名师展示课：《秋天的雨》", "level": "school",
-                  "form": "demo_lesson", "responsible_id": school["responsible"], **fields}  # fmt: skip
+        values = {
+            "date": TODAY,
+            "theme": "名师展示课：《秋天的雨》",
+            "level": "school",
+            "form": "demo_lesson",
+            "responsible_id": school["responsible"],
+            **fields,
+        }
         activity = Activity(semester_id=school["semester"], **values)
         db.session.add(activity)
         db.session.commit()
@@ -54,11 +62,21 @@ def add_activity(app, school, **fields) -> int:
 
 
 def row_values(school, version, **changes) -> dict:
-    return {"date": TODAY.isoformat(), "start_time": "09:00", "end_time": "09:40",
-            "place": "录播教室", "level": "school", "kind": "demo_lesson",
-            "theme": "名师展示课：《秋天的雨》", "procedure": "执教\n评课",
-            "responsible_id": str(school["responsible"]), "partner_school_id": "",
-            "status": "planned", "version": str(version), **changes}  # fmt: skip
+    return {
+        "date": TODAY.isoformat(),
+        "start_time": "09:00",
+        "end_time": "09:40",
+        "place": "录播教室",
+        "level": "school",
+        "kind": "demo_lesson",
+        "theme": "名师展示课：《秋天的雨》",
+        "procedure": "执教\n评课",
+        "responsible_id": str(school["responsible"]),
+        "partner_school_id": "",
+        "status": "planned",
+        "version": str(version),
+        **changes,
+    }
 
 
 def stored(app, activity_id) -> Activity:
@@ -77,8 +95,13 @@ def test_manager_saves_a_row_and_gets_the_row_back(app, school):
     edit = manager.get(f"/schedule/activities/{activity_id}/edit", headers=htmx())
     assert b'name="version"' in edit.data and b"<html" not in edit.data
 
-    data = row_values(school, 1, theme="新主题", presenter_ids=[str(school["teacher"])],
-                      external_presenter_ids=[str(school["expert"])])  # fmt: skip
+    data = row_values(
+        school,
+        1,
+        theme="新主题",
+        presenter_ids=[str(school["teacher"])],
+        external_presenter_ids=[str(school["expert"])],
+    )
     r = send(manager, "PUT", f"/schedule/activities/{activity_id}", data)
     assert r.status_code == 200
     body = r.get_data(as_text=True)
@@ -92,11 +115,22 @@ def test_manager_saves_a_row_and_gets_the_row_back(app, school):
 def test_manager_sees_conflict_when_row_changed(app, school):
     activity_id = add_activity(app, school)
     first, second = as_user(app, school["manager"]), as_user(app, school["manager2"])
-    assert send(first, "PUT", f"/schedule/activities/{activity_id}",
-                row_values(school, 1, theme="甲老师的主题")).status_code == 200  # fmt: skip
+    assert (
+        send(
+            first,
+            "PUT",
+            f"/schedule/activities/{activity_id}",
+            row_values(school, 1, theme="甲老师的主题"),
+        ).status_code
+        == 200
+    )
 
-    r = send(second, "PUT", f"/schedule/activities/{activity_id}",
-             row_values(school, 1, theme="乙老师的主题"))  # fmt: skip
+    r = send(
+        second,
+        "PUT",
+        f"/schedule/activities/{activity_id}",
+        row_values(school, 1, theme="乙老师的主题"),
+    )
     assert r.status_code == 409
     assert r.headers["HX-Retarget"] == f"#activity-{activity_id}"
     body = r.get_data(as_text=True)
@@ -104,8 +138,12 @@ def test_manager_sees_conflict_when_row_changed(app, school):
     assert stored(app, activity_id).theme == "甲老师的主题", "nothing was overwritten"
     assert 'name="version" type="hidden" value="2"' in body
 
-    keep_mine = send(second, "PUT", f"/schedule/activities/{activity_id}",
-                     row_values(school, 2, theme="乙老师的主题"))  # fmt: skip
+    keep_mine = send(
+        second,
+        "PUT",
+        f"/schedule/activities/{activity_id}",
+        row_values(school, 2, theme="乙老师的主题"),
+    )
     assert keep_mine.status_code == 200
     assert stored(app, activity_id).theme == "乙老师的主题"
 
@@ -126,8 +164,12 @@ def test_a_save_racing_another_between_check_and_write_is_a_conflict(app, school
 
     event.listen(Session, "before_flush", someone_else_saves, once=True)
     try:
-        r = send(manager, "PUT", f"/schedule/activities/{activity_id}",
-                 row_values(school, 1, theme="我的主题"))  # fmt: skip
+        r = send(
+            manager,
+            "PUT",
+            f"/schedule/activities/{activity_id}",
+            row_values(school, 1, theme="我的主题"),
+        )
     finally:
         if event.contains(Session, "before_flush", someone_else_saves):
             event.remove(Session, "before_flush", someone_else_saves)
@@ -168,8 +210,9 @@ def test_invalid_row_gets_422_with_the_message_beside_the_field(app, school, cha
 def test_cluster_activity_with_a_partner_school_is_saved(app, school):
     activity_id = add_activity(app, school)
     manager = as_user(app, school["manager"])
-    data = row_values(school, 1, level="cluster", kind="theme_seminar",
-                      partner_school_id=str(school["partner"]))  # fmt: skip
+    data = row_values(
+        school, 1, level="cluster", kind="theme_seminar", partner_school_id=str(school["partner"])
+    )
     r = send(manager, "PUT", f"/schedule/activities/{activity_id}", data)
     assert r.status_code == 200 and "程桥中心小学" in r.get_data(as_text=True)
 
@@ -178,10 +221,18 @@ def test_responsible_person_edits_own_row_and_teachers_only_read(app, school):
     own = add_activity(app, school)
     other = add_activity(app, school, responsible_id=school["teacher"])
     responsible = as_user(app, school["responsible"])
-    assert send(responsible, "PUT", f"/schedule/activities/{own}",
-                row_values(school, 1, theme="我负责的")).status_code == 200  # fmt: skip
-    r = send(responsible, "PUT", f"/schedule/activities/{other}",
-             row_values(school, 1, theme="越权修改"))  # fmt: skip
+    assert (
+        send(
+            responsible,
+            "PUT",
+            f"/schedule/activities/{own}",
+            row_values(school, 1, theme="我负责的"),
+        ).status_code
+        == 200
+    )
+    r = send(
+        responsible, "PUT", f"/schedule/activities/{other}", row_values(school, 1, theme="越权修改")
+    )
     assert r.status_code == 403
     assert stored(app, other).theme != "越权修改"
     page = responsible.get("/schedule").get_data(as_text=True)
@@ -193,12 +244,22 @@ def test_form_fields_never_change_what_a_form_does_not_list(app, school):
     activity_id = add_activity(app, school)
     before = stored(app, activity_id)
     manager = as_user(app, school["manager"])
-    data = row_values(school, 1, checkin_token="forged", semester_id="999", summary="伪造",
-                      deleted_at="2020-01-01")  # fmt: skip
+    data = row_values(
+        school,
+        1,
+        checkin_token="forged",
+        semester_id="999",
+        summary="伪造",
+        deleted_at="2020-01-01",
+    )
     assert send(manager, "PUT", f"/schedule/activities/{activity_id}", data).status_code == 200
     after = stored(app, activity_id)
     assert (after.checkin_token, after.semester_id, after.summary, after.deleted_at) == (
-        before.checkin_token, before.semester_id, "", None)  # fmt: skip
+        before.checkin_token,
+        before.semester_id,
+        "",
+        None,
+    )
 
 
 def test_new_row_is_created_and_invalid_one_keeps_its_place(app, school):
@@ -235,8 +296,14 @@ def test_delete_hides_the_row_and_undo_brings_it_back(app, school):
 
 def test_filters_narrow_the_schedule_and_htmx_gets_a_fragment(app, school):
     add_activity(app, school, theme="校内展示")
-    add_activity(app, school, theme="片区研讨", level="cluster", form="theme_seminar",
-                 partner_school_id=school["partner"])  # fmt: skip
+    add_activity(
+        app,
+        school,
+        theme="片区研讨",
+        level="cluster",
+        form="theme_seminar",
+        partner_school_id=school["partner"],
+    )
     teacher = as_user(app, school["teacher"])
     r = teacher.get("/schedule?level=cluster", headers=htmx())
     body = r.get_data(as_text=True)
@@ -256,12 +323,18 @@ def test_schedule_query_count_does_not_grow_with_rows(app, school, count_queries
             presenter = db.session.get(Staff, school["teacher"])
             expert = db.session.get(ExternalMentor, school["expert"])
             db.session.add_all(
-                Activity(semester_id=school["semester"], date=TODAY + timedelta(days=i % 50),
-                         theme=f"活动{i}", responsible_id=school["responsible"],
-                         level="cluster", partner_school_id=school["partner"],
-                         presenters=[presenter], external_presenters=[expert])
+                Activity(
+                    semester_id=school["semester"],
+                    date=TODAY + timedelta(days=i % 50),
+                    theme=f"活动{i}",
+                    responsible_id=school["responsible"],
+                    level="cluster",
+                    partner_school_id=school["partner"],
+                    presenters=[presenter],
+                    external_presenters=[expert],
+                )
                 for i in range(n)
-            )  # fmt: skip
+            )
             db.session.commit()
 
     add(10)
@@ -272,8 +345,9 @@ def test_schedule_query_count_does_not_grow_with_rows(app, school, count_queries
 
 def test_plan_progress_shows_planned_held_and_remaining(app, school):
     with app.app_context():
-        db.session.add(PlanTarget(semester_id=school["semester"], level="school",
-                                  form="demo_lesson", count=3))  # fmt: skip
+        db.session.add(
+            PlanTarget(semester_id=school["semester"], level="school", form="demo_lesson", count=3)
+        )
         db.session.commit()
     add_activity(app, school, status="done")
     add_activity(app, school, status="planned")
@@ -315,11 +389,23 @@ def test_manager_sets_plan_counts_and_a_bad_one_saves_nothing(app, school):
     manager = as_user(app, school["manager"])
     url = f"/schedule/semesters/{school['semester']}/plan"
     token = csrf_token(manager, url)
-    r = manager.post(url, data={"csrf_token": token, "count-school-demo_lesson": "4",
-                                "count-cluster-theme_seminar": "2"})  # fmt: skip
+    r = manager.post(
+        url,
+        data={
+            "csrf_token": token,
+            "count-school-demo_lesson": "4",
+            "count-cluster-theme_seminar": "2",
+        },
+    )
     assert r.status_code == 303
-    r = manager.post(url, data={"csrf_token": token, "count-school-demo_lesson": "5",
-                                "count-cluster-theme_seminar": "两次"})  # fmt: skip
+    r = manager.post(
+        url,
+        data={
+            "csrf_token": token,
+            "count-school-demo_lesson": "5",
+            "count-cluster-theme_seminar": "两次",
+        },
+    )
     assert r.status_code == 422
     body = r.get_data(as_text=True)
     assert "请填 0 到 200 的整数" in body and 'value="两次"' in body
@@ -331,19 +417,24 @@ def test_manager_sets_plan_counts_and_a_bad_one_saves_nothing(app, school):
 def test_copying_a_plan_shifts_dates_by_whole_weeks(app, school):
     with app.app_context():
         source = db.session.get(Semester, school["semester"])
-        target = Semester(name="下学期", start=source.start + timedelta(days=180),
-                          end=source.end + timedelta(days=180))  # fmt: skip
+        target = Semester(
+            name="下学期",
+            start=source.start + timedelta(days=180),
+            end=source.end + timedelta(days=180),
+        )
         db.session.add(target)
-        db.session.add(PlanTarget(semester_id=source.id, level="school", form="demo_lesson",
-                                  count=2))  # fmt: skip
+        db.session.add(
+            PlanTarget(semester_id=source.id, level="school", form="demo_lesson", count=2)
+        )
         db.session.commit()
         target_id, start = target.id, source.start
     add_activity(app, school, date=start + timedelta(days=3), status="done", summary="纪要")
     add_activity(app, school, date=start + timedelta(days=119), theme="太晚的活动")
     manager = as_user(app, school["manager"])
     url = f"/schedule/semesters/{school['semester']}/copy"
-    r = manager.post(url, data={"csrf_token": manager.token, "target_id": str(target_id),
-                                "weeks": "26"})  # fmt: skip
+    r = manager.post(
+        url, data={"csrf_token": manager.token, "target_id": str(target_id), "weeks": "26"}
+    )
     assert r.status_code == 303
     with app.app_context():
         copied = db.session.scalars(select(Activity).where(Activity.semester_id == target_id)).all()
@@ -380,8 +471,12 @@ def test_semesters_are_added_checked_and_one_is_current(app, school):
     assert ok.status_code == 303
     with app.app_context():
         new_id = db.session.scalar(select(Semester.id).where(Semester.name == "2027学年"))
-    assert manager.post(f"/schedule/semesters/{new_id}/current",
-                        data={"csrf_token": manager.token}).status_code == 303  # fmt: skip
+    assert (
+        manager.post(
+            f"/schedule/semesters/{new_id}/current", data={"csrf_token": manager.token}
+        ).status_code
+        == 303
+    )
     with app.app_context():
         assert db.session.scalars(select(Semester.name).where(Semester.is_current)).all() == [
             "2027学年"
@@ -411,8 +506,9 @@ def test_teacher_checks_in_with_the_link_and_only_themself(app, school):
     r = send(teacher, "POST", url, {"staff_id": str(school["responsible"])})
     assert r.status_code == 200 and "您已签到" in r.get_data(as_text=True)
     with app.app_context():
-        rows = db.session.execute(select(Attendance.activity_id, Attendance.staff_id,
-                                         Attendance.status)).all()  # fmt: skip
+        rows = db.session.execute(
+            select(Attendance.activity_id, Attendance.staff_id, Attendance.status)
+        ).all()
         checked = db.session.scalar(select(Attendance.checked_in_at))
     assert rows == [(activity_id, school["teacher"], "present")], "nobody else, no other activity"
     assert checked is not None
@@ -428,9 +524,11 @@ def test_a_made_up_checkin_link_opens_nothing(app, school, token):
 
 @pytest.mark.parametrize(
     ("fields", "message"),
-    [({"date": TODAY - timedelta(days=1)}, "签到只在活动当天"),
-     ({"status": "cancelled"}, "已取消")],
-)  # fmt: skip
+    [
+        ({"date": TODAY - timedelta(days=1)}, "签到只在活动当天"),
+        ({"status": "cancelled"}, "已取消"),
+    ],
+)
 def test_checkin_is_open_only_on_the_day_of_a_live_activity(app, school, fields, message):
     activity_id = add_activity(app, school, **fields)
     teacher = as_user(app, school["teacher"])
@@ -462,13 +560,21 @@ def test_manager_marks_attendance_and_excused_needs_a_reason(app, school):
     url = f"/schedule/activities/{activity_id}/attendance"
     bad = send(manager, "POST", url, {"staff_id": str(school["teacher"]), "status": "excused"})
     assert bad.status_code == 422 and "请假要写明原因" in bad.get_data(as_text=True)
-    ok = send(manager, "POST", url, {"staff_id": str(school["teacher"]), "status": "excused",
-                                     "reason": "外出培训"})  # fmt: skip
+    ok = send(
+        manager,
+        "POST",
+        url,
+        {"staff_id": str(school["teacher"]), "status": "excused", "reason": "外出培训"},
+    )
     assert ok.status_code == 200 and "外出培训" in ok.get_data(as_text=True)
     with app.app_context():
         row = db.session.scalar(select(Attendance))
         assert (row.status, row.reason, row.marked_by_id, row.checked_in_at) == (
-            "excused", "外出培训", school["manager"], None)  # fmt: skip
+            "excused",
+            "外出培训",
+            school["manager"],
+            None,
+        )
 
 
 # --- the record -------------------------------------------------------------------------
@@ -486,10 +592,19 @@ def photo_with_exif() -> bytes:
 def test_record_keeps_minutes_and_re_encoded_photos(app, school):
     activity_id = add_activity(app, school)
     responsible = as_user(app, school["responsible"])
-    r = send(responsible, "POST", f"/schedule/activities/{activity_id}/record",
-             {"summary": "研讨了识字教学。", "files": [(io.BytesIO(photo_with_exif()), "现场.jpg"),
-                                                      (io.BytesIO(b"%PDF-1.4 test"), "方案.pdf")]},
-             content_type="multipart/form-data")  # fmt: skip
+    r = send(
+        responsible,
+        "POST",
+        f"/schedule/activities/{activity_id}/record",
+        {
+            "summary": "研讨了识字教学。",
+            "files": [
+                (io.BytesIO(photo_with_exif()), "现场.jpg"),
+                (io.BytesIO(b"%PDF-1.4 test"), "方案.pdf"),
+            ],
+        },
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 200
     body = r.get_data(as_text=True)
     assert "研讨了识字教学。" in body and "方案.pdf" in body
@@ -508,9 +623,13 @@ def test_record_keeps_minutes_and_re_encoded_photos(app, school):
 def test_a_file_that_lies_about_its_kind_is_refused_and_the_minutes_kept(app, school):
     activity_id = add_activity(app, school)
     manager = as_user(app, school["manager"])
-    r = send(manager, "POST", f"/schedule/activities/{activity_id}/record",
-             {"summary": "我写了很久的纪要", "files": [(io.BytesIO(b"<html>hi</html>"), "照片.jpg")]},
-             content_type="multipart/form-data")  # fmt: skip
+    r = send(
+        manager,
+        "POST",
+        f"/schedule/activities/{activity_id}/record",
+        {"summary": "我写了很久的纪要", "files": [(io.BytesIO(b"<html>hi</html>"), "照片.jpg")]},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 422
     body = r.get_data(as_text=True)
     assert "无法识别这个文件" in body and "我写了很久的纪要" in body
@@ -588,16 +707,31 @@ COUNTED = {
 def counted_of(app, activity_id) -> tuple:
     with app.app_context():
         a = db.session.get(Activity, activity_id)
-        return (a.date, a.level, a.form, a.status, a.responsible_id, a.presenter_ids,
-                a.external_presenter_ids, a.theme, a.version)  # fmt: skip
+        return (
+            a.date,
+            a.level,
+            a.form,
+            a.status,
+            a.responsible_id,
+            a.presenter_ids,
+            a.external_presenter_ids,
+            a.theme,
+            a.version,
+        )
 
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("date", (TODAY + timedelta(days=1)).isoformat()), ("level", "district"),
-     ("kind", "report_lesson"), ("status", "done"), ("responsible_id", "teacher"),
-     ("presenter_ids", "responsible"), ("external_presenter_ids", "expert")],
-)  # fmt: skip
+    [
+        ("date", (TODAY + timedelta(days=1)).isoformat()),
+        ("level", "district"),
+        ("kind", "report_lesson"),
+        ("status", "done"),
+        ("responsible_id", "teacher"),
+        ("presenter_ids", "responsible"),
+        ("external_presenter_ids", "expert"),
+    ],
+)
 def test_M_responsible_teacher_cannot_change_a_field_that_earns_points(app, school, name, value):
     """A future lesson set to 已完成 at 全区 level raised a total by 8: such fields, and who
     presents, are a manager's. Refused aloud (422), and nothing of the save is kept."""
@@ -622,9 +756,15 @@ def test_M_responsible_teacher_edits_theme_place_times_and_procedure(app, school
     for locked in ("date", "level", "kind", "status", "responsible_id", "presenter_ids"):
         assert f'name="{locked}"' not in form, f"{locked} is shown read-only, not as an input"
     assert "计入考核" in form and 'name="theme"' in form and 'name="place"' in form
-    data = {"theme": "改过的主题", "place": "三楼录播室", "start_time": "14:00",
-            "end_time": "14:40", "procedure": "说课\n评课", "partner_school_id": "",
-            "version": "1"}  # fmt: skip
+    data = {
+        "theme": "改过的主题",
+        "place": "三楼录播室",
+        "start_time": "14:00",
+        "end_time": "14:40",
+        "procedure": "说课\n评课",
+        "partner_school_id": "",
+        "version": "1",
+    }
     r = send(editor, "PUT", f"/schedule/activities/{activity_id}", data)
     assert r.status_code == 200, r.get_data(as_text=True)
     saved = stored(app, activity_id)
@@ -636,10 +776,18 @@ def test_M_responsible_teacher_edits_theme_place_times_and_procedure(app, school
 
 def test_M_a_stale_row_is_still_a_conflict_for_the_responsible_teacher(app, school):
     activity_id = add_activity(app, school)
-    send(as_user(app, school["manager"]), "PUT", f"/schedule/activities/{activity_id}",
-         row_values(school, 1, theme="管理员改的"))  # fmt: skip
-    r = send(as_user(app, school["responsible"]), "PUT", f"/schedule/activities/{activity_id}",
-             {"theme": "负责人改的", "version": "1", "partner_school_id": ""})  # fmt: skip
+    send(
+        as_user(app, school["manager"]),
+        "PUT",
+        f"/schedule/activities/{activity_id}",
+        row_values(school, 1, theme="管理员改的"),
+    )
+    r = send(
+        as_user(app, school["responsible"]),
+        "PUT",
+        f"/schedule/activities/{activity_id}",
+        {"theme": "负责人改的", "version": "1", "partner_school_id": ""},
+    )
     assert r.status_code == 409 and "管理员改的" in r.get_data(as_text=True)
 
 
@@ -662,8 +810,12 @@ def test_M_a_checkin_code_shown_before_the_date_moved_no_longer_works(app, schoo
     """Move the date to today, check in, move it back: the code carries the date it was made for."""
     activity_id = add_activity(app, school, date=TODAY + timedelta(days=7))
     old_url = checkin_url(app, activity_id)
-    send(as_user(app, school["manager"]), "PUT", f"/schedule/activities/{activity_id}",
-         row_values(school, 1))  # the date moves to today  # fmt: skip
+    send(
+        as_user(app, school["manager"]),
+        "PUT",
+        f"/schedule/activities/{activity_id}",
+        row_values(school, 1),
+    )  # the date moves to today
     teacher = as_user(app, school["teacher"])
     r = send(teacher, "POST", old_url)
     assert r.status_code == 422 and "签到码已失效，请重新扫描现场的二维码" in r.get_data(
@@ -679,11 +831,18 @@ def test_M_a_checkin_code_shown_before_the_date_moved_no_longer_works(app, schoo
 def test_M_changes_to_counted_fields_and_attendance_are_kept_for_managers(app, school):
     activity_id = add_activity(app, school)
     manager = as_user(app, school["manager"])
-    send(manager, "PUT", f"/schedule/activities/{activity_id}",
-         row_values(school, 1, status="done", level="district"))  # fmt: skip
-    send(as_user(app, school["responsible"]), "POST",
-         f"/schedule/activities/{activity_id}/attendance",
-         {"staff_id": str(school["teacher"]), "status": "absent"})  # fmt: skip
+    send(
+        manager,
+        "PUT",
+        f"/schedule/activities/{activity_id}",
+        row_values(school, 1, status="done", level="district"),
+    )
+    send(
+        as_user(app, school["responsible"]),
+        "POST",
+        f"/schedule/activities/{activity_id}/attendance",
+        {"staff_id": str(school["teacher"]), "status": "absent"},
+    )
     send(as_user(app, school["teacher"]), "POST", checkin_url(app, activity_id))
     page = manager.get(f"/schedule/activities/{activity_id}").get_data(as_text=True)
     history = page[page.index("修改记录") :]
@@ -710,13 +869,21 @@ def test_M_changes_to_counted_fields_and_attendance_are_kept_for_managers(app, s
 def test_a_date_outside_2000_to_2100_is_refused_with_a_chinese_message(app, school, day):
     activity_id = add_activity(app, school)
     manager = as_user(app, school["manager"])
-    r = send(manager, "PUT", f"/schedule/activities/{activity_id}",
-             row_values(school, 1, date=day, theme="我写的主题"))  # fmt: skip
+    r = send(
+        manager,
+        "PUT",
+        f"/schedule/activities/{activity_id}",
+        row_values(school, 1, date=day, theme="我写的主题"),
+    )
     body = r.get_data(as_text=True)
     assert r.status_code == 422 and "2000 年到 2100 年之间" in body and "我写的主题" in body
     assert day in body, "what was typed stays in the field"
-    r = send(manager, "POST", "/schedule/semesters",
-             {"name": "远古学期", "start": day, "end": "2026-12-31"})  # fmt: skip
+    r = send(
+        manager,
+        "POST",
+        "/schedule/semesters",
+        {"name": "远古学期", "start": day, "end": "2026-12-31"},
+    )
     assert r.status_code == 422 and "2000 年到 2100 年之间" in r.get_data(as_text=True)
 
 
@@ -767,8 +934,14 @@ def test_an_activity_stored_as_9999_12_31_does_not_break_calendars(app, school):
 def test_leave_reasons_show_only_to_those_who_keep_attendance(app, school):
     activity_id = add_activity(app, school)
     with app.app_context():
-        db.session.add(Attendance(activity_id=activity_id, staff_id=school["teacher"],
-                                  status="excused", reason="家中有事"))  # fmt: skip
+        db.session.add(
+            Attendance(
+                activity_id=activity_id,
+                staff_id=school["teacher"],
+                status="excused",
+                reason="家中有事",
+            )
+        )
         db.session.commit()
     url = f"/schedule/activities/{activity_id}"
     assert "家中有事" in as_user(app, school["manager"]).get(url).get_data(as_text=True)
@@ -778,12 +951,15 @@ def test_leave_reasons_show_only_to_those_who_keep_attendance(app, school):
 def test_manager_renames_a_semester_in_place_and_a_clash_keeps_the_input(app, school):
     manager = as_user(app, school["manager"])
     with app.app_context():
-        db.session.add(Semester(name="2025-2026学年第二学期", start=date(2026, 2, 20),
-                                end=date(2026, 7, 5)))  # fmt: skip
+        db.session.add(
+            Semester(name="2025-2026学年第二学期", start=date(2026, 2, 20), end=date(2026, 7, 5))
+        )
         db.session.commit()
     url = f"/schedule/semesters/{school['semester']}"
-    values = {"start": (TODAY - timedelta(days=60)).isoformat(),
-              "end": (TODAY + timedelta(days=60)).isoformat()}  # fmt: skip
+    values = {
+        "start": (TODAY - timedelta(days=60)).isoformat(),
+        "end": (TODAY + timedelta(days=60)).isoformat(),
+    }
     clash = send(manager, "PUT", url, {**values, "name": "2025-2026学年第二学期"})
     assert clash.status_code == 422 and "已经有同名的学期" in clash.get_data(as_text=True)
     ok = send(manager, "PUT", url, {**values, "name": "2026-2027学年上学期"})
@@ -795,10 +971,19 @@ def test_manager_renames_a_semester_in_place_and_a_clash_keeps_the_input(app, sc
 def test_one_refused_file_leaves_none_of_the_others_behind(app, school):
     activity_id = add_activity(app, school)
     manager = as_user(app, school["manager"])
-    r = send(manager, "POST", f"/schedule/activities/{activity_id}/record",
-             {"summary": "纪要", "files": [(io.BytesIO(photo_with_exif()), "好照片.jpg"),
-                                         (io.BytesIO(b"not an image"), "坏照片.jpg")]},
-             content_type="multipart/form-data")  # fmt: skip
+    r = send(
+        manager,
+        "POST",
+        f"/schedule/activities/{activity_id}/record",
+        {
+            "summary": "纪要",
+            "files": [
+                (io.BytesIO(photo_with_exif()), "好照片.jpg"),
+                (io.BytesIO(b"not an image"), "坏照片.jpg"),
+            ],
+        },
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 422 and "无法识别这个文件" in r.get_data(as_text=True)
     uploads = Path(app.config["UPLOAD_FOLDER"])
     assert not uploads.exists() or not any(uploads.iterdir()), "the good photo was not kept"

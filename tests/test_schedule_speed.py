@@ -33,12 +33,22 @@ def staff_rows(count: int, start: int = 0) -> list[dict]:
     for n in range(start, start + count):
         name = SURNAMES[n % 20] + GIVEN[n // 20 % 20] + GIVEN[n * 7 % 20]
         pinyin, initials = to_pinyin(name)
-        rows.append({
-            "username": f"bulk{n}", "name": name, "pinyin": pinyin, "pinyin_initials": initials,
-            "subject": "语文", "role": "teacher", "active": True, "political_status": "non_party",
-            "must_change_password": False, "session_token": secrets.token_hex(16),
-            "ical_token": secrets.token_hex(16), "created_at": utcnow(),
-        })  # fmt: skip
+        rows.append(
+            {
+                "username": f"bulk{n}",
+                "name": name,
+                "pinyin": pinyin,
+                "pinyin_initials": initials,
+                "subject": "语文",
+                "role": "teacher",
+                "active": True,
+                "political_status": "non_party",
+                "must_change_password": False,
+                "session_token": secrets.token_hex(16),
+                "ical_token": secrets.token_hex(16),
+                "created_at": utcnow(),
+            }
+        )
     return rows
 
 
@@ -46,28 +56,48 @@ def add_activities(semester_id: int, staff_ids: list[int], count: int, extras: d
     """`count` activities spread over the semester, half of them past and still 计划, each with
     two presenters and an expert; some past ones left a trace (someone present)."""
     first = db.session.scalar(db.select(db.func.coalesce(db.func.max(Activity.id), 0)))
-    rows = [{
-        "id": first + 1 + i, "semester_id": semester_id,
-        "date": TODAY + timedelta(days=(i % 100) - 50), "theme": f"活动{first + i}",
-        "place": "录播教室", "level": "cluster" if i % 3 == 0 else "school",
-        "partner_school_id": extras["partner"] if i % 3 == 0 else None, "form": "demo_lesson",
-        "responsible_id": staff_ids[i % len(staff_ids)], "status": "planned",
-        "invite_groups": "studio", "checkin_token": secrets.token_hex(8), "version": 1,
-        "procedure": "", "summary": "",
-    } for i in range(count)]  # fmt: skip
+    rows = [
+        {
+            "id": first + 1 + i,
+            "semester_id": semester_id,
+            "date": TODAY + timedelta(days=(i % 100) - 50),
+            "theme": f"活动{first + i}",
+            "place": "录播教室",
+            "level": "cluster" if i % 3 == 0 else "school",
+            "partner_school_id": extras["partner"] if i % 3 == 0 else None,
+            "form": "demo_lesson",
+            "responsible_id": staff_ids[i % len(staff_ids)],
+            "status": "planned",
+            "invite_groups": "studio",
+            "checkin_token": secrets.token_hex(8),
+            "version": 1,
+            "procedure": "",
+            "summary": "",
+        }
+        for i in range(count)
+    ]
     db.session.execute(insert(Activity), rows)
     n = len(staff_ids)
-    db.session.execute(insert(activity_presenter), [
-        {"activity_id": row["id"], "staff_id": staff_ids[(i * 3 + k) % n]}
-        for i, row in enumerate(rows) for k in (1, 2)
-    ])  # fmt: skip
-    db.session.execute(insert(activity_external_presenter), [
-        {"activity_id": row["id"], "external_mentor_id": extras["expert"]} for row in rows
-    ])  # fmt: skip
-    db.session.execute(insert(Attendance), [
-        {"activity_id": row["id"], "staff_id": staff_ids[i % n], "status": "present"}
-        for i, row in enumerate(rows) if i % 4 == 0 and row["date"] < TODAY
-    ])  # fmt: skip
+    db.session.execute(
+        insert(activity_presenter),
+        [
+            {"activity_id": row["id"], "staff_id": staff_ids[(i * 3 + k) % n]}
+            for i, row in enumerate(rows)
+            for k in (1, 2)
+        ],
+    )
+    db.session.execute(
+        insert(activity_external_presenter),
+        [{"activity_id": row["id"], "external_mentor_id": extras["expert"]} for row in rows],
+    )
+    db.session.execute(
+        insert(Attendance),
+        [
+            {"activity_id": row["id"], "staff_id": staff_ids[i % n], "status": "present"}
+            for i, row in enumerate(rows)
+            if i % 4 == 0 and row["date"] < TODAY
+        ],
+    )
     db.session.commit()
 
 
@@ -77,9 +107,11 @@ def big_school(app, make_staff):
     manager = make_staff(role="manager", username="guanli", name="徐丽萍")
     with app.app_context():
         semester = Semester(
-            name="2026-2027学年第一学期", start=TODAY - timedelta(days=60),
-            end=TODAY + timedelta(days=60), is_current=True,
-        )  # fmt: skip
+            name="2026-2027学年第一学期",
+            start=TODAY - timedelta(days=60),
+            end=TODAY + timedelta(days=60),
+            is_current=True,
+        )
         partner = PartnerSchool(name="程桥中心小学", cluster="程桥片")
         expert = ExternalMentor(name="沈国梁", organisation="六合区教育局教研室")
         db.session.add_all([semester, partner, expert])
@@ -87,8 +119,13 @@ def big_school(app, make_staff):
         db.session.execute(insert(Staff), staff_rows(600))
         db.session.commit()
         ids = list(db.session.scalars(db.select(Staff.id).where(Staff.username.like("bulk%"))))
-        world = {"manager": manager, "semester": semester.id, "partner": partner.id,
-                 "expert": expert.id, "staff": ids}  # fmt: skip
+        world = {
+            "manager": manager,
+            "semester": semester.id,
+            "partner": partner.id,
+            "expert": expert.id,
+            "staff": ids,
+        }
         add_activities(semester.id, ids, 200, world)
         first = db.session.scalar(db.select(db.func.min(Activity.id)))
     return world | {"activity": first}

@@ -33,13 +33,28 @@ def world(app, make_staff):
     ids["responsible"] = make_staff(role="teacher", username="fuze", name="顾雅琴")
     ids["presenter"] = make_staff(role="teacher", username="zhujiang", name="王晓燕")
     with app.app_context():
-        semester = Semester(name="本学期", start=TODAY - timedelta(days=60),
-                            end=TODAY + timedelta(days=60), is_current=True)  # fmt: skip
-        lesson = Activity(semester=semester, date=TODAY, theme="《圆的认识》", form="demo_lesson",
-                          responsible_id=ids["responsible"], status="planned",
-                          presenters=[db.session.get(Staff, ids["presenter"])])  # fmt: skip
-        prize = Achievement(staff_id=ids["presenter"], kind="paper", level="district",
-                            title="低年级识字教学初探", awarded_on=TODAY)  # fmt: skip
+        semester = Semester(
+            name="本学期",
+            start=TODAY - timedelta(days=60),
+            end=TODAY + timedelta(days=60),
+            is_current=True,
+        )
+        lesson = Activity(
+            semester=semester,
+            date=TODAY,
+            theme="《圆的认识》",
+            form="demo_lesson",
+            responsible_id=ids["responsible"],
+            status="planned",
+            presenters=[db.session.get(Staff, ids["presenter"])],
+        )
+        prize = Achievement(
+            staff_id=ids["presenter"],
+            kind="paper",
+            level="district",
+            title="低年级识字教学初探",
+            awarded_on=TODAY,
+        )
         db.session.add_all([semester, lesson, prize])
         db.session.commit()
         ids |= {"activity": lesson.id, "achievement": prize.id}
@@ -47,11 +62,22 @@ def world(app, make_staff):
 
 
 def row(world, **changes) -> dict:
-    return {"date": TODAY.isoformat(), "start_time": "", "end_time": "", "place": "",
-            "level": "school", "kind": "demo_lesson", "theme": "《圆的认识》", "procedure": "",
-            "responsible_id": str(world["responsible"]), "partner_school_id": "",
-            "presenter_ids": [str(world["presenter"])], "status": "planned", "version": "1",
-            **changes}  # fmt: skip
+    return {
+        "date": TODAY.isoformat(),
+        "start_time": "",
+        "end_time": "",
+        "place": "",
+        "level": "school",
+        "kind": "demo_lesson",
+        "theme": "《圆的认识》",
+        "procedure": "",
+        "responsible_id": str(world["responsible"]),
+        "partner_school_id": "",
+        "presenter_ids": [str(world["presenter"])],
+        "status": "planned",
+        "version": "1",
+        **changes,
+    }
 
 
 def rubric_scores(app) -> dict:
@@ -65,19 +91,35 @@ def write(app, world, field, role):
     actor = as_user(app, world[role])
     activity = f"/schedule/activities/{world['activity']}"
     if field in ("level", "kind", "status", "date", "presenter_ids"):
-        value = {"level": "district", "kind": "report_lesson", "status": "done",
-                 "date": (TODAY + timedelta(days=1)).isoformat(),
-                 "presenter_ids": [str(world["presenter"]), str(world[role])]}[field]  # fmt: skip
+        value = {
+            "level": "district",
+            "kind": "report_lesson",
+            "status": "done",
+            "date": (TODAY + timedelta(days=1)).isoformat(),
+            "presenter_ids": [str(world["presenter"]), str(world[role])],
+        }[field]
         return send(actor, "PUT", activity, row(world, **{field: value}))
     if field == "attendance of a colleague":
-        return send(actor, "POST", f"{activity}/attendance",
-                    {"staff_id": str(world["presenter"]), "status": "present"})  # fmt: skip
+        return send(
+            actor,
+            "POST",
+            f"{activity}/attendance",
+            {"staff_id": str(world["presenter"]), "status": "present"},
+        )
     if field == "own attendance":
-        return send(actor, "POST", f"{activity}/attendance",
-                    {"staff_id": str(world[role]), "status": "present"})  # fmt: skip
+        return send(
+            actor,
+            "POST",
+            f"{activity}/attendance",
+            {"staff_id": str(world[role]), "status": "present"},
+        )
     if field == "observation scores":
-        return send(actor, "POST", f"/mentoring/observations/{world['activity']}",
-                    {"teacher_id": str(world["presenter"]), **rubric_scores(app)})  # fmt: skip
+        return send(
+            actor,
+            "POST",
+            f"/mentoring/observations/{world['activity']}",
+            {"teacher_id": str(world["presenter"]), **rubric_scores(app)},
+        )
     if field == "achievement verification":
         return send(actor, "POST", f"/achievements/{world['achievement']}/verify")
     raise AssertionError(field)
@@ -140,8 +182,12 @@ def test_M_a_presenting_responsible_teacher_marks_nobody_present(app, world):
     make_presenter_responsible(app, world)
     responsible = as_user(app, world["responsible"])
     url = f"/schedule/activities/{world['activity']}"
-    r = send(responsible, "POST", f"{url}/attendance",
-             {"staff_id": str(world["teacher"]), "status": "present"})  # fmt: skip
+    r = send(
+        responsible,
+        "POST",
+        f"{url}/attendance",
+        {"staff_id": str(world["teacher"]), "status": "present"},
+    )
     assert r.status_code == 422 and "主讲人" in r.get_data(as_text=True)
     r = send(responsible, "POST", f"{url}/roll", {f"status-{world['teacher']}": "present"})
     with app.app_context():
@@ -153,12 +199,22 @@ def test_M_a_colleague_marked_present_by_a_teacher_is_no_scorer(app, world):
     with app.app_context():
         lesson = db.session.get(Activity, world["activity"])
         lesson.date = TODAY - timedelta(days=1)
-        db.session.add(Attendance(activity_id=lesson.id, staff_id=world["teacher"],
-                                  status="present", marked_by_id=world["responsible"]))  # fmt: skip
+        db.session.add(
+            Attendance(
+                activity_id=lesson.id,
+                staff_id=world["teacher"],
+                status="present",
+                marked_by_id=world["responsible"],
+            )
+        )
         db.session.commit()
     friend = as_user(app, world["teacher"])
-    r = send(friend, "POST", f"/mentoring/observations/{world['activity']}",
-             {"teacher_id": str(world["presenter"]), **rubric_scores(app)})  # fmt: skip
+    r = send(
+        friend,
+        "POST",
+        f"/mentoring/observations/{world['activity']}",
+        {"teacher_id": str(world["presenter"]), **rubric_scores(app)},
+    )
     assert r.status_code == 403
     with app.app_context():
         assert db.session.scalar(select(Observation.id)) is None

@@ -19,8 +19,12 @@ def named_suggestion(app, make_staff) -> tuple[int, str]:
     leader = make_staff(role="leader", username="principal", name="周校长")
     author = make_staff(username="t9", name="提建议的老师")
     client = as_user(app, author, "/suggestions/new")
-    data = {"category": "activities", "title": "活动太多", "body": "希望减少重复的听课活动。",
-            "identity": "named"}  # fmt: skip
+    data = {
+        "category": "activities",
+        "title": "活动太多",
+        "body": "希望减少重复的听课活动。",
+        "identity": "named",
+    }
     assert send(client, "POST", "/suggestions", data).status_code == 200
     with app.app_context():
         return leader, db.session.scalar(db.select(Suggestion)).ref
@@ -68,8 +72,12 @@ def test_publishing_a_report_updates_its_header_out_of_band(app, school):  # noq
     manager = as_user(app, school["manager"])
     page = manager.get(f"/achievements/reports/{report_id}").get_data(as_text=True)
     assert f'id="report-head-{report_id}"' in page and "已提交" in page
-    r = send(manager, "POST", f"/achievements/reports/{report_id}/review",
-             {"review": "很好", "decision": "publish", "version": version})  # fmt: skip
+    r = send(
+        manager,
+        "POST",
+        f"/achievements/reports/{report_id}/review",
+        {"review": "很好", "decision": "publish", "version": version},
+    )
     body = r.get_data(as_text=True)
     head = body[body.index(f'id="report-head-{report_id}"') :]
     assert 'hx-swap-oob="true"' in head and "已公开" in head.split("</p>")[0]
@@ -102,8 +110,9 @@ def test_the_projector_count_refreshes_itself(app, schedule):  # noqa: F811
     assert f'hx-get="/schedule/activities/{activity_id}/checkin-count"' in page
     assert 'hx-trigger="every 5s"' in page
     with app.app_context():
-        db.session.add(Attendance(activity_id=activity_id, staff_id=schedule["teacher"],
-                                  status="present"))  # fmt: skip
+        db.session.add(
+            Attendance(activity_id=activity_id, staff_id=schedule["teacher"], status="present")
+        )
         db.session.commit()
     r = responsible.get(f"/schedule/activities/{activity_id}/checkin-count")
     assert r.status_code == 200 and "<html" not in r.get_data(as_text=True)
@@ -141,8 +150,10 @@ def test_the_archive_report_shows_each_activitys_photos(app, schedule, make_staf
     add_activity(app, schedule, theme="没有照片的活动")
     with app.app_context():
         activity = db.session.get(Activity, with_photo)
-        activity.attachments += [Attachment(id="p" * 32, kind="image", size=3),
-                                 Attachment(id="d" * 32, kind="pdf", size=3)]  # fmt: skip
+        activity.attachments += [
+            Attachment(id="p" * 32, kind="image", size=3),
+            Attachment(id="d" * 32, kind="pdf", size=3),
+        ]
         db.session.commit()
     page = (
         as_user(app, leader).get(f"/archive/{schedule['semester']}/report").get_data(as_text=True)
@@ -161,8 +172,12 @@ def reading_plan(app, studio) -> tuple[int, int]:  # noqa: F811
 
     with app.app_context():
         year = school_year()
-        plan = DevelopmentPlan(staff_id=studio["apprentice"], start_year=year,
-                               end_year=year + 1, goals="三年内成为区级骨干教师。")  # fmt: skip
+        plan = DevelopmentPlan(
+            staff_id=studio["apprentice"],
+            start_year=year,
+            end_year=year + 1,
+            goals="三年内成为区级骨干教师。",
+        )
         plan.items.append(PlanItem(semester_id=studio["semester"], kind="reading", target=2))
         db.session.add(plan)
         db.session.commit()
@@ -193,8 +208,13 @@ def test_the_owner_records_a_book_read_with_a_note_or_a_file(app, studio):  # no
     r = send(owner, "POST", url, {"note": "《给教师的建议》"})
     assert r.status_code == 200 and "1 / 2" in r.get_data(as_text=True)
     assert "《给教师的建议》" in r.get_data(as_text=True)
-    r = send(owner, "POST", url, {"note": "", "evidence": (io.BytesIO(jpeg()), "读书笔记.jpg")},
-             content_type="multipart/form-data")  # fmt: skip
+    r = send(
+        owner,
+        "POST",
+        url,
+        {"note": "", "evidence": (io.BytesIO(jpeg()), "读书笔记.jpg")},
+        content_type="multipart/form-data",
+    )
     body = r.get_data(as_text=True)
     assert r.status_code == 200 and "2 / 2" in body and "已完成" in body
     with app.app_context():
@@ -215,7 +235,12 @@ def test_a_bad_evidence_file_is_refused_and_the_note_kept(app, studio):  # noqa:
     _plan, item = reading_plan(app, studio)
     owner = as_user(app, studio["apprentice"])
     url = f"/mentoring/plans/{studio['apprentice']}/items/{item}/records"
-    r = send(owner, "POST", url, {"note": "读后感", "evidence": (io.BytesIO(b"MZ..."), "a.exe")},
-             content_type="multipart/form-data")  # fmt: skip
+    r = send(
+        owner,
+        "POST",
+        url,
+        {"note": "读后感", "evidence": (io.BytesIO(b"MZ..."), "a.exe")},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 422 and "读后感" in r.get_data(as_text=True)
     assert "0 / 2" in r.get_data(as_text=True)

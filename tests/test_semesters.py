@@ -49,9 +49,16 @@ def test_the_first_run_form_creates_the_current_semester_and_goes_to_the_schedul
     travel(datetime(2026, 12, 1, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
     login_as(client, app, make_staff(role="manager"))
     token = csrf_token(client, "/dashboard")
-    r = client.post("/schedule/semesters", data={
-        "csrf_token": token, "name": "2026-2027学年第一学期", "start": "2026-09-01",
-        "end": "2027-01-31", "next": "schedule"})  # fmt: skip
+    r = client.post(
+        "/schedule/semesters",
+        data={
+            "csrf_token": token,
+            "name": "2026-2027学年第一学期",
+            "start": "2026-09-01",
+            "end": "2027-01-31",
+            "next": "schedule",
+        },
+    )
     assert r.status_code == 303 and r.headers["Location"].endswith("/schedule")
     with app.app_context():
         semester = db.session.scalar(db.select(Semester))

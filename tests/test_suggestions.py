@@ -51,8 +51,13 @@ def post(client, url, data=None, **kwargs):
 
 
 def submit(client, identity="anonymous", environ_base=None, headers=None, **fields):
-    data = {"category": "activities", "title": "活动太多", "body": "希望减少重复的听课活动。",
-            "identity": identity, **fields}  # fmt: skip
+    data = {
+        "category": "activities",
+        "title": "活动太多",
+        "body": "希望减少重复的听课活动。",
+        "identity": identity,
+        **fields,
+    }
     return post(
         client,
         "/suggestions",
@@ -553,12 +558,28 @@ def database_at_0008_with_an_old_receipt(tmp_path):
             "INSERT INTO anonymous_suggestion (id, receipt_hash, category, title, body, status,"
             " is_public, duplicate_of, created_on) VALUES (?, ?, 'other', ?, ?, ?, ?, ?, ?)",
             [
-                (OLD_KEY, services.generate_password_hash(OLD_SECRET, "scrypt:32768:8:1"),
-                 "旧回执的建议", "去年写的。", "in_progress", 1, None, "2026-10-09"),
-                (DUPLICATE_KEY, services.generate_password_hash("X" * 15, "scrypt:32768:8:1"),
-                 "重复的匿名建议", "同上。", "pending", 0, old_ref, "2026-10-10"),
+                (
+                    OLD_KEY,
+                    services.generate_password_hash(OLD_SECRET, "scrypt:32768:8:1"),
+                    "旧回执的建议",
+                    "去年写的。",
+                    "in_progress",
+                    1,
+                    None,
+                    "2026-10-09",
+                ),
+                (
+                    DUPLICATE_KEY,
+                    services.generate_password_hash("X" * 15, "scrypt:32768:8:1"),
+                    "重复的匿名建议",
+                    "同上。",
+                    "pending",
+                    0,
+                    old_ref,
+                    "2026-10-10",
+                ),
             ],
-        )  # fmt: skip
+        )
         raw.execute(
             "INSERT INTO suggestion (id, author_id, category, title, body, status, is_public,"
             " duplicate_of, created_on) VALUES ('named1', 1, 'other', '重复的实名建议', '同上。',"
@@ -610,8 +631,9 @@ def test_an_old_receipt_opens_its_suggestion_after_the_upgrade_and_takes_a_follo
     with app.app_context():
         item = services.find_by_receipt(OLD_RECEIPT)
         assert [(r.body, r.is_follow_up) for r in services.replies(item)] == [
-            ("收到，正在商量。", False), ("还有一点。", True)
-        ]  # fmt: skip
+            ("收到，正在商量。", False),
+            ("还有一点。", True),
+        ]
     db_engine_dispose(app)
 
 
@@ -769,8 +791,9 @@ def test_anonymous_suggestion_reaches_leaders_only_the_next_morning_L(
     app, people, travel, moment, shown
 ):
     with app.app_context():
-        db.session.add(Semester(name="本学期", start=date(2026, 9, 1), end=date(2027, 1, 20),
-                                is_current=True))  # fmt: skip
+        db.session.add(
+            Semester(name="本学期", start=date(2026, 9, 1), end=date(2027, 1, 20), is_current=True)
+        )
         db.session.commit()
     teacher = as_user(app, people["teacher"])
     receipt = receipt_of(submit(teacher, title="匿名的"))  # 18 November, 10:00
@@ -781,12 +804,20 @@ def test_anonymous_suggestion_reaches_leaders_only_the_next_morning_L(
     leader = as_user(app, people["leader"])
     counts = leader_counts(app, leader)
     if shown:
-        assert counts == {"titles": ["匿名的", "实名的"], "listed": "2", "stats": (2, 2, 2),
-                          "dashboard_open": "2"}  # fmt: skip
+        assert counts == {
+            "titles": ["匿名的", "实名的"],
+            "listed": "2",
+            "stats": (2, 2, 2),
+            "dashboard_open": "2",
+        }
         assert leader.get(f"/suggestions/{ref}").status_code == 200
     else:
-        assert counts == {"titles": ["实名的"], "listed": "1", "stats": (1, 1, 1),
-                          "dashboard_open": "1"}  # fmt: skip
+        assert counts == {
+            "titles": ["实名的"],
+            "listed": "1",
+            "stats": (1, 1, 1),
+            "dashboard_open": "1",
+        }
         assert leader.get(f"/suggestions/{ref}").status_code == 404
         assert post(leader, f"/suggestions/{ref}/replies", {"reply-body": "x"}).status_code == 404
     tracked = teacher.post(

@@ -37,9 +37,11 @@ def school(app, make_staff):
     }
     with app.app_context():
         semester = Semester(
-            name="2026-2027学年第一学期", start=date(2026, 9, 1), end=date(2027, 1, 31),
+            name="2026-2027学年第一学期",
+            start=date(2026, 9, 1),
+            end=date(2027, 1, 31),
             is_current=True,
-        )  # fmt: skip
+        )
         expert = ExternalMentor(name="区教研员")
         db.session.add_all([semester, expert])
         db.session.commit()
@@ -49,9 +51,13 @@ def school(app, make_staff):
 
 def add_pairing(school, apprentice, mentor=None, expert=None, state="draft") -> Pairing:
     pairing = Pairing(
-        mentor_id=mentor, external_mentor_id=expert, apprentice_id=apprentice,
-        start_semester_id=school["semester"], end_semester_id=school["semester"], state=state,
-    )  # fmt: skip
+        mentor_id=mentor,
+        external_mentor_id=expert,
+        apprentice_id=apprentice,
+        start_semester_id=school["semester"],
+        end_semester_id=school["semester"],
+        state=state,
+    )
     pairing.agreements.append(Agreement(number=1, mentor_duties="带教", apprentice_goals="成长"))
     db.session.add(pairing)
     return pairing
@@ -59,9 +65,12 @@ def add_pairing(school, apprentice, mentor=None, expert=None, state="draft") -> 
 
 def add_lesson(school, presenter, attendee, day=None) -> Activity:
     lesson = Activity(
-        semester_id=school["semester"], date=day or school_today() - timedelta(days=2),
-        form="demo_lesson", status="done", theme=f"展示课{uuid.uuid4().hex[:4]}",
-    )  # fmt: skip
+        semester_id=school["semester"],
+        date=day or school_today() - timedelta(days=2),
+        form="demo_lesson",
+        status="done",
+        theme=f"展示课{uuid.uuid4().hex[:4]}",
+    )
     lesson.presenters = [db.session.get(Staff, presenter)]
     db.session.add(lesson)
     db.session.flush()
@@ -75,9 +84,12 @@ def add_lesson(school, presenter, attendee, day=None) -> Activity:
 
 def add_certificate(owner) -> Achievement:
     achievement = Achievement(
-        staff_id=owner, kind="award", level="district", title="优质课一等奖",
+        staff_id=owner,
+        kind="award",
+        level="district",
+        title="优质课一等奖",
         awarded_on=date(2026, 10, 1),
-    )  # fmt: skip
+    )
     achievement.attachments = [
         Attachment(id=uuid.uuid4().hex, kind="image", size=3, original_name="证书.jpg")
     ]
@@ -87,27 +99,40 @@ def add_certificate(owner) -> Achievement:
 
 def add_named(author, days_ago=0, status="pending") -> Suggestion:
     suggestion = Suggestion(
-        author_id=author, category="teaching", title=f"建议{uuid.uuid4().hex[:4]}", body="内容",
-        status=status, created_on=school_today() - timedelta(days=days_ago),
-    )  # fmt: skip
+        author_id=author,
+        category="teaching",
+        title=f"建议{uuid.uuid4().hex[:4]}",
+        body="内容",
+        status=status,
+        created_on=school_today() - timedelta(days=days_ago),
+    )
     db.session.add(suggestion)
     return suggestion
 
 
 def add_anonymous(days_ago) -> AnonymousSuggestion:
     item = AnonymousSuggestion(
-        receipt_lookup=uuid.uuid4().hex, receipt_hash="x", category="other", title="匿名",
-        body="内容", created_on=school_today() - timedelta(days=days_ago),
-    )  # fmt: skip
+        receipt_lookup=uuid.uuid4().hex,
+        receipt_hash="x",
+        category="other",
+        title="匿名",
+        body="内容",
+        created_on=school_today() - timedelta(days=days_ago),
+    )
     db.session.add(item)
     return item
 
 
 def add_reply(suggestion, leader, days_ago, position=1) -> None:
     db.session.add(
-        Reply(named_id=suggestion.id, position=position, author_id=leader, body="收到",
-              created_on=school_today() - timedelta(days=days_ago))
-    )  # fmt: skip
+        Reply(
+            named_id=suggestion.id,
+            position=position,
+            author_id=leader,
+            body="收到",
+            created_on=school_today() - timedelta(days=days_ago),
+        )
+    )
 
 
 @pytest.fixture
@@ -118,13 +143,19 @@ def everything(app, school):
         add_pairing(school, school["outside_apprentice"], expert=school["expert"])
         db.session.flush()
         db.session.add(
-            PairingTask(pairing_id=pairing.id, text="写教学反思",
-                        due=school_today() + timedelta(days=3))
-        )  # fmt: skip
+            PairingTask(
+                pairing_id=pairing.id, text="写教学反思", due=school_today() + timedelta(days=3)
+            )
+        )
         db.session.add(
-            WorkReport(staff_id=school["apprentice"], semester_id=school["semester"],
-                       body="本学期……", state="returned", review="请补充数据")
-        )  # fmt: skip
+            WorkReport(
+                staff_id=school["apprentice"],
+                semester_id=school["semester"],
+                body="本学期……",
+                state="returned",
+                review="请补充数据",
+            )
+        )
         mine = add_named(school["apprentice"], days_ago=5, status="in_progress")
         db.session.flush()
         add_reply(mine, school["leader"], days_ago=3)
@@ -132,9 +163,10 @@ def everything(app, school):
         add_certificate(school["apprentice"])
         add_anonymous(days_ago=3)
         db.session.add(
-            PlanTarget(semester_id=school["semester"], level="school", form="theme_seminar",
-                       count=10)
-        )  # fmt: skip
+            PlanTarget(
+                semester_id=school["semester"], level="school", form="theme_seminar", count=10
+            )
+        )
         db.session.commit()
     return school
 
@@ -223,12 +255,14 @@ def test_ended_pairings_and_done_or_distant_tasks_are_not_todo(app, school):
             agreement.mentor_signed_at = agreement.apprentice_signed_at = utcnow()
         db.session.flush()
         today = school_today()
-        db.session.add_all([
-            PairingTask(pairing_id=ended.id, text="旧任务", due=today),
-            PairingTask(pairing_id=live.id, text="已完成", due=today, done_at=utcnow()),
-            PairingTask(pairing_id=live.id, text="下个月", due=today + timedelta(days=30)),
-            PairingTask(pairing_id=live.id, text="上周就该交", due=today - timedelta(days=4)),
-        ])  # fmt: skip
+        db.session.add_all(
+            [
+                PairingTask(pairing_id=ended.id, text="旧任务", due=today),
+                PairingTask(pairing_id=live.id, text="已完成", due=today, done_at=utcnow()),
+                PairingTask(pairing_id=live.id, text="下个月", due=today + timedelta(days=30)),
+                PairingTask(pairing_id=live.id, text="上周就该交", due=today - timedelta(days=4)),
+            ]
+        )
         db.session.commit()
     page = as_user(app, school["apprentice"]).get("/").get_data(as_text=True)
     assert "上周就该交" in page and "已逾期 4 天" in page
@@ -243,9 +277,15 @@ def test_replies_stay_for_two_weeks_and_follow_ups_are_not_replies(app, school):
         add_reply(recent, school["leader"], days_ago=2)
         add_reply(old, school["leader"], days_ago=15)
         db.session.add(
-            Reply(named_id=old.id, position=2, author_id=school["apprentice"], body="补充",
-                  is_follow_up=True, created_on=school_today())
-        )  # fmt: skip
+            Reply(
+                named_id=old.id,
+                position=2,
+                author_id=school["apprentice"],
+                body="补充",
+                is_follow_up=True,
+                created_on=school_today(),
+            )
+        )
         db.session.commit()
         recent_title, old_title = recent.title, old.title
     page = as_user(app, school["apprentice"]).get("/").get_data(as_text=True)
@@ -267,9 +307,12 @@ def test_lessons_leave_the_list_once_scored_or_past_the_window(app, school, trav
         from intranet.mentoring.models import Observation
 
         db.session.add(
-            Observation(activity_id=lesson_id, observer_id=school["apprentice"],
-                        teacher_id=school["colleague"])
-        )  # fmt: skip
+            Observation(
+                activity_id=lesson_id,
+                observer_id=school["apprentice"],
+                teacher_id=school["colleague"],
+            )
+        )
         db.session.commit()
     assert [k for k, _ in todo_links(client) if k == "lesson"] == []
 
@@ -277,8 +320,12 @@ def test_lessons_leave_the_list_once_scored_or_past_the_window(app, school, trav
 def test_a_lesson_past_the_scoring_window_is_not_offered(app, school):
     window = app.config["OBSERVATION_WINDOW_DAYS"]
     with app.app_context():
-        add_lesson(school, school["colleague"], school["apprentice"],
-                   day=school_today() - timedelta(days=window + 1))  # fmt: skip
+        add_lesson(
+            school,
+            school["colleague"],
+            school["apprentice"],
+            day=school_today() - timedelta(days=window + 1),
+        )
         db.session.commit()
     assert todo_links(as_user(app, school["apprentice"])) == []
 
@@ -297,9 +344,14 @@ def test_managers_do_not_verify_their_own_certificates(app, school):
     with app.app_context():
         add_certificate(school["manager"])
         db.session.add(
-            Achievement(staff_id=school["apprentice"], kind="paper", level="city",
-                        title="没有证书", awarded_on=date(2026, 10, 1))
-        )  # fmt: skip
+            Achievement(
+                staff_id=school["apprentice"],
+                kind="paper",
+                level="city",
+                title="没有证书",
+                awarded_on=date(2026, 10, 1),
+            )
+        )
         db.session.commit()
     kinds = {kind for kind, _ in todo_links(as_user(app, school["manager"]))}
     assert "certificate" not in kinds
@@ -307,11 +359,19 @@ def test_managers_do_not_verify_their_own_certificates(app, school):
 
 def test_plan_on_track_is_not_todo(app, school):
     with app.app_context():
-        db.session.add(PlanTarget(semester_id=school["semester"], level="school",
-                                  form="lecture", count=2))  # fmt: skip
+        db.session.add(
+            PlanTarget(semester_id=school["semester"], level="school", form="lecture", count=2)
+        )
         for n in range(2):
-            db.session.add(Activity(semester_id=school["semester"], date=date(2026, 10, 1 + n),
-                                    form="lecture", status="done", theme=f"讲座{n}"))  # fmt: skip
+            db.session.add(
+                Activity(
+                    semester_id=school["semester"],
+                    date=date(2026, 10, 1 + n),
+                    form="lecture",
+                    status="done",
+                    theme=f"讲座{n}",
+                )
+            )
         db.session.commit()
     assert todo_links(as_user(app, school["leader"])) == []
 
@@ -325,16 +385,18 @@ def add_many(app, school, n: int, start: int) -> None:
         today = school_today()
         for i in range(start, start + n):
             mentor = Staff(username=f"m{i}", name=f"导师{i}", role="teacher")
-            semester = Semester(name=f"学期{i}", start=date(2000 + i, 2, 1),
-                                end=date(2000 + i, 7, 1))  # fmt: skip
+            semester = Semester(
+                name=f"学期{i}", start=date(2000 + i, 2, 1), end=date(2000 + i, 7, 1)
+            )
             db.session.add_all([mentor, semester])
             db.session.flush()
             pairing = add_pairing(school, school["apprentice"], mentor=mentor.id)
             add_pairing(school, school["outside_apprentice"], expert=school["expert"])
             db.session.flush()
             db.session.add(PairingTask(pairing_id=pairing.id, text=f"任务{i}", due=today))
-            db.session.add(WorkReport(staff_id=school["apprentice"], semester_id=semester.id,
-                                      state="returned"))  # fmt: skip
+            db.session.add(
+                WorkReport(staff_id=school["apprentice"], semester_id=semester.id, state="returned")
+            )
             mine = add_named(school["apprentice"], days_ago=3)
             db.session.flush()
             add_reply(mine, school["leader"], days_ago=1)

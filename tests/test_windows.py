@@ -22,20 +22,34 @@ def add_suggestions(app, author_id: int, named: int, anonymous: int = 0, public=
     with app.app_context():
         n = db.session.query(Suggestion).count() + db.session.query(AnonymousSuggestion).count()
         rows = [
-            {"id": f"n{n + i:06d}", "author_id": author_id, "category": "other",
-             "title": f"实名建议{n + i:04d}", "body": "内容", "status": "pending",
-             "is_public": public, "created_on": TODAY - timedelta(days=days + i)}
+            {
+                "id": f"n{n + i:06d}",
+                "author_id": author_id,
+                "category": "other",
+                "title": f"实名建议{n + i:04d}",
+                "body": "内容",
+                "status": "pending",
+                "is_public": public,
+                "created_on": TODAY - timedelta(days=days + i),
+            }
             for i in range(named)
-        ]  # fmt: skip
+        ]
         if rows:
             db.session.execute(insert(Suggestion), rows)
         rows = [
-            {"id": f"a{n + i:06d}", "category": "other", "title": f"匿名建议{n + i:04d}",
-             "body": "内容", "status": "pending", "is_public": public,
-             "created_on": TODAY - timedelta(days=days + i), "receipt_hash": MISS_HASH,
-             "receipt_lookup": f"lookup{n + i:06d}"}
+            {
+                "id": f"a{n + i:06d}",
+                "category": "other",
+                "title": f"匿名建议{n + i:04d}",
+                "body": "内容",
+                "status": "pending",
+                "is_public": public,
+                "created_on": TODAY - timedelta(days=days + i),
+                "receipt_hash": MISS_HASH,
+                "receipt_lookup": f"lookup{n + i:06d}",
+            }
             for i in range(anonymous)
-        ]  # fmt: skip
+        ]
         if rows:
             db.session.execute(insert(AnonymousSuggestion), rows)
         db.session.commit()
@@ -82,15 +96,28 @@ def test_box_statistics_match_the_rows_leaders_see(app, leader):
     with app.app_context():
         replied = db.session.get(Suggestion, "n000000")
         replied.status = "adopted"
-        db.session.execute(insert(Reply), [{
-            "id": "r1", "position": 1, "named_id": replied.id, "author_id": leader,
-            "is_follow_up": False, "body": "好", "created_on": replied.created_on + timedelta(2),
-        }])  # fmt: skip
+        db.session.execute(
+            insert(Reply),
+            [
+                {
+                    "id": "r1",
+                    "position": 1,
+                    "named_id": replied.id,
+                    "author_id": leader,
+                    "is_follow_up": False,
+                    "body": "好",
+                    "created_on": replied.created_on + timedelta(2),
+                }
+            ],
+        )
         db.session.commit()
         assert stats() == {
-            "total": 5, "open": 4, "median_days_to_reply": 2, "adopted_share": 1.0,
+            "total": 5,
+            "open": 4,
+            "median_days_to_reply": 2,
+            "adopted_share": 1.0,
             "unanswered": 4,
-        }  # fmt: skip
+        }
 
 
 def test_box_and_dashboard_cost_the_same_queries_at_any_size(app, client, leader, count_queries):
@@ -117,11 +144,20 @@ def test_public_box_and_mine_come_in_windows(app, client, leader):
 def test_directory_counts_everyone_and_sends_fifty(app, client, make_staff, count_queries):
     viewer = make_staff()
     with app.app_context():
-        db.session.execute(insert(Staff), [
-            {"username": f"x{i:03d}", "name": f"教师{i}", "pinyin": f"jiaoshi{i:03d}",
-             "pinyin_initials": "js", "session_token": f"s{i}", "ical_token": f"i{i}"}
-            for i in range(79)
-        ])  # fmt: skip
+        db.session.execute(
+            insert(Staff),
+            [
+                {
+                    "username": f"x{i:03d}",
+                    "name": f"教师{i}",
+                    "pinyin": f"jiaoshi{i:03d}",
+                    "pinyin_initials": "js",
+                    "session_token": f"s{i}",
+                    "ical_token": f"i{i}",
+                }
+                for i in range(79)
+            ],
+        )
         db.session.commit()
     login_as(client, app, viewer)
     few = count_queries(client, "/people")
@@ -135,11 +171,20 @@ def test_directory_counts_everyone_and_sends_fifty(app, client, make_staff, coun
 def test_achievements_list_sends_fifty_and_more(app, client, make_staff):
     teacher = make_staff()
     with app.app_context():
-        db.session.execute(insert(Achievement), [
-            {"staff_id": teacher, "kind": "award", "level": "school", "title": f"成果{i}",
-             "issuer": "", "awarded_on": TODAY - timedelta(days=i)}
-            for i in range(60)
-        ])  # fmt: skip
+        db.session.execute(
+            insert(Achievement),
+            [
+                {
+                    "staff_id": teacher,
+                    "kind": "award",
+                    "level": "school",
+                    "title": f"成果{i}",
+                    "issuer": "",
+                    "awarded_on": TODAY - timedelta(days=i),
+                }
+                for i in range(60)
+            ],
+        )
         db.session.commit()
     login_as(client, app, teacher)
     page = client.get("/achievements").get_data(as_text=True)

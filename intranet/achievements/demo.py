@@ -53,8 +53,9 @@ def _certificate(title: str) -> Attachment:
     draw.text((40, 150), "CERTIFICATE", fill="#b3261e")
     out = io.BytesIO()
     image.save(out, "JPEG", quality=80)
-    attachment = Attachment(id=secrets.token_hex(16), kind=IMAGE, size=out.tell(),
-                            original_name=f"{title}.jpg")  # fmt: skip
+    attachment = Attachment(
+        id=secrets.token_hex(16), kind=IMAGE, size=out.tell(), original_name=f"{title}.jpg"
+    )
     folder = private_dir(current_app.config["UPLOAD_FOLDER"])
     attachment.path.write_bytes(out.getvalue())
     attachment.thumb_path.write_bytes(out.getvalue())
@@ -71,8 +72,9 @@ def seed(rng) -> dict:
     levels = ["national", "provincial", "city", "district", "school"]
     made, certificates = 0, 0
     for semester in semesters:
-        scheme = EvaluationScheme(semester_id=semester.id,
-                                  report_deadline=semester.end - timedelta(days=10))  # fmt: skip
+        scheme = EvaluationScheme(
+            semester_id=semester.id, report_deadline=semester.end - timedelta(days=10)
+        )
         for name, _label, default in SCHEME_FIELDS:
             setattr(scheme, name, default)
         db.session.add(scheme)
@@ -84,10 +86,13 @@ def seed(rng) -> dict:
             level = rng.choices(levels, weights=[1, 3, 6, 10, 8])[0]
             title = rng.choice(TITLES[kind])
             achievement = Achievement(
-                staff_id=rng.choice(teachers).id, kind=kind, level=level, title=title,
+                staff_id=rng.choice(teachers).id,
+                kind=kind,
+                level=level,
+                title=title,
                 awarded_on=semester.start + timedelta(days=rng.randrange(span)),
                 issuer=ISSUERS[level],
-            )  # fmt: skip
+            )
             if rng.random() < (0.4 if current else 0.85):
                 achievement.verified_by_id = rng.choice(managers).id
                 achievement.verified_at = datetime.combine(last_day, time(9), UTC)
@@ -98,8 +103,9 @@ def seed(rng) -> dict:
             made += 1
         for person in rng.sample(teachers, k=min(len(teachers), 12 if current else 20)):
             state = rng.choice(["draft", "submitted", "returned"]) if current else "published"
-            report = WorkReport(staff_id=person.id, semester_id=semester.id, body=REPORT,
-                                state=state)  # fmt: skip
+            report = WorkReport(
+                staff_id=person.id, semester_id=semester.id, body=REPORT, state=state
+            )
             if state != "draft":
                 report.submitted_at = datetime.combine(last_day - timedelta(days=3), time(8), UTC)
             if state in ("returned", "published"):

@@ -74,11 +74,16 @@ def update():
         return _form_partial(report, form, 422)
     valid = form.validate()
     try:
-        stored = store_all(
-            request.files.getlist("files"), (IMAGE, PDF, OFFICE),
-            room=services.MAX_REPORT_FILES - len(report.attachments),
-            too_many=f"每份汇报最多 {services.MAX_REPORT_FILES} 个附件。",
-        ) if valid else []  # fmt: skip
+        stored = (
+            store_all(
+                request.files.getlist("files"),
+                (IMAGE, PDF, OFFICE),
+                room=services.MAX_REPORT_FILES - len(report.attachments),
+                too_many=f"每份汇报最多 {services.MAX_REPORT_FILES} 个附件。",
+            )
+            if valid
+            else []
+        )
     except UploadError as error:
         form.body.errors = [f"附件未保存：{error}汇报内容已保留，请重新选择文件后再提交。"]
         valid = False
@@ -106,10 +111,15 @@ def update():
         return toast(_form_partial(report, ReportForm.of(report)), saved_text(merged, done))
 
     return save(
-        report, form, stored=ReportForm.of, apply=apply, target="report-form",
+        report,
+        form,
+        stored=ReportForm.of,
+        apply=apply,
+        target="report-form",
         reload=lambda: services.report_of(current_user, requested(request.args)),
-        conflict=conflict, saved=saved,
-    )  # fmt: skip
+        conflict=conflict,
+        saved=saved,
+    )
 
 
 @bp.get("/<int:report_id>")
@@ -139,12 +149,15 @@ def review(report):
         return _review_partial(report, form, 422)
     done = {"return": "已退回修改", "publish": "已公开"}.get(form.decision.data, "评语已保存")
     return save(
-        report, form, stored=ReviewForm.of, target=f"review-{report.id}",
+        report,
+        form,
+        stored=ReviewForm.of,
+        target=f"review-{report.id}",
         apply=lambda r, f: services.review(r, f.review.data, f.decision.data, current_user),
         reload=lambda: db.get_or_404(WorkReport, report.id),
         conflict=lambda r, typed, clashes: _review_partial(r, typed, conflict=clashes),
         saved=lambda r, merged: _reviewed(r, saved_text(merged, done)),
-    )  # fmt: skip
+    )
 
 
 def _reviewed(report, message):

@@ -134,8 +134,13 @@ def review(report: WorkReport, text: str, decision: str, manager) -> None:
 
 
 # The columns of the ranking: each breakdown line adds to one of them.
-GROUPS = {"attendance": "活动", "lessons": "上课", "achievements": "成果", "report": "汇报",
-          "observation": "听课评分"}  # fmt: skip
+GROUPS = {
+    "attendance": "活动",
+    "lessons": "上课",
+    "achievements": "成果",
+    "report": "汇报",
+    "observation": "听课评分",
+}
 
 
 @dataclass
@@ -303,9 +308,12 @@ def evaluate(semester: Semester, scheme: EvaluationScheme | None = None) -> list
     scheme = scheme or EvaluationScheme.of(semester)
     facts = gather(semester)
     ids = (
-        set(facts.attended) | set(facts.lessons) | set(facts.achievements)
-        | set(facts.reports) | set(facts.observations)
-    )  # fmt: skip
+        set(facts.attended)
+        | set(facts.lessons)
+        | set(facts.achievements)
+        | set(facts.reports)
+        | set(facts.observations)
+    )
     ids |= set(
         db.session.scalars(select(PoolMembership.staff_id).where(PoolMembership.until.is_(None)))
     )
@@ -336,10 +344,17 @@ def fill_sheet(sheet, results: list[Evaluation]) -> None:
     append(sheet, headers)
     for result in results:
         person = result.staff
-        append(sheet, [
-            result.rank, person.name, person.subject or "", person.political_status_label,
-            *(line.subtotal for line in result.lines), result.total,
-        ])  # fmt: skip
+        append(
+            sheet,
+            [
+                result.rank,
+                person.name,
+                person.subject or "",
+                person.political_status_label,
+                *(line.subtotal for line in result.lines),
+                result.total,
+            ],
+        )
 
 
 def export_workbook(semester: Semester, results: list[Evaluation]) -> bytes:

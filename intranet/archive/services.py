@@ -57,10 +57,13 @@ def _photos(semester: Semester) -> dict[int, list[Attachment]]:
         select(activity_attachment.c.activity_id, Attachment)
         .join(Attachment, Attachment.id == activity_attachment.c.attachment_id)
         .join(Activity, Activity.id == activity_attachment.c.activity_id)
-        .where(Activity.semester_id == semester.id, Activity.deleted_at.is_(None),
-               Attachment.kind == IMAGE)
+        .where(
+            Activity.semester_id == semester.id,
+            Activity.deleted_at.is_(None),
+            Attachment.kind == IMAGE,
+        )
         .order_by(Attachment.created_on, Attachment.id)
-    ):  # fmt: skip
+    ):
         photos[activity_id].append(attachment)
     return photos
 
@@ -81,7 +84,8 @@ def report_context(semester: Semester) -> dict:
         "semester": semester,
         "duties": db.session.scalars(select(StudioDuty).order_by(StudioDuty.position)).all(),
         "pools": db.session.scalars(
-            select(PoolMembership).where(PoolMembership.until.is_(None))
+            select(PoolMembership)
+            .where(PoolMembership.until.is_(None))
             .order_by(PoolMembership.pool, PoolMembership.since)
         ).all(),
         "pairings": _pairings(semester),
@@ -98,7 +102,7 @@ def report_context(semester: Semester) -> dict:
         ],
         "results": evaluate(semester),
         "pool_labels": POOLS,
-    }  # fmt: skip
+    }
 
 
 def _pairings(semester: Semester) -> list[Pairing]:
@@ -131,29 +135,63 @@ def write_workbook(context: dict, path: Path) -> None:
         append(sheet, [n, duty.staff.name, duty.staff.political_status_label, duty.duty])
     sheet = new_sheet(book, "人才库", ["人才库", "姓名", "学科", "入库日期", "说明"])
     for m in context["pools"]:
-        append(sheet, [m.pool_label, m.staff.name, m.staff.subject or "", cn_date(m.since, False),
-                       m.note])  # fmt: skip
+        append(
+            sheet,
+            [m.pool_label, m.staff.name, m.staff.subject or "", cn_date(m.since, False), m.note],
+        )
     sheet = new_sheet(
         book, "师徒结对与协议", ["导师", "徒弟", "状态", "导师工作责任", "徒弟发展目标", "双方确认"]
     )
     for p in context["pairings"]:
         agreement = p.agreement
-        append(sheet, [
-            p.mentor_name, p.apprentice.name, p.state_label,
-            agreement.mentor_duties if agreement else "",
-            agreement.apprentice_goals if agreement else "",
-            "是" if agreement and agreement.is_signed else "否",
-        ])  # fmt: skip
-    sheet = new_sheet(book, "活动安排与记录", ["日期", "时间", "地点", "级别", "形式", "主题",
-                      "责任人", "主讲", "状态", "出席", "请假", "缺席", "纪要"])  # fmt: skip
+        append(
+            sheet,
+            [
+                p.mentor_name,
+                p.apprentice.name,
+                p.state_label,
+                agreement.mentor_duties if agreement else "",
+                agreement.apprentice_goals if agreement else "",
+                "是" if agreement and agreement.is_signed else "否",
+            ],
+        )
+    sheet = new_sheet(
+        book,
+        "活动安排与记录",
+        [
+            "日期",
+            "时间",
+            "地点",
+            "级别",
+            "形式",
+            "主题",
+            "责任人",
+            "主讲",
+            "状态",
+            "出席",
+            "请假",
+            "缺席",
+            "纪要",
+        ],
+    )
     turnout = context["turnout"]
     for a in context["activities"]:
-        append(sheet, [
-            cn_short_date(a.date), "–".join(t for t in (hm(a.start_time), hm(a.end_time)) if t),
-            a.place, a.level_label, a.form_label, a.theme,
-            a.responsible.name if a.responsible else "", "、".join(a.presenter_names),
-            a.status_label, *(turnout.get((a.id, s), 0) for s in ATTENDANCE), a.summary,
-        ])  # fmt: skip
+        append(
+            sheet,
+            [
+                cn_short_date(a.date),
+                "–".join(t for t in (hm(a.start_time), hm(a.end_time)) if t),
+                a.place,
+                a.level_label,
+                a.form_label,
+                a.theme,
+                a.responsible.name if a.responsible else "",
+                "、".join(a.presenter_names),
+                a.status_label,
+                *(turnout.get((a.id, s), 0) for s in ATTENDANCE),
+                a.summary,
+            ],
+        )
     sheet = new_sheet(book, "出勤", ["日期", "活动", "姓名", "出勤", "请假原因"])
     rows = db.session.execute(
         select(Activity.date, Activity.theme, Staff.name, Attendance.status, Attendance.reason)
@@ -172,12 +210,32 @@ def write_workbook(context: dict, path: Path) -> None:
         .where(Activity.semester_id == semester.id)
         .order_by(Activity.date)
     ):
-        append(sheet, [cn_short_date(o.activity.date), o.activity.theme, o.teacher.name,
-                       o.observer.name, o.total, o.strengths, o.suggestions])  # fmt: skip
+        append(
+            sheet,
+            [
+                cn_short_date(o.activity.date),
+                o.activity.theme,
+                o.teacher.name,
+                o.observer.name,
+                o.total,
+                o.strengths,
+                o.suggestions,
+            ],
+        )
     sheet = new_sheet(book, "成果", ["日期", "教师", "类别", "级别", "名称", "颁发单位", "认定"])
     for a in context["achievements"]:
-        append(sheet, [cn_date(a.awarded_on, False), a.staff.name, a.kind_label, a.level_label,
-                       a.title, a.issuer, "已认定" if a.is_verified else "待认定"])  # fmt: skip
+        append(
+            sheet,
+            [
+                cn_date(a.awarded_on, False),
+                a.staff.name,
+                a.kind_label,
+                a.level_label,
+                a.title,
+                a.issuer,
+                "已认定" if a.is_verified else "待认定",
+            ],
+        )
     sheet = new_sheet(book, "工作汇报", ["教师", "状态", "汇报内容", "管理组评语"])
     for r in context["reports"]:
         append(sheet, [r.staff.name, r.state_label, r.body, r.review])

@@ -13,10 +13,25 @@ MAX_LENGTH = 128
 COMMON_LIST_SIZE = 3000
 # Common in Chinese leaks and absent from the English-leaning list.
 EXTRA_COMMON = {
-    "woaini1314", "woaini520", "a123456", "a12345678", "qq123456", "aa123456",
-    "5201314", "1314520", "abc123456", "123456abc", "zxcvbnm", "asdfghjkl",
-    "88888888", "66666666", "11111111", "00000000", "147258369", "123qwe",
-}  # fmt: skip
+    "woaini1314",
+    "woaini520",
+    "a123456",
+    "a12345678",
+    "qq123456",
+    "aa123456",
+    "5201314",
+    "1314520",
+    "abc123456",
+    "123456abc",
+    "zxcvbnm",
+    "asdfghjkl",
+    "88888888",
+    "66666666",
+    "11111111",
+    "00000000",
+    "147258369",
+    "123qwe",
+}
 # scrypt at 2^14 for one-time passwords: they are long random strings, so slowness buys nothing,
 # and an admin importing a roster of sixty would otherwise wait half a minute.
 ONE_TIME_METHOD = "scrypt:16384:8:1"

@@ -53,9 +53,17 @@ class Turnout:
 def turnout(*conditions) -> list[Turnout]:
     """Held activities meeting `conditions`, with their invitees: a fixed few queries."""
     rows = db.session.execute(
-        select(Activity.id, Activity.date, Activity.form, Activity.theme, Activity.invite_groups,
-               Activity.invite_pairing_id).where(*_held(*conditions)).order_by(Activity.date)
-    ).all()  # fmt: skip
+        select(
+            Activity.id,
+            Activity.date,
+            Activity.form,
+            Activity.theme,
+            Activity.invite_groups,
+            Activity.invite_pairing_id,
+        )
+        .where(*_held(*conditions))
+        .order_by(Activity.date)
+    ).all()
     expected = expected_by_activity(rows)
     present: dict[int, set[int]] = defaultdict(set)
     if rows:

@@ -122,9 +122,13 @@ def attendance():
         ((FORMS.get(f, f), p, t) for f, (p, t) in rates.items() if t), key=lambda r: -r[1] / r[2]
     )
     return _show(
-        "dashboard/_attendance.html", f"{year}年{month}月各形式出勤", rows=rows, held=held,
-        forms=FORMS, key=f"{year:04d}-{month:02d}",
-    )  # fmt: skip
+        "dashboard/_attendance.html",
+        f"{year}年{month}月各形式出勤",
+        rows=rows,
+        held=held,
+        forms=FORMS,
+        key=f"{year:04d}-{month:02d}",
+    )
 
 
 @bp.get("/participation")
@@ -160,6 +164,8 @@ def achievements():
     )
     title = f"本学期{services.achievement_levels().get(level, '')}成果"
     return _show(
-        "dashboard/_achievements.html", title, achievements=db.session.scalars(query).all(),
+        "dashboard/_achievements.html",
+        title,
+        achievements=db.session.scalars(query).all(),
         key=level or "all",
-    )  # fmt: skip
+    )

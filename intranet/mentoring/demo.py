@@ -30,10 +30,20 @@ DUTIES = [
     ("guanli2", "师徒结对管理，成员发展规划的检查与评估"),
     ("admin", "信息化支持，活动资料的收集与归档"),
 ]
-STRENGTHS = ["目标明确，环节紧凑", "学生参与度高，课堂气氛活跃", "板书清晰，重点突出",
-             "提问有层次，能启发学生思考", "评价语言丰富，关注每一位学生"]  # fmt: skip
-SUGGESTIONS = ["小组合作的时间可以再充分一些", "练习设计可以更有梯度", "结尾总结略显仓促",
-               "对学困生的关注还可以加强", "多媒体使用要适度"]  # fmt: skip
+STRENGTHS = [
+    "目标明确，环节紧凑",
+    "学生参与度高，课堂气氛活跃",
+    "板书清晰，重点突出",
+    "提问有层次，能启发学生思考",
+    "评价语言丰富，关注每一位学生",
+]
+SUGGESTIONS = [
+    "小组合作的时间可以再充分一些",
+    "练习设计可以更有梯度",
+    "结尾总结略显仓促",
+    "对学困生的关注还可以加强",
+    "多媒体使用要适度",
+]
 
 
 def seed(rng) -> dict:
@@ -51,58 +61,102 @@ def seed(rng) -> dict:
     reserve = [staff["t001"], *[r for r in reserve if r.username != "t001"][:9]]
     start = semesters[0].start
     grown = reserve.pop()  # grew from the reserve pool into the mentor pool last year
-    db.session.add_all([
-        PoolMembership(staff=grown, pool="reserve", since=start, until=semesters[1].start,
-                       note="青年骨干，区优质课二等奖"),
-        PoolMembership(staff=grown, pool="mentor", since=semesters[1].start,
-                       note="连续两学期汇报课优秀，区级骨干教师"),
-        *(PoolMembership(staff=m, pool="mentor", since=start, note="区级以上学科带头人或骨干教师")
-          for m in mentors),
-        *(PoolMembership(staff=r, pool="reserve", since=start, note="入职五年内的青年教师")
-          for r in reserve),
-    ])  # fmt: skip
+    db.session.add_all(
+        [
+            PoolMembership(
+                staff=grown,
+                pool="reserve",
+                since=start,
+                until=semesters[1].start,
+                note="青年骨干，区优质课二等奖",
+            ),
+            PoolMembership(
+                staff=grown,
+                pool="mentor",
+                since=semesters[1].start,
+                note="连续两学期汇报课优秀，区级骨干教师",
+            ),
+            *(
+                PoolMembership(
+                    staff=m, pool="mentor", since=start, note="区级以上学科带头人或骨干教师"
+                )
+                for m in mentors
+            ),
+            *(
+                PoolMembership(staff=r, pool="reserve", since=start, note="入职五年内的青年教师")
+                for r in reserve
+            ),
+        ]
+    )
 
     experts = db.session.scalars(select(ExternalMentor).order_by(ExternalMentor.id)).all()
     pairings = []
     for n, apprentice in enumerate(reserve[:6]):
         mentor = mentors[n % len(mentors)]
-        pairing = Pairing(mentor=mentor, apprentice=apprentice, start_semester=semesters[1],
-                          end_semester=current, state="active")  # fmt: skip
+        pairing = Pairing(
+            mentor=mentor,
+            apprentice=apprentice,
+            start_semester=semesters[1],
+            end_semester=current,
+            state="active",
+        )
         signed = datetime.combine(semesters[1].start + timedelta(days=2), datetime.min.time(), UTC)
         pairing.agreements.append(
-            Agreement(number=1, mentor_duties=MENTOR_DUTIES, apprentice_goals=APPRENTICE_GOALS,
-                      mentor_signed_by=mentor, mentor_signed_at=signed,
-                      apprentice_signed_at=signed + timedelta(hours=1))
-        )  # fmt: skip
+            Agreement(
+                number=1,
+                mentor_duties=MENTOR_DUTIES,
+                apprentice_goals=APPRENTICE_GOALS,
+                mentor_signed_by=mentor,
+                mentor_signed_at=signed,
+                apprentice_signed_at=signed + timedelta(hours=1),
+            )
+        )
         today = school_today()
         pairing.tasks = [
-            PairingTask(text="制订个人三年发展规划", due=semesters[1].start + timedelta(days=30),
-                        done_at=signed + timedelta(days=20)),
+            PairingTask(
+                text="制订个人三年发展规划",
+                due=semesters[1].start + timedelta(days=30),
+                done_at=signed + timedelta(days=20),
+            ),
             PairingTask(text="准备本学期汇报课，试教一次", due=today + timedelta(days=20)),
-            PairingTask(text="读完《给教师的建议》并写心得",
-                        due=today + timedelta(days=-7 if n % 3 == 0 else 40)),
-        ]  # fmt: skip
+            PairingTask(
+                text="读完《给教师的建议》并写心得",
+                due=today + timedelta(days=-7 if n % 3 == 0 else 40),
+            ),
+        ]
         pairings.append(pairing)
         db.session.add(pairing)
     if experts:
-        draft = Pairing(external_mentor=experts[0], apprentice=staff["t002"],
-                        start_semester=current, end_semester=current, state="draft")  # fmt: skip
+        draft = Pairing(
+            external_mentor=experts[0],
+            apprentice=staff["t002"],
+            start_semester=current,
+            end_semester=current,
+            state="draft",
+        )
         draft.agreements.append(
             Agreement(number=1, mentor_duties=MENTOR_DUTIES, apprentice_goals=APPRENTICE_GOALS)
         )
         db.session.add(draft)
     db.session.flush()
     db.session.add_all(
-        MentoringFeedback(pairing_id=p.id, semester_id=semesters[1].id, rating=rng.choice([4, 5]),
-                          comment="导师每周听我一节课，指导很具体。")
+        MentoringFeedback(
+            pairing_id=p.id,
+            semester_id=semesters[1].id,
+            rating=rng.choice([4, 5]),
+            comment="导师每周听我一节课，指导很具体。",
+        )
         for p in pairings[::2]
-    )  # fmt: skip
+    )
 
     for apprentice in reserve[:6]:
-        plan = DevelopmentPlan(staff=apprentice, start_year=current.start.year - 1,
-                               end_year=current.start.year + 1,
-                               goals="三年内成为区级骨干教师：站稳课堂，形成自己的教学风格；"
-                                     "每学年撰写一篇论文；带好一个班。")  # fmt: skip
+        plan = DevelopmentPlan(
+            staff=apprentice,
+            start_year=current.start.year - 1,
+            end_year=current.start.year + 1,
+            goals="三年内成为区级骨干教师：站稳课堂，形成自己的教学风格；"
+            "每学年撰写一篇论文；带好一个班。",
+        )
         plan.items = [
             PlanItem(semester_id=current.id, kind="report_lesson", target=1),
             PlanItem(semester_id=current.id, kind="observation", target=4),
@@ -142,12 +196,18 @@ def _observe(rng, people) -> int:
                 quality = rng.uniform(0.72, 0.95)
                 db.session.add(
                     Observation(
-                        activity=lesson, observer=observer, teacher=teacher,
-                        strengths=rng.choice(STRENGTHS), suggestions=rng.choice(SUGGESTIONS),
-                        scores=[ObservationScore(rubric_item_id=item.id,
-                                                 score=round(item.max_score * quality))
-                                for item in items],
+                        activity=lesson,
+                        observer=observer,
+                        teacher=teacher,
+                        strengths=rng.choice(STRENGTHS),
+                        suggestions=rng.choice(SUGGESTIONS),
+                        scores=[
+                            ObservationScore(
+                                rubric_item_id=item.id, score=round(item.max_score * quality)
+                            )
+                            for item in items
+                        ],
                     )
-                )  # fmt: skip
+                )
                 count += 1
     return count

@@ -77,10 +77,12 @@ class PairingForm(Form):
     apprentice_id = SelectField("徒弟", coerce=optional_int)
     start_semester_id = SelectField("起始学期", coerce=optional_int)
     end_semester_id = SelectField("结束学期", coerce=optional_int)
-    mentor_duties = TextAreaField("导师工作责任", default=MENTOR_DUTIES,
-                                  validators=[*required_text("导师工作责任", 4000)])  # fmt: skip
-    apprentice_goals = TextAreaField("徒弟发展目标", default=APPRENTICE_GOALS,
-                                     validators=[*required_text("徒弟发展目标", 4000)])  # fmt: skip
+    mentor_duties = TextAreaField(
+        "导师工作责任", default=MENTOR_DUTIES, validators=[*required_text("导师工作责任", 4000)]
+    )
+    apprentice_goals = TextAreaField(
+        "徒弟发展目标", default=APPRENTICE_GOALS, validators=[*required_text("徒弟发展目标", 4000)]
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -179,9 +179,12 @@ class PlanItem(db.Model):
     plan: Mapped[DevelopmentPlan] = relationship(back_populates="items")
     semester: Mapped[Semester] = relationship()
     records: Mapped[list["PlanRecord"]] = relationship(
-        back_populates="item", order_by="PlanRecord.id", cascade="all, delete-orphan",
-        passive_deletes=True, lazy="selectin",
-    )  # fmt: skip
+        back_populates="item",
+        order_by="PlanRecord.id",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="selectin",
+    )
 
     @property
     def kind_label(self) -> str:

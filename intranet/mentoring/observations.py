@@ -71,9 +71,10 @@ def _earlier_values(activity, teacher_id) -> dict:
         return {"teacher_id": str(teacher_id or "")}
     values = {f"score-{s.rubric_item_id}": str(s.score) for s in earlier.scores}
     return values | {
-        "teacher_id": str(teacher_id), "strengths": earlier.strengths,
+        "teacher_id": str(teacher_id),
+        "strengths": earlier.strengths,
         "suggestions": earlier.suggestions,
-    }  # fmt: skip
+    }
 
 
 @bp.get("/observations/new/<int:activity_id>")
@@ -112,9 +113,13 @@ def create(activity_id):
         return _form_page(activity, 422, errors, values)
     scores = scores_of(form)
     services.save_observation(
-        activity, current_user, teacher_id, scores,
-        (form.strengths.data or "").strip(), (form.suggestions.data or "").strip(),
-    )  # fmt: skip
+        activity,
+        current_user,
+        teacher_id,
+        scores,
+        (form.strengths.data or "").strip(),
+        (form.suggestions.data or "").strip(),
+    )
     db.session.commit()
     teacher = db.session.get(Staff, teacher_id)
     return toast(
@@ -155,18 +160,22 @@ def results(staff):
     """A teacher's observed lessons: the teacher, their mentor and the studio see the scores."""
     lessons = services.lesson_results(services.observations_of(staff.id))
     return render_template(
-        "mentoring/results.html", person=staff, lessons=lessons,
-        items=services.rubric(include_retired=True), chart=services.score_chart(lessons),
-    )  # fmt: skip
+        "mentoring/results.html",
+        person=staff,
+        lessons=lessons,
+        items=services.rubric(include_retired=True),
+        chart=services.score_chart(lessons),
+    )
 
 
 @bp.get("/rubric")
 @require("mentoring.manage")
 def rubric(form=None, status=200):
     return render_template(
-        "mentoring/rubric.html", items=services.rubric(include_retired=True),
+        "mentoring/rubric.html",
+        items=services.rubric(include_retired=True),
         form=form or RubricItemForm(formdata=None),
-    ), status  # fmt: skip
+    ), status
 
 
 @bp.post("/rubric")

@@ -40,9 +40,15 @@ def _plan_form(plan=None, **kwargs) -> PlanForm:
 
 
 def _plan_section(
-    staff, plan, form=None, item_form=None, status=200, conflict=None, headers=None,
+    staff,
+    plan,
+    form=None,
+    item_form=None,
+    status=200,
+    conflict=None,
+    headers=None,
     record_forms=None,
-):  # fmt: skip
+):
     """The plan partial (or, for a plain request, its page) with what the viewer may do."""
     return render(
         "mentoring/plan.html",
@@ -84,13 +90,17 @@ def save(staff):
         db.session.commit()
         return toast(_plan_section(staff, plan), "发展规划已保存")
     return save_versioned(
-        plan, form, stored=lambda p: _plan_form(p, formdata=None), apply=_apply,
-        reload=lambda: _latest_plan(staff), target=f"plan-{staff.id}",
+        plan,
+        form,
+        stored=lambda p: _plan_form(p, formdata=None),
+        apply=_apply,
+        reload=lambda: _latest_plan(staff),
+        target=f"plan-{staff.id}",
         conflict=lambda p, typed, clashes: _plan_section(staff, p, typed, conflict=clashes),
         saved=lambda p, merged: toast(
             _plan_section(staff, p), saved_text(merged, "发展规划已保存")
         ),
-    )  # fmt: skip
+    )
 
 
 def _apply(plan: DevelopmentPlan, form: PlanForm) -> None:
@@ -107,18 +117,24 @@ def create_item(staff):
     if form.validate():
         duplicate = db.session.scalar(
             db.select(PlanItem.id).where(
-                PlanItem.plan_id == plan.id, PlanItem.semester_id == form.semester_id.data,
+                PlanItem.plan_id == plan.id,
+                PlanItem.semester_id == form.semester_id.data,
                 PlanItem.kind == form.kind.data,
             )
-        )  # fmt: skip
+        )
         if duplicate:
             form.kind.errors = ["这个学期已经有这一类目标，请直接修改数量。"]
     if form.errors or not form.validate():
         return _plan_section(staff, plan, item_form=form, status=422)
     db.session.add(
-        PlanItem(plan_id=plan.id, semester_id=form.semester_id.data, kind=form.kind.data,
-                 target=form.target.data, note=(form.note.data or "").strip())
-    )  # fmt: skip
+        PlanItem(
+            plan_id=plan.id,
+            semester_id=form.semester_id.data,
+            kind=form.kind.data,
+            target=form.target.data,
+            note=(form.note.data or "").strip(),
+        )
+    )
     db.session.commit()
     db.session.refresh(plan)
     return _plan_section(staff, plan)
@@ -160,8 +176,12 @@ def create_record(staff, item_id):
     stored = []
     if form.validate():
         try:
-            stored = store_all(request.files.getlist("evidence"), (IMAGE, PDF, OFFICE), room=1,
-                               too_many="每次记录附一个文件。")  # fmt: skip
+            stored = store_all(
+                request.files.getlist("evidence"),
+                (IMAGE, PDF, OFFICE),
+                room=1,
+                too_many="每次记录附一个文件。",
+            )
         except UploadError as error:
             form.evidence.errors = [f"{error}记录的文字已保留，请重新选择文件。"]
         if not note and not stored and not form.errors:

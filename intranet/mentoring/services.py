@@ -229,8 +229,9 @@ class Progress:
 
     @property
     def label(self) -> str:
-        return {"done": "已完成", "on_track": "进度正常", "behind": "落后",
-                "manual": "自行记录"}[self.state]  # fmt: skip
+        return {"done": "已完成", "on_track": "进度正常", "behind": "落后", "manual": "自行记录"}[
+            self.state
+        ]
 
 
 def counts_by_semester(staff_id: int, semester_ids: list[int]) -> dict[tuple[int, str], int]:
@@ -240,15 +241,21 @@ def counts_by_semester(staff_id: int, semester_ids: list[int]) -> dict[tuple[int
     counts: dict[tuple[int, str], int] = defaultdict(int)
     if not semester_ids:
         return counts
-    held = and_(Activity.deleted_at.is_(None), Activity.status == "done",
-                Activity.semester_id.in_(semester_ids))  # fmt: skip
+    held = and_(
+        Activity.deleted_at.is_(None),
+        Activity.status == "done",
+        Activity.semester_id.in_(semester_ids),
+    )
     for semester_id, form, n in db.session.execute(
         select(Activity.semester_id, Activity.form, func.count())
         .join(activity_presenter, activity_presenter.c.activity_id == Activity.id)
-        .where(held, activity_presenter.c.staff_id == staff_id,
-               Activity.form.in_(("report_lesson", "demo_lesson")))
+        .where(
+            held,
+            activity_presenter.c.staff_id == staff_id,
+            Activity.form.in_(("report_lesson", "demo_lesson")),
+        )
         .group_by(Activity.semester_id, Activity.form)
-    ):  # fmt: skip
+    ):
         counts[semester_id, form] += n
     for semester_id, n in db.session.execute(
         select(Activity.semester_id, func.count())
@@ -267,10 +274,14 @@ def counts_by_semester(staff_id: int, semester_ids: list[int]) -> dict[tuple[int
     for semester_id, kind, n in db.session.execute(
         select(Semester.id, Achievement.kind, func.count())
         .join(Semester, Achievement.awarded_on.between(Semester.start, Semester.end))
-        .where(Achievement.staff_id == staff_id, Achievement.verified_at.is_not(None),
-               Achievement.kind.in_(ACHIEVEMENT_KINDS), Semester.id.in_(semester_ids))
+        .where(
+            Achievement.staff_id == staff_id,
+            Achievement.verified_at.is_not(None),
+            Achievement.kind.in_(ACHIEVEMENT_KINDS),
+            Semester.id.in_(semester_ids),
+        )
         .group_by(Semester.id, Achievement.kind)
-    ):  # fmt: skip
+    ):
         counts[semester_id, ACHIEVEMENT_KINDS[kind]] += n
     return counts
 
@@ -501,15 +512,25 @@ def organisation_workbook(school_name: str) -> bytes:
     append(sheet, ["序号", "姓名", "职称", "政治面貌", "分工"])
     for n, duty in enumerate(duties(), start=1):
         person = duty.staff
-        append(sheet, [n, person.name, person.title or "", person.political_status_label,
-                       duty.duty])  # fmt: skip
+        append(
+            sheet, [n, person.name, person.title or "", person.political_status_label, duty.duty]
+        )
     for pool, stays in current_pools().items():
         pool_sheet = book.create_sheet(POOLS[pool][:28])
         append(pool_sheet, ["姓名", "学科", "职称", "政治面貌", "入库日期", "入库理由"])
         for stay in stays:
             p = stay.staff
-            append(pool_sheet, [p.name, p.subject or "", p.title or "", p.political_status_label,
-                                stay.since.isoformat(), stay.note])  # fmt: skip
+            append(
+                pool_sheet,
+                [
+                    p.name,
+                    p.subject or "",
+                    p.title or "",
+                    p.political_status_label,
+                    stay.since.isoformat(),
+                    stay.note,
+                ],
+            )
     team = book.create_sheet("名师培养导师团")
     append(team, ["姓名", "单位", "专长", "联系方式"])
     for mentor in db.session.scalars(

@@ -84,8 +84,9 @@ def create_duty():
     if not form.validate():
         return _page(duty_form=form, status=422)
     last = db.session.scalar(db.select(db.func.max(StudioDuty.position))) or 0
-    db.session.add(StudioDuty(staff_id=form.staff_id.data, duty=form.duty.data.strip(),
-                              position=last + 1))  # fmt: skip
+    db.session.add(
+        StudioDuty(staff_id=form.staff_id.data, duty=form.duty.data.strip(), position=last + 1)
+    )
     db.session.commit()
     return redirect(url_for(".index"), 303)
 
@@ -109,6 +110,9 @@ def export():
 @require("mentoring.view")
 def printable():
     return render_template(
-        "mentoring/talent_print.html", duties=services.duties(), pools=services.current_pools(),
-        pool_names=POOLS, today=school_today(),
-    )  # fmt: skip
+        "mentoring/talent_print.html",
+        duties=services.duties(),
+        pools=services.current_pools(),
+        pool_names=POOLS,
+        today=school_today(),
+    )

@@ -134,14 +134,17 @@ def update_agreement(pairing):
     if not form.validate():
         return _agreement(pairing, form, 422)
     return save(
-        agreement, form, stored=AgreementForm.of, apply=services.apply_agreement_text,
+        agreement,
+        form,
+        stored=AgreementForm.of,
+        apply=services.apply_agreement_text,
         reload=lambda: db.session.get(Pairing, pairing.id).agreement,
         target=f"agreement-{pairing.id}",
         conflict=lambda _, typed, clashes: _agreement(pairing, typed, conflict=clashes),
         saved=lambda _, merged: toast(
             _agreement(pairing), saved_text(merged, "协议已保存，需双方重新确认")
         ),
-    )  # fmt: skip
+    )
 
 
 @bp.post("/pairings/<int:pairing_id>/sign")
@@ -258,9 +261,13 @@ def create_feedback(pairing):
         )
         return body, 422
     db.session.add(
-        MentoringFeedback(pairing_id=pairing.id, semester_id=current.id,
-                          rating=int(form.rating.data), comment=(form.comment.data or "").strip())
-    )  # fmt: skip
+        MentoringFeedback(
+            pairing_id=pairing.id,
+            semester_id=current.id,
+            rating=int(form.rating.data),
+            comment=(form.comment.data or "").strip(),
+        )
+    )
     db.session.commit()
     return toast(
         render_template("mentoring/_feedback_done.html", pairing=pairing, current=current),

@@ -164,13 +164,35 @@ KEY_PEOPLE = [
     ),
 ]
 SUBJECT_WEIGHTS = {
-    "语文": 14, "数学": 12, "英语": 6, "科学": 4, "音乐": 3, "体育": 4, "美术": 3,
-    "信息技术": 2, "道德与法治": 3, "综合实践": 2, "心理健康": 1, "后勤": 2,
-}  # fmt: skip
-STATUS_WEIGHTS = {"member": 22, "probationary": 3, "development_target": 3, "activist": 6,
-                  "democratic_party": 4, "non_party": 16}  # fmt: skip
-TITLE_WEIGHTS = {"正高级教师": 1, "高级教师": 12, "一级教师": 22, "二级教师": 15, "三级教师": 3,
-                 "未定级": 4}  # fmt: skip
+    "语文": 14,
+    "数学": 12,
+    "英语": 6,
+    "科学": 4,
+    "音乐": 3,
+    "体育": 4,
+    "美术": 3,
+    "信息技术": 2,
+    "道德与法治": 3,
+    "综合实践": 2,
+    "心理健康": 1,
+    "后勤": 2,
+}
+STATUS_WEIGHTS = {
+    "member": 22,
+    "probationary": 3,
+    "development_target": 3,
+    "activist": 6,
+    "democratic_party": 4,
+    "non_party": 16,
+}
+TITLE_WEIGHTS = {
+    "正高级教师": 1,
+    "高级教师": 12,
+    "一级教师": 22,
+    "二级教师": 15,
+    "三级教师": 3,
+    "未定级": 4,
+}
 STAFF_COUNT = 60
 # 名师培养导师团: experts of the district education bureau and the teacher training school.
 EXTERNAL_MENTORS = [

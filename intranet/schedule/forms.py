@@ -67,17 +67,26 @@ def choice_lists() -> dict[str, list[tuple[int, str]]]:
     times, and the page's filters ask for two of them."""
     if "schedule_choices" not in g:
         staff = db.select(
-            literal("staff").label("kind"), Staff.id, Staff.name, Staff.subject.label("note"),
+            literal("staff").label("kind"),
+            Staff.id,
+            Staff.name,
+            Staff.subject.label("note"),
             Staff.pinyin.label("sort"),
-        ).where(Staff.active)  # fmt: skip
+        ).where(Staff.active)
         mentors = db.select(
-            literal("mentor"), ExternalMentor.id, ExternalMentor.name,
-            ExternalMentor.organisation, ExternalMentor.name,
-        ).where(ExternalMentor.active)  # fmt: skip
+            literal("mentor"),
+            ExternalMentor.id,
+            ExternalMentor.name,
+            ExternalMentor.organisation,
+            ExternalMentor.name,
+        ).where(ExternalMentor.active)
         schools = db.select(
-            literal("school"), PartnerSchool.id, PartnerSchool.name, literal(""),
+            literal("school"),
+            PartnerSchool.id,
             PartnerSchool.name,
-        ).where(PartnerSchool.active)  # fmt: skip
+            literal(""),
+            PartnerSchool.name,
+        ).where(PartnerSchool.active)
         lists: dict[str, list[tuple[int, str]]] = {"staff": [], "mentor": [], "school": []}
         query = union_all(staff, mentors, schools).order_by("sort", "id")
         for kind, id_, name, note, _sort in db.session.execute(query):
@@ -160,8 +169,15 @@ class ActivityForm(Versioned, Form):
 
     # What only managers change: the fields that earn points in the evaluation, and who is
     # responsible. The responsible teacher's row shows them as text, so they are not sent.
-    LOCKED = ("date", "level", "kind", "status", "responsible_id", "presenter_ids",
-              "external_presenter_ids")  # fmt: skip
+    LOCKED = (
+        "date",
+        "level",
+        "kind",
+        "status",
+        "responsible_id",
+        "presenter_ids",
+        "external_presenter_ids",
+    )
 
     def keep_locked(self, activity) -> list[str]:
         """Fields not sent keep their stored values; the labels of fields sent with another
@@ -353,9 +369,13 @@ class InviteesForm(Form):
     def of(cls, activity) -> "InviteesForm":
         added, removed = named_of(activity)
         return cls(
-            formdata=None, activity=activity, groups=activity.invite_group_keys,
-            pairing_id=activity.invite_pairing_id, added_ids=added, removed_ids=removed,
-        )  # fmt: skip
+            formdata=None,
+            activity=activity,
+            groups=activity.invite_group_keys,
+            pairing_id=activity.invite_pairing_id,
+            added_ids=added,
+            removed_ids=removed,
+        )
 
     def validate_pairing_id(self, field):
         if "pairing" in (self.groups.data or []) and not field.data:
@@ -396,10 +416,16 @@ class PlanTargetsForm(Form):
         message = f"请填 0 到 {cls.MAX} 的整数。"
         for level in LEVELS:
             for form in FORMS:
-                setattr(Grid, f"count_{level}_{form}", WholeNumberField(
-                    f"{LEVELS[level]}{FORMS[form]}", name=f"count-{level}-{form}",
-                    invalid=message, validators=[Optional(), NumberRange(0, cls.MAX, message)],
-                ))  # fmt: skip
+                setattr(
+                    Grid,
+                    f"count_{level}_{form}",
+                    WholeNumberField(
+                        f"{LEVELS[level]}{FORMS[form]}",
+                        name=f"count-{level}-{form}",
+                        invalid=message,
+                        validators=[Optional(), NumberRange(0, cls.MAX, message)],
+                    ),
+                )
         grid = Grid(formdata=formdata)
         for level in LEVELS:
             for form in FORMS:

@@ -104,18 +104,26 @@ class Directory:
         found = cls()
         people = select(Staff.id, Staff.role, Staff.political_status).where(Staff.active)
         pools = select(
-            PoolMembership.staff_id, PoolMembership.pool, PoolMembership.since,
+            PoolMembership.staff_id,
+            PoolMembership.pool,
+            PoolMembership.since,
             PoolMembership.until,
-        )  # fmt: skip
+        )
         first, last = aliased(Semester), aliased(Semester)
         from intranet.mentoring.models import Pairing  # mentoring builds on the schedule
 
         pairings = (
-            select(Pairing.id, Pairing.mentor_id, Pairing.apprentice_id, Pairing.state,
-                   first.start, last.end)
+            select(
+                Pairing.id,
+                Pairing.mentor_id,
+                Pairing.apprentice_id,
+                Pairing.state,
+                first.start,
+                last.end,
+            )
             .join(first, Pairing.start_semester_id == first.id)
             .join(last, Pairing.end_semester_id == last.id)
-        )  # fmt: skip
+        )
         named = select(
             ActivityInvitee.activity_id, ActivityInvitee.staff_id, ActivityInvitee.invited
         )

@@ -155,9 +155,18 @@ def next_semester(semester: Semester) -> Semester | None:
 
 # What a copied activity keeps; its date moves, its status starts over, its record stays behind.
 COPIED_FIELDS = (
-    "start_time", "end_time", "place", "level", "form", "theme", "procedure",
-    "responsible_id", "partner_school_id", "presenters", "external_presenters",
-)  # fmt: skip
+    "start_time",
+    "end_time",
+    "place",
+    "level",
+    "form",
+    "theme",
+    "procedure",
+    "responsible_id",
+    "partner_school_id",
+    "presenters",
+    "external_presenters",
+)
 
 
 @dataclass
@@ -434,10 +443,13 @@ def note_changes(activity: Activity, before: dict[str, str], by) -> None:
 def note_change(activity: Activity, field: str, old: str, new: str, by) -> None:
     db.session.add(
         ActivityHistory(
-            activity_id=activity.id, field=field, old_value=old, new_value=new,
+            activity_id=activity.id,
+            field=field,
+            old_value=old,
+            new_value=new,
             changed_by_id=by.id if by is not None else None,
         )
-    )  # fmt: skip
+    )
 
 
 def history_of(activity: Activity) -> list[ActivityHistory]:
@@ -594,9 +606,19 @@ def shift_month(first: date, months: int) -> str:
 # --- the Excel 一览表 ----------------------------------------------------------------------
 
 COLUMNS = [
-    ("序号", 6), ("日期", 16), ("时间", 13), ("地点", 16), ("级别", 7), ("形式", 10),
-    ("主题", 30), ("责任人", 10), ("主讲", 16), ("结对学校", 14), ("活动程序", 40), ("状态", 8),
-]  # fmt: skip
+    ("序号", 6),
+    ("日期", 16),
+    ("时间", 13),
+    ("地点", 16),
+    ("级别", 7),
+    ("形式", 10),
+    ("主题", 30),
+    ("责任人", 10),
+    ("主讲", 16),
+    ("结对学校", 14),
+    ("活动程序", 40),
+    ("状态", 8),
+]
 
 
 def export_workbook(semester: Semester, activities) -> bytes:
@@ -610,14 +632,23 @@ def export_workbook(semester: Semester, activities) -> bytes:
         cell.font = Font(bold=True)
     for n, activity in enumerate(activities, start=1):
         time_range = "–".join(t for t in (hm(activity.start_time), hm(activity.end_time)) if t)
-        append(sheet, [
-            n, cn_short_date(activity.date), time_range, activity.place, activity.level_label,
-            activity.form_label, activity.theme,
-            activity.responsible.name if activity.responsible else "",
-            "、".join(activity.presenter_names),
-            activity.partner_school.name if activity.partner_school else "",
-            activity.procedure, activity.status_label,
-        ])  # fmt: skip
+        append(
+            sheet,
+            [
+                n,
+                cn_short_date(activity.date),
+                time_range,
+                activity.place,
+                activity.level_label,
+                activity.form_label,
+                activity.theme,
+                activity.responsible.name if activity.responsible else "",
+                "、".join(activity.presenter_names),
+                activity.partner_school.name if activity.partner_school else "",
+                activity.procedure,
+                activity.status_label,
+            ],
+        )
     for index, (_, width) in enumerate(COLUMNS, start=1):
         sheet.column_dimensions[sheet.cell(row=2, column=index).column_letter].width = width
     for row in sheet.iter_rows(min_row=3):
@@ -632,7 +663,16 @@ def export_workbook(semester: Semester, activities) -> bytes:
     plan = book.create_sheet("计划与完成")
     append(plan, ["级别", "形式", "计划次数", "已安排", "已完成", "尚余"])
     for row in plan_progress(semester):
-        append(plan, [LEVELS[row.level], FORMS[row.form], row.planned, row.scheduled, row.held,
-                      row.remaining])  # fmt: skip
+        append(
+            plan,
+            [
+                LEVELS[row.level],
+                FORMS[row.form],
+                row.planned,
+                row.scheduled,
+                row.held,
+                row.remaining,
+            ],
+        )
     fit_columns(plan)
     return workbook_bytes(book)

@@ -80,10 +80,15 @@ def _row_form(activity, form, status=200, conflict=None, headers=None, semester=
     errors replaces that very row."""
     uid = request.form.get("uid", "")
     return partial_response(
-        "schedule/_activity_form.html", status, headers, activity=activity, form=form,
-        conflict=conflict, uid=uid if NEW_ROW_ID.fullmatch(uid) else secrets.token_hex(4),
+        "schedule/_activity_form.html",
+        status,
+        headers,
+        activity=activity,
+        form=form,
+        conflict=conflict,
+        uid=uid if NEW_ROW_ID.fullmatch(uid) else secrets.token_hex(4),
         semester=semester,
-    )  # fmt: skip
+    )
 
 
 # --- the schedule -----------------------------------------------------------------------
@@ -140,13 +145,16 @@ def _rows(query) -> list[Activity]:
     """The page's activities in one statement, with their experts and whether each left a
     trace (for the 已完成 offer); the presenters follow in one more, however many rows
     (a select-in load would send one per 500)."""
-    rows = db.session.execute(
-        query.options(
-            joinedload(Activity.external_presenters),
-            subqueryload(Activity.presenters),
+    rows = (
+        db.session.execute(
+            query.options(
+                joinedload(Activity.external_presenters),
+                subqueryload(Activity.presenters),
+            ).add_columns(services.left_a_trace().label("trace"))
         )
-        .add_columns(services.left_a_trace().label("trace"))
-    ).unique().all()  # fmt: skip
+        .unique()
+        .all()
+    )
     services.note_traces({activity.id: bool(trace) for activity, trace in rows})
     return [activity for activity, _trace in rows]
 
@@ -257,9 +265,12 @@ def people():
     q = request.args.get("q", "")
     found = db.session.scalars(directory_query(q).limit(PICKER_SIZE + 1)).all()
     return render_template(
-        "schedule/_people_options.html", people=found[:PICKER_SIZE], more=len(found) > PICKER_SIZE,
-        listbox=listbox, q=q.strip(),
-    )  # fmt: skip
+        "schedule/_people_options.html",
+        people=found[:PICKER_SIZE],
+        more=len(found) > PICKER_SIZE,
+        listbox=listbox,
+        q=q.strip(),
+    )
 
 
 @bp.put("/activities/<int:activity_id>")
@@ -274,11 +285,15 @@ def update(activity):
         return _row_form(activity, form, 422)
     with _kept_after_commit():
         return save(
-            activity, form, stored=ActivityForm.of, apply=_apply_row,
-            reload=lambda: db.session.get(Activity, activity.id), target=f"activity-{activity.id}",
+            activity,
+            form,
+            stored=ActivityForm.of,
+            apply=_apply_row,
+            reload=lambda: db.session.get(Activity, activity.id),
+            target=f"activity-{activity.id}",
             conflict=lambda a, f, clashes: _row_form(a, f, conflict=clashes),
             saved=_row_saved,
-        )  # fmt: skip
+        )
 
 
 @contextmanager
@@ -381,9 +396,11 @@ def roll_call(activity):
     scanned in as 缺席 asks first."""
     roll = services.roll_of(activity)
     call = services.read_roll(
-        activity, roll, request.form,
+        activity,
+        roll,
+        request.form,
         refusal=lambda staff_id: attendance_refusal(current_user, activity, staff_id),
-    )  # fmt: skip
+    )
     if call.closed or call.errors or call.unconfirmed:
         return _attendance_partial(activity, status=422, call=call)
     changed = services.save_roll(activity, roll, call, current_user)
@@ -447,9 +464,11 @@ def mark_done(activity):
 def checkin_code(activity):
     """The page shown on the projector: the activity's QR code and its link."""
     link = url_for(
-        "schedule.checkin", token=activity.checkin_token, code=services.checkin_code(activity),
+        "schedule.checkin",
+        token=activity.checkin_token,
+        code=services.checkin_code(activity),
         _external=True,
-    )  # fmt: skip
+    )
     qr = segno.make(link, error="m").svg_data_uri(scale=10, border=2)
     present = sum(1 for row in services.attendance_of(activity) if row.status == "present")
     return render_template(
@@ -458,9 +477,11 @@ def checkin_code(activity):
 
 
 def _by_token(token: str) -> Activity:
-    activity = db.session.scalar(
-        Activity.live().where(Activity.checkin_token == token)
-    ) if len(token) <= 32 else None  # fmt: skip
+    activity = (
+        db.session.scalar(Activity.live().where(Activity.checkin_token == token))
+        if len(token) <= 32
+        else None
+    )
     if activity is None:
         abort(404)
     return activity
@@ -474,9 +495,13 @@ def checkin(token):
         (r for r in services.attendance_of(activity) if r.staff_id == current_user.id), None
     )
     return render_template(
-        "schedule/checkin.html", activity=activity, record=record, form=CheckInForm(),
-        error=None, code=request.args.get("code", ""),
-    )  # fmt: skip
+        "schedule/checkin.html",
+        activity=activity,
+        record=record,
+        form=CheckInForm(),
+        error=None,
+        code=request.args.get("code", ""),
+    )
 
 
 @bp.post("/checkin/<token>")
@@ -513,11 +538,16 @@ def update_record(activity):
     form = RecordForm()
     valid = form.validate()
     try:
-        stored = store_all(
-            request.files.getlist("files"), (IMAGE, PDF, OFFICE),
-            room=MAX_FILES_PER_ACTIVITY - len(activity.attachments),
-            too_many=f"每项活动最多保存 {MAX_FILES_PER_ACTIVITY} 个文件。",
-        ) if valid else []  # fmt: skip
+        stored = (
+            store_all(
+                request.files.getlist("files"),
+                (IMAGE, PDF, OFFICE),
+                room=MAX_FILES_PER_ACTIVITY - len(activity.attachments),
+                too_many=f"每项活动最多保存 {MAX_FILES_PER_ACTIVITY} 个文件。",
+            )
+            if valid
+            else []
+        )
     except UploadError as error:
         form.summary.errors = [f"文件未保存：{error}纪要也尚未保存，请重新选择文件后再提交。"]
         valid = False

@@ -229,8 +229,11 @@ class Row:
     def __init__(self, kind, id, title, status, category, created_on, is_public, author):
         self.kind, self.id, self.title, self.status = kind, id, title, status
         self.category, self.created_on, self.is_public, self.author = (
-            category, created_on, is_public, author,
-        )  # fmt: skip
+            category,
+            created_on,
+            is_public,
+            author,
+        )
 
     @property
     def ref(self) -> str:
@@ -248,9 +251,15 @@ class Row:
 def _box_select(model, name: str, status: str, category: str, merged: bool):
     author = Staff.name if model is Suggestion else null()
     stmt = select(
-        literal(name).label("kind"), model.id, model.title, model.status, model.category,
-        model.created_on, model.is_public, author.label("author"),
-    ).where(released(model))  # fmt: skip
+        literal(name).label("kind"),
+        model.id,
+        model.title,
+        model.status,
+        model.category,
+        model.created_on,
+        model.is_public,
+        author.label("author"),
+    ).where(released(model))
     if model is Suggestion:
         stmt = stmt.join(Staff, Staff.id == Suggestion.author_id)
     if status:
@@ -266,11 +275,14 @@ def box_counts() -> dict[tuple[str, str, str], int]:
     """How many suggestions leaders may see now (released(), merged ones left out), by (kind,
     status, category): one grouped query that gives the list's count under any filter and the
     statistics' status counts."""
-    parts = union_all(*(
-        select(literal(name).label("kind"), model.status, model.category)
-        .where(released(model), model.duplicate_of.is_(None))
-        for model, name in ((Suggestion, "named"), (AnonymousSuggestion, "anonymous"))
-    )).subquery()  # fmt: skip
+    parts = union_all(
+        *(
+            select(literal(name).label("kind"), model.status, model.category).where(
+                released(model), model.duplicate_of.is_(None)
+            )
+            for model, name in ((Suggestion, "named"), (AnonymousSuggestion, "anonymous"))
+        )
+    ).subquery()
     rows = db.session.execute(
         select(parts.c.kind, parts.c.status, parts.c.category, func.count()).group_by(
             parts.c.kind, parts.c.status, parts.c.category
@@ -305,20 +317,24 @@ def box_window(
     total = sum(
         n
         for (k, s, c), n in counts.items()
-        if (not kind or k == kind) and (not status or s == status)
+        if (not kind or k == kind)
+        and (not status or s == status)
         and (not category or c == category)
-    )  # fmt: skip
+    )
     return rows[offset : None if limit is None else offset + limit], total
 
 
 def public_window(offset: int = 0, limit: int = PAGE) -> tuple[list[BoxItem], int]:
     """One window of the public suggestions, newest day first, and how many there are (counted
     by the same query, beside each row)."""
-    keys = union_all(*(
-        select(literal(name).label("kind"), model.id, model.created_on)
-        .where(model.is_public, model.duplicate_of.is_(None))
-        for model, name in ((Suggestion, "n"), (AnonymousSuggestion, "a"))
-    )).subquery()  # fmt: skip
+    keys = union_all(
+        *(
+            select(literal(name).label("kind"), model.id, model.created_on).where(
+                model.is_public, model.duplicate_of.is_(None)
+            )
+            for model, name in ((Suggestion, "n"), (AnonymousSuggestion, "a"))
+        )
+    ).subquery()
     window = db.session.execute(
         select(keys.c.kind, keys.c.id, func.count().over())
         .order_by(keys.c.created_on.desc(), keys.c.id)

@@ -51,13 +51,18 @@ def objects(app, world) -> dict:
     with app.app_context():
         today = school_today()
         # Not current: the schedule's objects (built after these) add the current semester.
-        semester = Semester(name="上学期", start=today - timedelta(days=200),
-                            end=today - timedelta(days=100))  # fmt: skip
+        semester = Semester(
+            name="上学期", start=today - timedelta(days=200), end=today - timedelta(days=100)
+        )
         certificate = Attachment(id="c" * 32, kind="pdf", size=9, original_name="证书.pdf")
         achievement = Achievement(
-            staff_id=world["staff"], kind="award", level="district", title="优质课一等奖",
-            awarded_on=school_today(), attachments=[certificate],
-        )  # fmt: skip
+            staff_id=world["staff"],
+            kind="award",
+            level="district",
+            title="优质课一等奖",
+            awarded_on=school_today(),
+            attachments=[certificate],
+        )
         report = WorkReport(
             staff_id=world["staff"], semester=semester, body="本学期工作", state="submitted"
         )

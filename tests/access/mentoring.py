@@ -85,18 +85,25 @@ def objects(app, world) -> dict:
 
     with app.app_context():
         today = school_today()
-        semester = Semester(name="结对学期", start=today - timedelta(days=400),
-                            end=today - timedelta(days=300))  # fmt: skip
+        semester = Semester(
+            name="结对学期", start=today - timedelta(days=400), end=today - timedelta(days=300)
+        )
         mentor = Staff(username="mentor", name="导师", role="teacher")
-        pairing = Pairing(mentor=mentor, apprentice_id=world["staff"], start_semester=semester,
-                          end_semester=semester)  # fmt: skip
+        pairing = Pairing(
+            mentor=mentor,
+            apprentice_id=world["staff"],
+            start_semester=semester,
+            end_semester=semester,
+        )
         pairing.agreements.append(Agreement(mentor_duties="责任", apprentice_goals="目标"))
         pairing.tasks.append(PairingTask(text="读书"))
-        plan = DevelopmentPlan(staff_id=world["staff"], start_year=today.year,
-                               end_year=today.year + 2, goals="目标")  # fmt: skip
+        plan = DevelopmentPlan(
+            staff_id=world["staff"], start_year=today.year, end_year=today.year + 2, goals="目标"
+        )
         plan.items.append(PlanItem(semester=semester, kind="reading", target=1))
-        lesson = Activity(semester=semester, date=semester.start, theme="汇报课",
-                          form="report_lesson")  # fmt: skip
+        lesson = Activity(
+            semester=semester, date=semester.start, theme="汇报课", form="report_lesson"
+        )
         expert = ExternalMentor(name="专家", organisation="教师进修学校")
         duty = StudioDuty(staff_id=world["staff"], duty="资料整理")
         scoring = Observation(activity=lesson, observer=mentor, teacher_id=world["staff"])

@@ -63,22 +63,28 @@ def objects(app, world) -> dict:
     with app.app_context():
         today = school_today()
         semester = Semester(
-            name="测试学期", start=today - timedelta(days=30), end=today + timedelta(days=90),
+            name="测试学期",
+            start=today - timedelta(days=30),
+            end=today + timedelta(days=90),
             is_current=True,
-        )  # fmt: skip
+        )
         school = PartnerSchool(name="程桥中心小学", cluster="程桥片")
         activity = Activity(
             semester=semester, date=today, theme="展示课", responsible_id=world["staff"]
         )
         held = Activity(
-            semester=semester, date=today - timedelta(days=1), theme="汇报课", summary="纪要",
+            semester=semester,
+            date=today - timedelta(days=1),
+            theme="汇报课",
+            summary="纪要",
             responsible_id=world["staff"],
-        )  # fmt: skip
+        )
         db.session.add_all([semester, school, activity, held])
         db.session.flush()
         # A colleague scanned its code: the proof a responsible teacher's 已完成 needs.
-        db.session.add(Attendance(activity_id=held.id, staff_id=world["teacher"],
-                                  checked_in_at=utcnow()))  # fmt: skip
+        db.session.add(
+            Attendance(activity_id=held.id, staff_id=world["teacher"], checked_in_at=utcnow())
+        )
         db.session.commit()
         return {
             "semester": semester.id,

@@ -190,7 +190,7 @@ PAGES_BY_ROLE = {
     "leader": [*EVERYONE, "suggestions", "dashboard", "archive"],
     "manager": [*EVERYONE, "dashboard", "archive"],
     "teacher": EVERYONE,
-}  # fmt: skip
+}
 
 
 @pytest.fixture(scope="session")

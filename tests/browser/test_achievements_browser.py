@@ -22,8 +22,14 @@ def studio(app, make_staff):
         "teacher": make_staff(username="t1", name="王晓燕"),
     }
     with app.app_context():
-        db.session.add(Semester(name="2026-2027学年第一学期", start=TODAY - timedelta(days=50),
-                                end=TODAY + timedelta(days=50), is_current=True))  # fmt: skip
+        db.session.add(
+            Semester(
+                name="2026-2027学年第一学期",
+                start=TODAY - timedelta(days=50),
+                end=TODAY + timedelta(days=50),
+                is_current=True,
+            )
+        )
         db.session.commit()
     return ids
 

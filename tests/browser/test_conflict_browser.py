@@ -24,14 +24,28 @@ def records(app, make_staff):
         "apprentice": make_staff(username="apprentice", name="王晓燕"),
     }
     with app.app_context():
-        semester = Semester(name="2026-2027学年第一学期", start=TODAY - timedelta(days=60),
-                            end=TODAY + timedelta(days=60), is_current=True)  # fmt: skip
-        activity = Activity(semester=semester, date=TODAY, theme="名师展示课：《秋天的雨》",
-                            place="录播教室", responsible_id=ids["manager"])  # fmt: skip
-        pairing = Pairing(mentor_id=ids["mentor"], apprentice_id=ids["apprentice"],
-                          start_semester=semester, end_semester=semester)  # fmt: skip
-        pairing.agreements.append(Agreement(mentor_duties="每学期上示范课 2 节",
-                                            apprentice_goals="每学期上汇报课 1 节"))  # fmt: skip
+        semester = Semester(
+            name="2026-2027学年第一学期",
+            start=TODAY - timedelta(days=60),
+            end=TODAY + timedelta(days=60),
+            is_current=True,
+        )
+        activity = Activity(
+            semester=semester,
+            date=TODAY,
+            theme="名师展示课：《秋天的雨》",
+            place="录播教室",
+            responsible_id=ids["manager"],
+        )
+        pairing = Pairing(
+            mentor_id=ids["mentor"],
+            apprentice_id=ids["apprentice"],
+            start_semester=semester,
+            end_semester=semester,
+        )
+        pairing.agreements.append(
+            Agreement(mentor_duties="每学期上示范课 2 节", apprentice_goals="每学期上汇报课 1 节")
+        )
         db.session.add_all([semester, activity, pairing])
         db.session.commit()
         ids |= {"activity": activity.id, "pairing": pairing.id}
@@ -115,5 +129,6 @@ def test_agreement_edited_by_mentor_and_apprentice_keeps_both_parts(new_page, ap
     with app.app_context():
         agreement = db.session.get(Pairing, records["pairing"]).agreement
         assert (agreement.mentor_duties, agreement.apprentice_goals) == (
-            "每学期上示范课 3 节", "三年内成为区级骨干教师",
-        )  # fmt: skip
+            "每学期上示范课 3 节",
+            "三年内成为区级骨干教师",
+        )

@@ -24,14 +24,24 @@ def studio(app, make_staff):
         "teacher": make_staff(username="t1", name="王晓燕", political_status="member"),
     }
     with app.app_context():
-        semester = Semester(name="2026-2027学年第一学期", start=TODAY - timedelta(days=60),
-                            end=TODAY + timedelta(days=60), is_current=True)  # fmt: skip
-        activity = Activity(semester=semester, date=TODAY - timedelta(days=3), status="done",
-                            theme="名师展示课：《秋天的雨》", form="demo_lesson")  # fmt: skip
+        semester = Semester(
+            name="2026-2027学年第一学期",
+            start=TODAY - timedelta(days=60),
+            end=TODAY + timedelta(days=60),
+            is_current=True,
+        )
+        activity = Activity(
+            semester=semester,
+            date=TODAY - timedelta(days=3),
+            status="done",
+            theme="名师展示课：《秋天的雨》",
+            form="demo_lesson",
+        )
         db.session.add_all([semester, activity])
         db.session.flush()
-        db.session.add(PlanTarget(semester_id=semester.id, level="school", form="demo_lesson",
-                                  count=3))  # fmt: skip
+        db.session.add(
+            PlanTarget(semester_id=semester.id, level="school", form="demo_lesson", count=3)
+        )
         db.session.add(Attendance(activity_id=activity.id, staff_id=ids["teacher"]))
         db.session.commit()
         ids["semester"] = semester.id

@@ -15,8 +15,13 @@ FIRST_PASSWORD = "one-time-from-the-cli"
 @pytest.fixture
 def fresh_install(make_staff):
     """What `flask create-user … --role admin` leaves: one admin who must change the password."""
-    return make_staff(role="admin", username="admin", name="系统管理员",
-                      password=FIRST_PASSWORD, must_change_password=True)  # fmt: skip
+    return make_staff(
+        role="admin",
+        username="admin",
+        name="系统管理员",
+        password=FIRST_PASSWORD,
+        must_change_password=True,
+    )
 
 
 def create_staff(page, name: str, username: str, status: str) -> None:

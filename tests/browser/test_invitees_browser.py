@@ -26,20 +26,40 @@ def world(app, make_staff):
         "member": make_staff(username="t026", name="李春梅"),
     }
     with app.app_context():
-        semester = Semester(name="本学期", start=TODAY - timedelta(days=60),
-                            end=TODAY + timedelta(days=60), is_current=True)  # fmt: skip
-        coming = Activity(semester=semester, date=TODAY + timedelta(days=4), form="training",
-                          theme="全校信息技术培训", invite_groups="mentor")  # fmt: skip
-        today = Activity(semester=semester, date=TODAY, theme="主题党日研讨",
-                         form="theme_seminar", invite_groups="party")  # fmt: skip
-        held = Activity(semester=semester, date=TODAY - timedelta(days=2), theme="徒弟汇报课",
-                        responsible_id=ids["mentor"], summary="研讨了识字教学。")  # fmt: skip
+        semester = Semester(
+            name="本学期",
+            start=TODAY - timedelta(days=60),
+            end=TODAY + timedelta(days=60),
+            is_current=True,
+        )
+        coming = Activity(
+            semester=semester,
+            date=TODAY + timedelta(days=4),
+            form="training",
+            theme="全校信息技术培训",
+            invite_groups="mentor",
+        )
+        today = Activity(
+            semester=semester,
+            date=TODAY,
+            theme="主题党日研讨",
+            form="theme_seminar",
+            invite_groups="party",
+        )
+        held = Activity(
+            semester=semester,
+            date=TODAY - timedelta(days=2),
+            theme="徒弟汇报课",
+            responsible_id=ids["mentor"],
+            summary="研讨了识字教学。",
+        )
         db.session.add_all([semester, coming, today, held])
         db.session.add(PoolMembership(staff_id=ids["mentor"], pool="mentor", since=semester.start))
         db.session.flush()
         # A colleague scanned its code: proof it took place that the teacher did not make alone.
-        db.session.add(Attendance(activity_id=held.id, staff_id=ids["member"],
-                                  checked_in_at=utcnow()))  # fmt: skip
+        db.session.add(
+            Attendance(activity_id=held.id, staff_id=ids["member"], checked_in_at=utcnow())
+        )
         db.session.commit()
         ids |= {"coming": coming.id, "today": today.id, "held": held.id}
     return ids

@@ -25,12 +25,21 @@ def studio(app, make_staff):
         "observer": make_staff(username="observer", name="李静"),
     }
     with app.app_context():
-        semester = Semester(name="2026-2027学年第一学期", start=TODAY - timedelta(days=50),
-                            end=TODAY + timedelta(days=50), is_current=True)  # fmt: skip
+        semester = Semester(
+            name="2026-2027学年第一学期",
+            start=TODAY - timedelta(days=50),
+            end=TODAY + timedelta(days=50),
+            is_current=True,
+        )
         apprentice = db.session.get(Staff, ids["apprentice"])
-        lesson = Activity(semester=semester, date=TODAY, theme="徒弟汇报课：《圆的认识》",
-                          form="report_lesson", responsible_id=ids["manager"],
-                          presenters=[apprentice])  # fmt: skip
+        lesson = Activity(
+            semester=semester,
+            date=TODAY,
+            theme="徒弟汇报课：《圆的认识》",
+            form="report_lesson",
+            responsible_id=ids["manager"],
+            presenters=[apprentice],
+        )
         db.session.add_all([semester, lesson])
         db.session.flush()
         # the observer came to the lesson: only those who attended score it
@@ -75,8 +84,12 @@ def test_observation_form_filled_on_a_phone(new_page, studio):
     login(page, "observer")
     page.goto(f"/schedule/activities/{studio['lesson']}")
     page.get_by_role("link", name="听课评课").click()
-    for label, score in (("教学目标", "18"), ("教学过程", "22"), ("教学效果", "17"),
-                         ("教师素养", "13")):  # fmt: skip
+    for label, score in (
+        ("教学目标", "18"),
+        ("教学过程", "22"),
+        ("教学效果", "17"),
+        ("教师素养", "13"),
+    ):
         page.get_by_label(label).fill(score)
     page.get_by_label("优点与亮点").fill("提问有层次")
     page.get_by_role("button", name="提交评课").click()
@@ -93,8 +106,12 @@ def test_observation_form_filled_on_a_phone(new_page, studio):
 
 def test_apprentice_sees_plan_progress_after_the_lesson_is_marked_held(new_page, app, studio):
     with app.app_context():
-        plan = DevelopmentPlan(staff_id=studio["apprentice"], start_year=TODAY.year - 1,
-                               end_year=TODAY.year + 1, goals="站稳课堂")  # fmt: skip
+        plan = DevelopmentPlan(
+            staff_id=studio["apprentice"],
+            start_year=TODAY.year - 1,
+            end_year=TODAY.year + 1,
+            goals="站稳课堂",
+        )
         plan.items.append(PlanItem(semester_id=studio["semester"], kind="report_lesson", target=1))
         db.session.add(plan)
         db.session.commit()
@@ -123,9 +140,13 @@ def test_tasks_feedback_and_the_plan_kept_in_place(new_page, app, studio):
     from intranet.mentoring.models import Agreement, Pairing
 
     with app.app_context():
-        pairing = Pairing(mentor_id=studio["mentor"], apprentice_id=studio["apprentice"],
-                          start_semester_id=studio["semester"],
-                          end_semester_id=studio["semester"], state="active")  # fmt: skip
+        pairing = Pairing(
+            mentor_id=studio["mentor"],
+            apprentice_id=studio["apprentice"],
+            start_semester_id=studio["semester"],
+            end_semester_id=studio["semester"],
+            state="active",
+        )
         pairing.agreements.append(Agreement(mentor_duties="导师责任", apprentice_goals="徒弟目标"))
         db.session.add(pairing)
         db.session.commit()

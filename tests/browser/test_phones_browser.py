@@ -99,9 +99,12 @@ def test_a_tapped_dashboard_bar_shows_its_detail_on_screen_with_links_to_the_rec
 
 @pytest.mark.parametrize(
     "chart, link",
-    [("进展正常与进度滞后", "/mentoring/pairings/"), ("各群体的出勤率", "/people/"),
-     ("各级别成果数", "/achievements/")],
-)  # fmt: skip
+    [
+        ("进展正常与进度滞后", "/mentoring/pairings/"),
+        ("各群体的出勤率", "/people/"),
+        ("各级别成果数", "/achievements/"),
+    ],
+)
 def test_dashboard_details_link_to_the_records_they_list(chart, link, demo_page, demo_urls):
     page = demo_page("leader", DESKTOP)
     page.goto(demo_urls["dashboard"])

@@ -31,13 +31,18 @@ def schedule(app, make_staff):
     }
     with app.app_context():
         semester = Semester(
-            name="2026-2027学年第一学期", start=TODAY - timedelta(days=60),
-            end=TODAY + timedelta(days=60), is_current=True,
-        )  # fmt: skip
+            name="2026-2027学年第一学期",
+            start=TODAY - timedelta(days=60),
+            end=TODAY + timedelta(days=60),
+            is_current=True,
+        )
         activity = Activity(
-            semester=semester, date=TODAY, theme="名师展示课：《秋天的雨》", place="录播教室",
+            semester=semester,
+            date=TODAY,
+            theme="名师展示课：《秋天的雨》",
+            place="录播教室",
             responsible_id=ids["manager"],
-        )  # fmt: skip
+        )
         db.session.add_all([semester, activity])
         db.session.commit()
         # the link the projector page shows: the token and a code for the activity's date
@@ -180,9 +185,15 @@ def test_the_responsible_teacher_reads_counted_fields_and_edits_the_rest(page, a
 
 def test_filters_narrow_the_schedule_in_place_and_live_in_the_url(page, app, schedule):
     with app.app_context():
-        db.session.add(Activity(semester_id=db.session.get(Activity, schedule["activity"]).semester_id,
-                                date=TODAY, theme="送教下乡：英语绘本", level="district",
-                                form="outreach"))  # fmt: skip
+        db.session.add(
+            Activity(
+                semester_id=db.session.get(Activity, schedule["activity"]).semester_id,
+                date=TODAY,
+                theme="送教下乡：英语绘本",
+                level="district",
+                form="outreach",
+            )
+        )
         db.session.commit()
     open_schedule(page, "t1")
     page.get_by_label("级别").select_option(label="全区")

@@ -97,10 +97,19 @@ def test_publishing_a_report_changes_its_header(page, app, make_staff):
     teacher = make_staff(username="t1", name="王晓燕")
     make_staff(role="manager", username="guanli", name="徐丽萍")
     with app.app_context():
-        semester = Semester(name="本学期", start=START.date().replace(day=1),
-                            end=START.date().replace(month=12, day=31), is_current=True)  # fmt: skip
-        report = WorkReport(staff_id=teacher, semester=semester, body="我的汇报",
-                            state="submitted", submitted_at=utcnow())  # fmt: skip
+        semester = Semester(
+            name="本学期",
+            start=START.date().replace(day=1),
+            end=START.date().replace(month=12, day=31),
+            is_current=True,
+        )
+        report = WorkReport(
+            staff_id=teacher,
+            semester=semester,
+            body="我的汇报",
+            state="submitted",
+            submitted_at=utcnow(),
+        )
         db.session.add(report)
         db.session.commit()
         report_id = report.id
@@ -122,10 +131,20 @@ def test_the_projector_counts_check_ins_without_a_reload(page, app, make_staff):
     manager = make_staff(role="manager", username="guanli", name="徐丽萍")
     teacher = make_staff(username="t1", name="王晓燕")
     with app.app_context():
-        semester = Semester(name="本学期", start=START.date().replace(day=1),
-                            end=START.date().replace(month=12, day=31), is_current=True)  # fmt: skip
-        activity = Activity(semester=semester, date=START.date(), theme="展示课",
-                            level="school", form="demo_lesson", responsible_id=manager)  # fmt: skip
+        semester = Semester(
+            name="本学期",
+            start=START.date().replace(day=1),
+            end=START.date().replace(month=12, day=31),
+            is_current=True,
+        )
+        activity = Activity(
+            semester=semester,
+            date=START.date(),
+            theme="展示课",
+            level="school",
+            form="demo_lesson",
+            responsible_id=manager,
+        )
         db.session.add(activity)
         db.session.commit()
         activity_id = activity.id

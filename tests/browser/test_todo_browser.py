@@ -26,14 +26,24 @@ def pairing(app, make_staff):
     apprentice = make_staff(username="apprentice", name="王晓燕")
     today = school_today()
     with app.app_context():
-        semester = Semester(name="2026-2027学年第一学期", start=today - timedelta(days=60),
-                            end=today + timedelta(days=60), is_current=True)  # fmt: skip
+        semester = Semester(
+            name="2026-2027学年第一学期",
+            start=today - timedelta(days=60),
+            end=today + timedelta(days=60),
+            is_current=True,
+        )
         db.session.add(semester)
         db.session.flush()
-        pairing = Pairing(mentor_id=mentor, apprentice_id=apprentice, state="draft",
-                          start_semester_id=semester.id, end_semester_id=semester.id)  # fmt: skip
-        pairing.agreements.append(Agreement(number=1, mentor_duties="每周听课一节",
-                                            apprentice_goals="站稳课堂"))  # fmt: skip
+        pairing = Pairing(
+            mentor_id=mentor,
+            apprentice_id=apprentice,
+            state="draft",
+            start_semester_id=semester.id,
+            end_semester_id=semester.id,
+        )
+        pairing.agreements.append(
+            Agreement(number=1, mentor_duties="每周听课一节", apprentice_goals="站稳课堂")
+        )
         pairing.tasks.append(PairingTask(text="写一篇教学反思", due=today + timedelta(days=2)))
         db.session.add(pairing)
         db.session.commit()

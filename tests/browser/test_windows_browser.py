@@ -23,16 +23,34 @@ def school(app, make_staff):
     teacher = make_staff(username="t1", name="王老师")
     add_suggestions(app, teacher, named=60, anonymous=10, public=True)
     with app.app_context():
-        db.session.execute(insert(Staff), [
-            {"username": f"x{i:03d}", "name": f"教师{i}", "pinyin": f"jiaoshi{i:03d}",
-             "pinyin_initials": "js", "session_token": f"s{i}", "ical_token": f"i{i}"}
-            for i in range(60)
-        ])  # fmt: skip
-        db.session.execute(insert(Achievement), [
-            {"staff_id": teacher, "kind": "award", "level": "school", "title": f"成果{i:02d}",
-             "issuer": "", "awarded_on": TODAY - timedelta(days=i)}
-            for i in range(55)
-        ])  # fmt: skip
+        db.session.execute(
+            insert(Staff),
+            [
+                {
+                    "username": f"x{i:03d}",
+                    "name": f"教师{i}",
+                    "pinyin": f"jiaoshi{i:03d}",
+                    "pinyin_initials": "js",
+                    "session_token": f"s{i}",
+                    "ical_token": f"i{i}",
+                }
+                for i in range(60)
+            ],
+        )
+        db.session.execute(
+            insert(Achievement),
+            [
+                {
+                    "staff_id": teacher,
+                    "kind": "award",
+                    "level": "school",
+                    "title": f"成果{i:02d}",
+                    "issuer": "",
+                    "awarded_on": TODAY - timedelta(days=i),
+                }
+                for i in range(55)
+            ],
+        )
         db.session.commit()
     return {"leader": leader, "teacher": teacher}
 
