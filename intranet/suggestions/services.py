@@ -202,13 +202,7 @@ def box(status: str = "", category: str = "", kind: str = "", merged: bool = Fal
     for model, name in ((Suggestion, "named"), (AnonymousSuggestion, "anonymous")):
         if kind and kind != name:
             continue
-        stmt = select(model).where(released(model))
-        if status:
-            stmt = stmt.where(model.status == status)
-        if category:
-            stmt = stmt.where(model.category == category)
-        if not merged:
-            stmt = stmt.where(model.duplicate_of.is_(None))
+        stmt = _box_filters(select(model), model, status, category, merged)
         items += db.session.scalars(stmt).unique().all()
     return sorted(items, key=lambda item: (-item.created_on.toordinal(), item.id))
 
@@ -259,9 +253,15 @@ def _box_select(model, name: str, status: str, category: str, merged: bool):
         model.created_on,
         model.is_public,
         author.label("author"),
-    ).where(released(model))
+    )
     if model is Suggestion:
         stmt = stmt.join(Staff, Staff.id == Suggestion.author_id)
+    return _box_filters(stmt, model, status, category, merged)
+
+
+def _box_filters(stmt, model, status: str, category: str, merged: bool):
+    """What leaders may see now (released()), narrowed by the box's filters."""
+    stmt = stmt.where(released(model))
     if status:
         stmt = stmt.where(model.status == status)
     if category:
