@@ -22,6 +22,7 @@ log = logging.getLogger("intranet.access")
 EVERYONE = frozenset({"admin", "leader", "manager", "teacher"})
 LEADERS = frozenset({"admin", "leader"})
 STUDIO = frozenset({"admin", "leader", "manager"})
+MANAGEMENT_GROUP = frozenset({"manager"})  # 工作室管理组: studio members by their role
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "home.view": EVERYONE,

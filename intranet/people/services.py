@@ -10,6 +10,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, or_, select
 
 from intranet.auth.passwords import hash_one_time_password, one_time_password
+from intranet.auth.permissions import PERMISSIONS
 from intranet.extensions import db
 from intranet.people.forms import USERNAME_PATTERN
 from intranet.people.models import CAMPUSES, GENDERS, POLITICAL_STATUSES, ROLES, Staff
@@ -273,12 +274,14 @@ def export_workbook(staff: list[Staff]) -> bytes:
 
 
 def keeps_an_admin(staff: Staff, new_role: str | None) -> bool:
-    """False when the change would leave no active admin (the app needs one to be run)."""
-    if staff.role != "admin" or new_role == "admin":
+    """False when the change would leave no active account that manages accounts (an admin):
+    the app needs one to be run."""
+    keepers = PERMISSIONS["people.manage"]
+    if staff.role not in keepers or new_role in keepers:
         return True
     others = db.session.scalar(
         db.select(db.func.count(Staff.id)).where(
-            Staff.role == "admin", Staff.active, Staff.id != staff.id
+            Staff.role.in_(keepers), Staff.active, Staff.id != staff.id
         )
     )
     return others > 0

@@ -25,6 +25,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
+from intranet.auth.permissions import MANAGEMENT_GROUP
 from intranet.extensions import db
 from intranet.people.models import PoolMembership, Staff
 from intranet.schedule.models import INVITE_GROUPS, Activity, ActivityInvitee, Attendance, Semester
@@ -155,7 +156,8 @@ class Directory:
         for pool, since, until in self.pools.get(staff_id, ()):
             if since <= day and (until is None or day < until):
                 groups.add(pool)
-        if groups & {"mentor", "reserve"} or role == "manager" or self._paired(staff_id, day):
+        in_a_pool = groups & {"mentor", "reserve"}
+        if in_a_pool or role in MANAGEMENT_GROUP or self._paired(staff_id, day):
             groups.add("studio")
         return groups
 
