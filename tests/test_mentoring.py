@@ -8,7 +8,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from intranet.clock import school_today
+from intranet.clock import school_today, utcnow
 from intranet.extensions import db
 from intranet.mentoring.models import (
     Agreement,
@@ -426,8 +426,9 @@ def lesson(
         )
         db.session.add(activity)
         db.session.flush()
-        db.session.add_all(
-            Attendance(activity_id=activity.id, staff_id=studio[who]) for who in attendees
+        db.session.add_all(  # they scanned the code: attendees by their own check-in
+            Attendance(activity_id=activity.id, staff_id=studio[who], checked_in_at=utcnow())
+            for who in attendees
         )
         db.session.commit()
         return activity.id
