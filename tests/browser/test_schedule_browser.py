@@ -261,6 +261,9 @@ def test_manager_picks_people_by_pinyin_initials_with_the_keyboard(page, app, ma
     expect(row.get_by_label("日期")).to_be_focused()  # the row has settled: typing stays put
 
     responsible = row.get_by_label("责任人", exact=True)
+    # The picker loads when focused: wait for that answer, so the typing below is searched.
+    with page.expect_response(lambda r: "/schedule/people" in r.url):
+        responsible.focus()
     responsible.press_sequentially("zxm")
     found = row.get_by_role("listbox", name="查找结果")
     expect(found.get_by_role("option")).to_have_count(2)  # 张晓明 and 赵雪梅, by pinyin
