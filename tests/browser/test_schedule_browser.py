@@ -75,6 +75,26 @@ def test_manager_edits_a_row_in_place_and_saves_with_enter(page, schedule):
     screenshot(page, "schedule-table")
 
 
+def test_a_row_saves_even_when_enter_comes_the_moment_the_form_appears(page, schedule):
+    # A fast typist (or a loaded PC) can press Enter before htmx has settled the swapped-in
+    # row; the bare form must never submit itself and reload the page with the edit lost.
+    open_schedule(page)
+    row = page.locator(f"#activity-{schedule['activity']}")
+    page.evaluate(
+        """() => document.body.addEventListener("htmx:afterSwap", (event) => {
+            const form = event.detail.elt.querySelector && event.detail.elt.querySelector("form");
+            if (!form) return;
+            setTimeout(() => {
+                form.querySelector("[name=theme]").value = "抢在瞬间保存的主题";
+                form.requestSubmit();
+            }, 0);
+        }, { once: true })"""
+    )
+    row.get_by_text("录播教室").click()
+    expect(row.get_by_role("link", name="抢在瞬间保存的主题")).to_be_visible()
+    assert_no_page_load(page)
+
+
 def test_esc_restores_the_row_without_saving(page, schedule):
     open_schedule(page)
     row = page.locator(f"#activity-{schedule['activity']}")
