@@ -28,7 +28,8 @@ FAST_HASH = "scrypt:1024:8:1"  # tests hash hundreds of passwords; production us
 # The suite runs on SQLite. Given a PostgreSQL server URL here (scripts/test starts one when it
 # can), it runs on PostgreSQL instead: the path a district running one instance would take.
 POSTGRES = os.environ.get("INTRANET_TEST_DATABASE_URL")
-TEMPLATE = "studio_template"
+# One template database per xdist worker: workers build theirs side by side.
+TEMPLATE = f"studio_template_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 
 
 def pytest_configure(config):

@@ -81,14 +81,16 @@ def test_a_row_saves_even_when_enter_comes_the_moment_the_form_appears(page, sch
     open_schedule(page)
     row = page.locator(f"#activity-{schedule['activity']}")
     page.evaluate(
-        """() => document.body.addEventListener("htmx:afterSwap", (event) => {
-            const form = event.detail.elt.querySelector && event.detail.elt.querySelector("form");
-            if (!form) return;
+        """(rowId) => document.body.addEventListener("htmx:afterSwap", function submitAtOnce() {
+            const form = document.querySelector(`#${rowId} form`);
+            if (!form) return;  // another swap (the to-do badge), not the row's
+            document.body.removeEventListener("htmx:afterSwap", submitAtOnce);
             setTimeout(() => {
                 form.querySelector("[name=theme]").value = "抢在瞬间保存的主题";
                 form.requestSubmit();
             }, 0);
-        }, { once: true })"""
+        })""",
+        f"activity-{schedule['activity']}",
     )
     row.get_by_text("录播教室").click()
     expect(row.get_by_role("link", name="抢在瞬间保存的主题")).to_be_visible()
