@@ -188,15 +188,20 @@ def built_world(request, tmp_path_factory, databases):
 
 
 @pytest.fixture
-def world_database_url(tmp_path, databases, built_world):
-    """This test's own copy of the module's world: its database and its uploaded files, so
-    writes stay with the test."""
+def world_files(tmp_path, built_world) -> None:
+    """The world's uploaded files in this test's instance folder."""
     shutil.copytree(
         built_world.instance,
         tmp_path,
         dirs_exist_ok=True,
         ignore=shutil.ignore_patterns("studio.db*"),
     )
+
+
+@pytest.fixture
+def world_database_url(tmp_path, databases, built_world, world_files):
+    """This test's own copy of the module's world: its database and its uploaded files, so
+    writes stay with the test."""
     url = databases.new(tmp_path, source=built_world.url)
     yield url
     databases.drop(url)
