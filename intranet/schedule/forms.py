@@ -1,5 +1,6 @@
 """Schedule forms: one ActivityForm serves the inline row, the new row and the conflict view."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import g
@@ -48,37 +49,47 @@ from intranet.schedule.models import (
 )
 
 
-def partner_school_choices():
-    return [("", "（无）"), *choice_lists()["school"]]
-
-
-def external_mentor_choices():
-    return choice_lists()["mentor"]
-
-
 def active_staff() -> dict[int, str]:
-    """Every active colleague's label by id, in pinyin order: the people a row may name."""
-    return dict(choice_lists()["staff"])
+    """Every active colleague's label by id, in pinyin order, for the forms that still list
+    them all (attendance, invitees); the row form names only the people it shows."""
+    if "schedule_staff" not in g:
+        rows = db.session.execute(
+            db.select(Staff.id, Staff.name, Staff.subject)
+            .where(Staff.active)
+            .order_by(Staff.pinyin, Staff.id)
+        )
+        g.schedule_staff = {id_: _label(name, note) for id_, name, note in rows}
+    return g.schedule_staff
 
 
-def choice_lists() -> dict[str, list[tuple[int, str]]]:
-    """The three lists a schedule row chooses from (active staff, the mentor team's experts,
-    partner schools), read in one statement once per request: a save builds its form three
-    times, and the page's filters ask for two of them."""
+@dataclass(frozen=True)
+class Person:
+    label: str
+    active: bool
+
+
+def choice_lists(staff_ids=()) -> dict[str, list[tuple[int, str]]]:
+    """What a schedule row chooses from, read in one statement once per request: the mentor
+    team's experts and the partner schools (short lists), with the colleagues `staff_ids` names
+    (the row's own, the ones posted), never all 600 (the picker searches for the others). A
+    save builds its form three times; the people are read with the first."""
     if "schedule_choices" not in g:
+        ids = {i for i in staff_ids if i}
         staff = db.select(
             literal("staff").label("kind"),
             Staff.id,
             Staff.name,
             Staff.subject.label("note"),
             Staff.pinyin.label("sort"),
-        ).where(Staff.active)
+            Staff.active,
+        ).where(Staff.id.in_(ids))
         mentors = db.select(
             literal("mentor"),
             ExternalMentor.id,
             ExternalMentor.name,
             ExternalMentor.organisation,
             ExternalMentor.name,
+            literal(True),
         ).where(ExternalMentor.active)
         schools = db.select(
             literal("school"),
@@ -86,39 +97,68 @@ def choice_lists() -> dict[str, list[tuple[int, str]]]:
             PartnerSchool.name,
             literal(""),
             PartnerSchool.name,
+            literal(True),
         ).where(PartnerSchool.active)
-        lists: dict[str, list[tuple[int, str]]] = {"staff": [], "mentor": [], "school": []}
+        lists: dict[str, list[tuple[int, str]]] = {"mentor": [], "school": []}
+        people: dict[int, Person] = {}
         query = union_all(staff, mentors, schools).order_by("sort", "id")
-        for kind, id_, name, note, _sort in db.session.execute(query):
-            lists[kind].append((id_, f"{name}（{note}）" if note else name))
-        g.schedule_choices = lists
+        for kind, id_, name, note, _sort, active in db.session.execute(query):
+            if kind == "staff":
+                people[id_] = Person(_label(name, note), bool(active))
+            else:
+                lists[kind].append((id_, _label(name, note)))
+        g.schedule_choices, g.schedule_people = lists, people
     return g.schedule_choices
 
 
-def staff_labels(ids) -> list[tuple[int, str]]:
-    """(id, label) of these people, in the order given; someone no longer active is still
-    named, so a row that names them shows who it is."""
-    known = active_staff()
-    missing = [i for i in ids if i not in known]
+def _label(name: str, note: str | None) -> str:
+    return f"{name}（{note}）" if note else name
+
+
+def people(ids) -> dict[int, Person]:
+    """These colleagues (active or not: a row that names someone who left still shows who it
+    is), from the request's choice lists; only ids not read yet cost a statement."""
+    choice_lists(ids)
+    known: dict[int, Person] = g.schedule_people
+    missing = {i for i in ids if i and i not in known}
     if missing:
-        rows = db.session.execute(db.select(Staff.id, Staff.name).where(Staff.id.in_(missing)))
-        known = known | {row.id: row.name for row in rows}
-    return [(i, known[i]) for i in ids if i in known]
+        rows = db.session.execute(
+            db.select(Staff.id, Staff.name, Staff.subject, Staff.active).where(
+                Staff.id.in_(missing)
+            )
+        )
+        known |= {id_: Person(_label(name, note), active) for id_, name, note, active in rows}
+    return known
+
+
+def staff_labels(ids) -> list[tuple[int, str]]:
+    """(id, label) of these people, in the order given."""
+    known = people(ids)
+    return [(i, known[i].label) for i in ids if i in known]
+
+
+def _all_active(field, ids) -> None:
+    known = people(ids)
+    if any(i not in known or not known[i].active for i in ids):
+        raise StopValidation(f"{field.label.text}要从在职教师中选择，请重新选择。")
 
 
 class PersonField(SelectField):
     """One colleague, chosen with the people picker (a search), never from a 600-option list:
-    the posted id must name an active colleague, checked against a set."""
+    the posted id must name an active colleague."""
 
     def __init__(self, label, **kwargs):
         super().__init__(label, coerce=optional_int, **kwargs)
 
     def pre_validate(self, form):
-        if self.raw_data and self.raw_data[0] and self.data not in active_staff():
-            raise StopValidation(f"{self.label.text}要从在职教师中选择，请重新选择。")
+        if self.raw_data and self.raw_data[0]:
+            _all_active(self, [self.data] if self.data else [0])
+
+    def ids(self) -> list[int]:
+        return [self.data] if self.data else []
 
     def chosen(self) -> list[tuple[int, str]]:
-        return staff_labels([self.data] if self.data else [])
+        return staff_labels(self.ids())
 
 
 class PeopleField(SelectMultipleField):
@@ -128,12 +168,13 @@ class PeopleField(SelectMultipleField):
         self.data = list(dict.fromkeys(as_id(v) or 0 for v in valuelist if v))
 
     def pre_validate(self, form):
-        staff = active_staff()
-        if any(person not in staff for person in self.data or []):
-            raise StopValidation(f"{self.label.text}要从在职教师中选择，请重新选择。")
+        _all_active(self, self.data or [])
+
+    def ids(self) -> list[int]:
+        return list(self.data or [])
 
     def chosen(self) -> list[tuple[int, str]]:
-        return staff_labels(self.data or [])
+        return staff_labels(self.ids())
 
 
 class ActivityForm(Versioned, Form):
@@ -152,15 +193,20 @@ class ActivityForm(Versioned, Form):
     partner_school_id = SelectField("结对学校", coerce=optional_int)
     status = SelectField("状态", choices=choices(STATUSES), default="planned")
 
-    def __init__(self, *args, semester: Semester | None = None, **kwargs):
+    def __init__(self, *args, semester: Semester | None = None, stored=None, **kwargs):
+        """`stored`: the activity a save compares with, so its people are read with the
+        posted ones, in the same statement."""
         super().__init__(*args, **kwargs)
         self._semester = semester
+        mine = [*self.responsible_id.ids(), *self.presenter_ids.ids()]
+        theirs = [stored.responsible_id, *stored.presenter_ids] if stored is not None else []
+        lists = choice_lists([*mine, *theirs])
         # The labels name people in a conflict's comparison; the picker never lists them all.
-        staff = list(active_staff().items())
-        self.responsible_id.choices = [("", NOBODY), *staff]
-        self.presenter_ids.choices = staff
-        self.external_presenter_ids.choices = external_mentor_choices()
-        self.partner_school_id.choices = partner_school_choices()
+        named = staff_labels(mine)
+        self.responsible_id.choices = [("", NOBODY), *named]
+        self.presenter_ids.choices = named
+        self.external_presenter_ids.choices = lists["mentor"]
+        self.partner_school_id.choices = [("", "（无）"), *lists["school"]]
 
     @classmethod
     def of(cls, activity) -> "ActivityForm":

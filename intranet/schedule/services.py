@@ -28,6 +28,7 @@ from intranet.schedule.models import (
     Activity,
     ActivityHistory,
     Attendance,
+    PartnerSchool,
     PlanTarget,
     Semester,
     activity_attachment,
@@ -58,12 +59,56 @@ def activities_query(semester: Semester, filters: dict[str, str]):
     return query.order_by(Activity.date, Activity.start_time, Activity.id)
 
 
-def by_month(activities) -> list[tuple[str, list[Activity]]]:
-    """[("2025年9月", [...]), ...] in date order."""
+def in_month(query, first: date):
+    """The query's activities in the month starting on `first`: what the month calendar shows."""
+    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return query.where(Activity.date >= first, Activity.date < following)
+
+
+def by_month(activities, after: date | None = None) -> list[tuple[str, list[Activity], bool]]:
+    """[("2025年9月", [...], continued), ...] in date order; the first month is `continued`
+    when the row shown before these (`after`, the previous window's last) is in it too."""
+    groups = groupby(activities, key=lambda a: (a.date.year, a.date.month))
     return [
-        (f"{year}年{month}月", list(rows))
-        for (year, month), rows in groupby(activities, key=lambda a: (a.date.year, a.date.month))
+        (
+            f"{year}年{month}月",
+            list(rows),
+            n == 0 and after is not None and after.replace(day=1) == date(year, month, 1),
+        )
+        for n, ((year, month), rows) in enumerate(groups)
     ]
+
+
+def filter_options(semester: Semester, responsible: str) -> dict[str, list[tuple[int, str]]]:
+    """The 责任人 and 结对学校 filters' options in one statement: the people responsible for an
+    activity of this semester (a few dozen, not the whole staff), and the active partner
+    schools; the person filtered on stays listed even when they run nothing here."""
+    chosen = as_id(responsible) or 0
+    runners = (
+        Activity.live()
+        .with_only_columns(Activity.responsible_id)
+        .where(Activity.semester_id == semester.id)
+    )
+    staff = select(
+        literal("staff").label("kind"),
+        Staff.id,
+        Staff.name,
+        Staff.subject.label("note"),
+        Staff.pinyin.label("sort"),
+    ).where(or_(Staff.id.in_(runners), Staff.id == chosen))
+    schools = select(
+        literal("school"),
+        PartnerSchool.id,
+        PartnerSchool.name,
+        literal(""),
+        PartnerSchool.name,
+    ).where(PartnerSchool.active)
+    options: dict[str, list[tuple[int, str]]] = {"staff": [], "school": []}
+    for kind, id_, name, note, _sort in db.session.execute(
+        union_all(staff, schools).order_by("sort", "id")
+    ):
+        options[kind].append((id_, f"{name}（{note}）" if note else name))
+    return options
 
 
 @dataclass

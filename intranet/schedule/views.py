@@ -5,11 +5,13 @@ import logging
 import re
 import secrets
 from contextlib import contextmanager
+from datetime import date
 
 import segno
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import joinedload, subqueryload
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from intranet.auth.permissions import (
     attendance_refusal,
@@ -36,7 +38,6 @@ from intranet.schedule.forms import (
     CheckInForm,
     InviteesForm,
     RecordForm,
-    choice_lists,
 )
 from intranet.schedule.models import (
     FORMS,
@@ -58,6 +59,7 @@ from intranet.uploads import (
     serve,
     store_all,
 )
+from intranet.windows import offset_arg
 
 bp = Blueprint("schedule", __name__, url_prefix="/schedule")
 bp.register_blueprint(planning.bp)
@@ -66,6 +68,9 @@ log = logging.getLogger("intranet.schedule")
 MAX_FILES_PER_ACTIVITY = 40
 NEW_ROW_ID = re.compile(r"[0-9a-f]{1,16}")
 UNDO_SECONDS = 20
+# Rows a schedule window shows: a real studio's semester (40 to 80 activities) in one, so 更多
+# appears only at sizes no school plans, where it keeps the page's cost the same.
+ROWS = 100
 
 
 def _activity(activity_id: int) -> Activity:
@@ -97,34 +102,56 @@ def _row_form(activity, form, status=200, conflict=None, headers=None, semester=
 @bp.get("")
 @require("schedule.view")
 def index():
-    semesters = all_semesters()  # first: the requested one is then found without a query
-    semester = requested(request.args)
+    semesters = all_semesters()  # first: the semester shown is then found without a query
+    semester = _shown(semesters)
     filters = services.filter_args(request.args)
-    activities = _rows(services.activities_query(semester, filters))
+    query = services.activities_query(semester, filters)
     view = "calendar" if request.args.get("view") == "calendar" else "table"
     month = services.month_of(request.args.get("month"), semester)
-    lists = choice_lists()
+    offset = offset_arg() if view == "table" else 0
+    if view == "calendar":  # the month's activities, however long the semester
+        activities, before = _rows(services.in_month(query, month)), None
+        total = len(activities)
+    else:  # a window of rows, 更多 brings the next: the page costs the same at any size
+        activities, total, before = _window(query, offset)
+    window = {
+        "activities": activities,
+        "months": services.by_month(activities, before),
+        "total": total,
+        "offset": offset,
+        "next_url": _with_args(offset=offset + ROWS),
+        "rights": _row_rights(activities),
+    }
+    if view == "table" and offset and is_htmx():
+        return render_template("schedule/_row_window.html", **window)
+    options = services.filter_options(semester, filters["responsible"])
     return render(
         "schedule/index.html",
         "schedule/_results.html",
+        **window,
         semester=semester,
         semesters=semesters,
         filters=filters,
         view=view,
         month=month,
-        months=services.by_month(activities),
         weeks=services.month_weeks(month, activities) if view == "calendar" else [],
-        activities=activities,
-        rights=_row_rights(activities),
         progress=services.plan_progress(semester),
         choices={"level": LEVELS, "form": FORMS, "status": STATUSES},
-        staff_options=lists["staff"],
-        partner_options=lists["school"],
+        staff_options=options["staff"],
+        partner_options=options["school"],
         month_links={
             "prev": _with_args(month=services.shift_month(month, -1)),
             "next": _with_args(month=services.shift_month(month, 1)),
         },
     )
+
+
+def _shown(semesters: list[Semester]) -> Semester:
+    """The semester asked for, else the current one, found in the list already read."""
+    current = next((s for s in semesters if s.is_current), None)
+    if current is None or as_id(request.args.get("semester")):
+        return requested(request.args)
+    return current
 
 
 def _row_rights(activities) -> dict:
@@ -141,22 +168,33 @@ def _row_rights(activities) -> dict:
     }
 
 
-def _rows(query) -> list[Activity]:
-    """The page's activities in one statement, with their experts and whether each left a
-    trace (for the 已完成 offer); the presenters follow in one more, however many rows
-    (a select-in load would send one per 500)."""
-    rows = (
-        db.session.execute(
-            query.options(
-                joinedload(Activity.external_presenters),
-                subqueryload(Activity.presenters),
-            ).add_columns(services.left_a_trace().label("trace"))
-        )
-        .unique()
-        .all()
-    )
-    services.note_traces({activity.id: bool(trace) for activity, trace in rows})
-    return [activity for activity, _trace in rows]
+def _rows(query, offset: int = 0, limit: int | None = None) -> list:
+    """Activities in one statement, with their experts and whether each left a trace (for the
+    已完成 offer), and the presenters in one more, however many rows; with `limit`, also how
+    many rows the whole query has (a window function: no second statement)."""
+    query = query.options(
+        joinedload(Activity.external_presenters), selectinload(Activity.presenters)
+    ).add_columns(services.left_a_trace().label("trace"))
+    if limit is not None:
+        query = query.add_columns(func.count().over().label("total")).offset(offset).limit(limit)
+    rows = db.session.execute(query).unique().all()
+    services.note_traces({row[0].id: bool(row.trace) for row in rows})
+    if limit is not None:
+        return rows
+    return [row[0] for row in rows]
+
+
+def _window(query, offset: int) -> tuple[list[Activity], int, date | None]:
+    """The rows from `offset` on, a window's worth; how many rows in all; and the date of the
+    row before the window (read with it), so a month the window continues gets no second head."""
+    start = max(offset - 1, 0)
+    rows = _rows(query, start, ROWS + (offset - start))
+    total = rows[0].total if rows else 0
+    if not rows and offset:
+        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    activities = [row[0] for row in rows]
+    before = activities.pop(0).date if offset and activities else None
+    return activities, total, before
 
 
 def _with_args(**changes) -> str:
@@ -277,7 +315,7 @@ def people():
 @require("schedule.view")
 @load(Activity, can_edit_activity, key="activity_id")
 def update(activity):
-    form = ActivityForm(semester=activity.semester)
+    form = ActivityForm(semester=activity.semester, stored=activity)
     refused = [] if can_edit_counted_fields(current_user) else form.keep_locked(activity)
     if not form.validate() or refused:
         if refused:

@@ -231,6 +231,39 @@ def test_filters_narrow_the_schedule_in_place_and_live_in_the_url(page, app, sch
     screenshot(page, "schedule-calendar")
 
 
+def test_more_brings_the_rest_of_a_long_semester_and_a_row_in_it_edits(page, app, schedule):
+    """A semester longer than a window (100 rows): 更多 adds the rest in place, in date order,
+    and a row it brought edits in place like any other."""
+    with app.app_context():
+        semester_id = db.session.get(Activity, schedule["activity"]).semester_id
+        db.session.add_all(
+            Activity(
+                semester_id=semester_id,
+                date=TODAY + timedelta(days=1 + n // 3),
+                theme=f"集体备课第{n + 1}次",
+                form="lesson_preparation",
+            )
+            for n in range(120)
+        )
+        db.session.commit()
+    open_schedule(page)
+    expect(page.locator("#schedule-count")).to_have_text("共 121 项活动")
+    rows = page.locator("tr.activity")
+    expect(rows).to_have_count(100)
+    page.get_by_role("link", name="更多（还有 21 条）").click()
+    expect(rows).to_have_count(121)
+    expect(page.get_by_role("link", name="更多")).to_have_count(0)
+    assert_no_page_load(page)
+    last = rows.last
+    expect(last).to_contain_text("集体备课第120次")
+    last.get_by_role("button", name="编辑").click()
+    theme = page.locator("tr.editing").get_by_label("主题")
+    theme.fill("集体备课：期末复习")
+    theme.press("Enter")
+    expect(page.get_by_role("link", name="集体备课：期末复习")).to_be_visible()
+    assert_no_page_load(page)
+
+
 def test_attendance_and_record_kept_on_the_activity_page(page, schedule, tmp_path):
     login(page, "guanli")
     page.goto(f"/schedule/activities/{schedule['activity']}")
