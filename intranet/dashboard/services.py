@@ -14,14 +14,42 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, select
+from flask import abort
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.orm import aliased
 
 from intranet.achievements.models import LEVELS as ACHIEVEMENT_LEVELS
 from intranet.achievements.models import Achievement
+from intranet.auth.permissions import MANAGEMENT_GROUP
+from intranet.clock import school_today
 from intranet.extensions import db
-from intranet.people.models import Staff
-from intranet.schedule.invitees import expected_by_activity
-from intranet.schedule.models import FORMS, Activity, Attendance, Semester, activity_presenter
+from intranet.forms import as_id
+from intranet.mentoring.models import Pairing, PairingTask
+from intranet.people.models import PoolMembership, Staff
+from intranet.schedule.invitees import LIVE_PAIRINGS, PARTY, Directory
+from intranet.schedule.models import (
+    FORMS,
+    Activity,
+    ActivityInvitee,
+    Attendance,
+    Semester,
+    activity_presenter,
+)
+from intranet.semesters import NoSemester
+from intranet.suggestions.services import stats_tallies as suggestion_tallies
 
 # Participation groups of the seed: Party members, those applying to join, everyone else.
 GROUPS = {
@@ -50,6 +78,83 @@ class Turnout:
     present: set[int]
 
 
+class Invitations:
+    """Directory.invites (intranet/schedule/invitees.py) answered with set algebra: an
+    activity's invitees are the union of its groups' members on its date, then its named people
+    added or taken out. Group members are worked out once per date and an activity's invitees
+    once per (date, groups, pairing), so the cost follows the distinct days and the staff, not
+    activities × staff calls of invites() (a test keeps the two rules equal)."""
+
+    STUDIO_POOLS = ("mentor", "reserve")
+
+    def __init__(self, directory: Directory):
+        self.directory = directory
+        self.active = frozenset(directory.staff)
+        self.party = frozenset(p for p, (_, pol) in directory.staff.items() if pol in PARTY)
+        self.managers = frozenset(
+            p for p, (role, _) in directory.staff.items() if role in MANAGEMENT_GROUP
+        )
+        self._pools: dict[date, dict[str, set[int]]] = {}
+        self._groups: dict[tuple, frozenset[int]] = {}
+
+    def pools_on(self, day: date) -> dict[str, set[int]]:
+        found = self._pools.get(day)
+        if found is None:
+            found = defaultdict(set)
+            for person, stays in self.directory.pools.items():
+                for pool, since, until in stays:
+                    if since <= day and (until is None or day < until):
+                        found[pool].add(person)
+            self._pools[day] = found
+        return found
+
+    def paired_on(self, day: date) -> set[int]:
+        return {
+            person
+            for pair, state, start, end in self.directory.pairings.values()
+            if state in LIVE_PAIRINGS and start <= day <= end
+            for person in pair
+        }
+
+    def of_groups(self, day: date, invite_groups: str | None, pairing_id) -> frozenset[int]:
+        key = (day, invite_groups, pairing_id)
+        found = self._groups.get(key)
+        if found is not None:
+            return found
+        groups = set((invite_groups or "").split())
+        if "staff" in groups:
+            found = self.active
+        else:
+            members: set[int] = set()
+            if "party" in groups:
+                members |= self.party
+            if groups - {"staff", "party", "pairing", "visitors"}:  # pools, studio
+                pools = self.pools_on(day)
+                for pool in groups & set(pools):
+                    members |= pools[pool]
+                if "studio" in groups:
+                    for pool in self.STUDIO_POOLS:
+                        members |= pools.get(pool, set())
+                    members |= self.managers | self.paired_on(day)
+            if "pairing" in groups:
+                members.update(self.directory.pairings.get(pairing_id, ((),))[0])
+            found = frozenset(members & self.active)
+        self._groups[key] = found
+        return found
+
+    def invitees(self, activity) -> set[int]:
+        """The same set as Directory.invitees(activity)."""
+        found = set(
+            self.of_groups(activity.date, activity.invite_groups, activity.invite_pairing_id)
+        )
+        for person, invited in self.directory.named.get(activity.id, {}).items():
+            if invited and person in self.active:
+                found.add(person)
+            else:
+                found.discard(person)
+        return found
+
+
 def turnout(*conditions) -> list[Turnout]:
     """Held activities meeting `conditions`, with their invitees: a fixed few queries."""
     rows = db.session.execute(
@@ -64,20 +169,23 @@ def turnout(*conditions) -> list[Turnout]:
         .where(*_held(*conditions))
         .order_by(Activity.date)
     ).all()
-    expected = expected_by_activity(rows)
-    present: dict[int, set[int]] = defaultdict(set)
-    if rows:
-        for activity_id, staff_id in db.session.execute(
-            select(Attendance.activity_id, Attendance.staff_id).where(
-                Attendance.activity_id.in_([row.id for row in rows]),
-                Attendance.status == "present",
-            )
-        ):
-            present[activity_id].add(staff_id)
-    return [
-        Turnout(row.id, row.date, row.form, row.theme, expected[row.id], present[row.id])
+    if not rows:
+        return []
+    invitations = Invitations(Directory.load([row.id for row in rows]))
+    result = {
+        row.id: Turnout(row.id, row.date, row.form, row.theme, invitations.invitees(row), set())
         for row in rows
-    ]
+    }
+    for activity_id, staff_id, status in db.session.execute(
+        select(Attendance.activity_id, Attendance.staff_id, Attendance.status).where(
+            Attendance.activity_id.in_(list(result))
+        )
+    ):
+        # 应到 also counts anyone marked though not invited, so a rate is never above 100%.
+        result[activity_id].expected.add(staff_id)
+        if status == "present":
+            result[activity_id].present.add(staff_id)
+    return list(result.values())
 
 
 # --- attendance by month, and the alert ------------------------------------------------------
@@ -135,7 +243,7 @@ class Alert:
     drawing: list[tuple[str, float]] = field(default_factory=list)  # (form label, rate)
 
 
-def falling_attendance(months: list[Month]) -> Alert | None:
+def falling_attendance(months: list[Month], rates=None) -> Alert | None:
     """An alert when the latest month with attendance is clearly below the mean of the (up to
     three) months with attendance before it, with the forms that still draw people then."""
     measured = [m for m in months if m.rate is not None]
@@ -145,7 +253,7 @@ def falling_attendance(months: list[Month]) -> Alert | None:
     mean = statistics.mean(m.rate for m in before)
     if mean - latest.rate < ALERT_DROP:
         return None
-    return Alert(latest, mean, drawing_forms(latest))
+    return Alert(latest, mean, drawing_forms(latest, rates(latest) if rates else None))
 
 
 def month_turnout(year: int, month: int) -> list[Turnout]:
@@ -164,11 +272,12 @@ def form_rates(year: int, month: int, held: list[Turnout] | None = None) -> dict
     return {form: (present, total) for form, (present, total) in rates.items()}
 
 
-def drawing_forms(month: Month) -> list[tuple[str, float]]:
+def drawing_forms(month: Month, by_form: dict | None = None) -> list[tuple[str, float]]:
     """Forms that drew better than the month as a whole: what to do more of."""
+    by_form = form_rates(month.year, month.month) if by_form is None else by_form
     rates = [
         (FORMS.get(form, form), present / total)
-        for form, (present, total) in form_rates(month.year, month.month).items()
+        for form, (present, total) in by_form.items()
         if total
     ]
     better = [pair for pair in rates if pair[1] >= month.rate]
@@ -248,22 +357,283 @@ def group_members(semester: Semester, key: str) -> list[tuple[Staff, int, int]]:
     return sorted(rows, key=lambda row: (-row[1], row[0].pinyin))
 
 
+# --- the dashboard's figures, in a fixed few queries -------------------------------------
+
+
+def chosen(semesters: list[Semester], args) -> Semester:
+    """semesters.requested() from the switch's list, already loaded: ?semester=id (404 when it
+    names none), else the current one, else the one today falls in, else the latest."""
+    wanted = as_id(args.get("semester"))
+    if wanted:
+        return next((s for s in semesters if s.id == wanted), None) or abort(404)
+    today = school_today()
+    found = next((s for s in semesters if s.is_current), None) or next(
+        (s for s in semesters if s.start <= today <= s.end), None
+    )
+    found = found or (semesters[0] if semesters else None)  # the list is newest first
+    if found is None:
+        raise NoSemester
+    return found
+
+
+@dataclass
+class PairingState:
+    """A signed or active pairing and whether it is behind (mentoring's pairing_health rule)."""
+
+    pairing_id: int
+    reasons: list[str]
+
+    @property
+    def behind(self) -> bool:
+        return bool(self.reasons)
+
+
+@dataclass
+class Overview:
+    months: list[Month]
+    alert: Alert | None
+    groups: list[Group]
+    health: list[PairingState]
+
+
+def _held_facts(semester: Semester, first: date, after: date):
+    """One statement: the held activities of the semester or dated in [first, after), each
+    with its attendance, presenters and named invitees as (staff, what, political status)
+    rows; an activity's own row has what = "activity"."""
+    wanted = and_(
+        *_held(
+            or_(
+                Activity.semester_id == semester.id,
+                and_(Activity.date >= first, Activity.date < after),
+            )
+        )
+    )
+    no_text = sql_cast(null(), String)
+    no_number = sql_cast(null(), Integer)
+
+    def facts(staff_id, what, political, *joins):
+        stmt = select(
+            Activity.id,
+            no_number.label("semester_id"),
+            sql_cast(null(), Activity.date.type).label("date"),
+            no_text.label("form"),
+            no_text.label("theme"),
+            no_text.label("invite_groups"),
+            no_number.label("invite_pairing_id"),
+            staff_id.label("staff_id"),
+            what.label("what"),
+            political.label("political"),
+        )
+        for table, on in joins:
+            stmt = stmt.join(table, on)
+        return stmt.where(wanted)
+
+    activities = select(
+        Activity.id,
+        Activity.semester_id,
+        Activity.date,
+        Activity.form,
+        Activity.theme,
+        Activity.invite_groups,
+        Activity.invite_pairing_id,
+        no_number.label("staff_id"),
+        literal("activity").label("what"),
+        no_text.label("political"),
+    ).where(wanted)
+    attendance = facts(
+        Attendance.staff_id,
+        Attendance.status,
+        Staff.political_status,
+        (Attendance, Attendance.activity_id == Activity.id),
+        (Staff, Staff.id == Attendance.staff_id),
+    )
+    presenters = facts(
+        activity_presenter.c.staff_id,
+        literal("presenter"),
+        Staff.political_status,
+        (activity_presenter, activity_presenter.c.activity_id == Activity.id),
+        (Staff, Staff.id == activity_presenter.c.staff_id),
+    )
+    named = facts(
+        ActivityInvitee.staff_id,
+        case((ActivityInvitee.invited, literal("named_in")), else_=literal("named_out")),
+        no_text,
+        (ActivityInvitee, ActivityInvitee.activity_id == Activity.id),
+    )
+    return db.session.execute(activities.union_all(attendance, presenters, named)).all()
+
+
+def _directory(today: date) -> tuple[Directory, dict[int, tuple[bool, int]]]:
+    """The invitees' Directory (without named people) in two statements, and each signed or
+    active pairing: (whether it has a task past due, its apprentice)."""
+    found = Directory()
+    for person, role, political, pool, since, until in db.session.execute(
+        select(
+            Staff.id,
+            Staff.role,
+            Staff.political_status,
+            PoolMembership.pool,
+            PoolMembership.since,
+            PoolMembership.until,
+        )
+        .outerjoin(PoolMembership, PoolMembership.staff_id == Staff.id)
+        .where(Staff.active)
+    ):
+        found.staff[person] = (role, political)
+        if pool is not None:
+            found.pools.setdefault(person, []).append((pool, since, until))
+    first, last = aliased(Semester), aliased(Semester)
+    overdue = exists().where(
+        PairingTask.pairing_id == Pairing.id, PairingTask.due < today, PairingTask.done_at.is_(None)
+    )
+    pairings = {}
+    for pairing, mentor, apprentice, state, start, end, late in db.session.execute(
+        select(
+            Pairing.id,
+            Pairing.mentor_id,
+            Pairing.apprentice_id,
+            Pairing.state,
+            first.start,
+            last.end,
+            overdue.label("overdue"),
+        )
+        .join(first, Pairing.start_semester_id == first.id)
+        .join(last, Pairing.end_semester_id == last.id)
+        .order_by(Pairing.id)
+    ):
+        pair = tuple(p for p in (mentor, apprentice) if p is not None)
+        found.pairings[pairing] = (pair, state, start, end)
+        if state in ("signed", "active"):
+            pairings[pairing] = (bool(late), apprentice)
+    return found, pairings
+
+
+def overview(semester: Semester, today: date, until: date) -> Overview:
+    """Attendance by month, the alert, participation by group and pairings behind: the same
+    figures as attendance_by_month(), falling_attendance(), participation() and mentoring's
+    pairing_health(), from three statements however many years the school has."""
+    first = shift(until.year, until.month, -(WINDOW_MONTHS - 1))
+    after = month_start(*shift(until.year, until.month, 1))  # all of until's month, for the alert
+    rows = _held_facts(semester, month_start(*first), after)
+    directory, pairings = _directory(today)
+    activities, present, marked = {}, defaultdict(set), defaultdict(set)
+    presenters: dict[int, list[str]] = defaultdict(list)
+    political: dict[int, str] = {person: pol for person, (_, pol) in directory.staff.items()}
+    for row in rows:
+        if row.what == "activity":
+            activities[row.id] = row
+        elif row.what == "presenter":
+            presenters[row.id].append(row.staff_id)
+            political.setdefault(row.staff_id, row.political)
+        elif row.what in ("named_in", "named_out"):
+            directory.named.setdefault(row.id, {})[row.staff_id] = row.what == "named_in"
+        else:  # an attendance record
+            marked[row.id].add(row.staff_id)
+            political.setdefault(row.staff_id, row.political)
+            if row.what == "present":
+                present[row.id].add(row.staff_id)
+    invitations = Invitations(directory)
+    held = [
+        Turnout(
+            a.id, a.date, a.form, a.theme, invitations.invitees(a) | marked[a.id], present[a.id]
+        )
+        for a in sorted(activities.values(), key=lambda a: a.date)
+    ]
+
+    by_key = {}
+    for n in range(WINDOW_MONTHS):
+        y, m = shift(*first, n)
+        by_key[y, m] = Month(y, m)
+    for activity in held:
+        found = by_key.get((activity.date.year, activity.date.month))
+        if found and activity.date <= until:
+            found.total += len(activity.expected)
+            found.present += len(activity.present)
+    months = list(by_key.values())
+
+    def month_rates(month: Month) -> dict:
+        return form_rates(
+            month.year,
+            month.month,
+            [a for a in held if (a.date.year, a.date.month) == (month.year, month.month)],
+        )
+
+    groups = {key: Group(key, label) for key, (label, _) in GROUPS.items()}
+    for _, status in directory.staff.values():
+        if key := group_of(status):
+            groups[key].people += 1
+    took_part: dict[str, set[int]] = defaultdict(set)
+    reported = set()
+    for activity in held:
+        if activities[activity.activity_id].semester_id != semester.id:
+            continue
+        for person in activity.expected:
+            if key := group_of(political.get(person) or ""):
+                groups[key].total += 1
+                if person in activity.present:
+                    groups[key].present += 1
+                    took_part[key].add(person)
+        for person in presenters[activity.activity_id]:
+            if key := group_of(political.get(person) or ""):
+                groups[key].presented += 1
+            if activity.form == "report_lesson":
+                reported.add(person)
+    for key, people in took_part.items():
+        groups[key].took_part = len(people)
+
+    under_way = (min(today, semester.end) - semester.start).days > 45
+    health = []
+    for pairing, (late, apprentice) in pairings.items():
+        reasons = []
+        if late:
+            reasons.append("有逾期未完成的任务")
+        if under_way and apprentice not in reported:
+            reasons.append("徒弟本学期还没有上汇报课")
+        health.append(PairingState(pairing, reasons))
+    return Overview(months, falling_attendance(months, month_rates), list(groups.values()), health)
+
+
 # --- pairings on track or behind -----------------------------------------------------------
 
 
 # --- achievements by level -----------------------------------------------------------------
 
 
+def achievement_tally(semester: Semester):
+    """(what, key, wait, n) rows, the shape of the box's stats_tallies(): achievements dated in
+    the semester per level, what = "verified" or "pending"."""
+    verified = case((Achievement.verified_at.is_not(None), literal("verified")), else_="pending")
+    return (
+        select(
+            verified.label("what"),
+            Achievement.level.label("key"),
+            sql_cast(null(), Integer).label("wait"),
+            func.count().label("n"),
+        )
+        .where(Achievement.awarded_on >= semester.start, Achievement.awarded_on <= semester.end)
+        .group_by(verified, Achievement.level)
+    )
+
+
+def tallies(semester: Semester, with_box: bool) -> tuple[dict[str, Counter], list]:
+    """achievements_by_level() and, for those who read the box, the rows of the box's
+    statistics: one statement."""
+    stmt = achievement_tally(semester)
+    if with_box:
+        stmt = union_all(stmt, *suggestion_tallies())
+    counts = {"verified": Counter(), "pending": Counter()}
+    box = []
+    for row in db.session.execute(stmt):
+        if row.what in counts:
+            counts[row.what][row.key] += row.n
+        else:
+            box.append(tuple(row))
+    return counts, box
+
+
 def achievements_by_level(semester: Semester) -> dict[str, Counter]:
     """{"verified": Counter(level -> n), "pending": ...} for achievements dated in the semester."""
-    counts = {"verified": Counter(), "pending": Counter()}
-    for level, verified, n in db.session.execute(
-        select(Achievement.level, Achievement.verified_at.is_not(None), func.count())
-        .where(Achievement.awarded_on >= semester.start, Achievement.awarded_on <= semester.end)
-        .group_by(Achievement.level, Achievement.verified_at.is_not(None))
-    ):
-        counts["verified" if verified else "pending"][level] += n
-    return counts
+    return tallies(semester, with_box=False)[0]
 
 
 def achievement_levels() -> dict[str, str]:

@@ -29,17 +29,18 @@ def _until(semester):
 @bp.get("")
 @require("dashboard.view")
 def index():
-    semester = requested(request.args)
+    semesters = all_semesters()
+    semester = services.chosen(semesters, request.args)
     today = school_today()
     progress = plan_progress(semester)
-    months = services.attendance_by_month(_until(semester))
-    groups = services.participation(semester)
-    health = pairing_health(semester, today)
-    levels = services.achievements_by_level(semester)
+    figures = services.overview(semester, today, _until(semester))
+    months, groups, health = figures.months, figures.groups, figures.health
+    reads_box = can(current_user, "suggestions.manage")
+    levels, box_tallies = services.tallies(semester, with_box=reads_box)
     return render_template(
         "dashboard/index.html",
         semester=semester,
-        semesters=all_semesters(),
+        semesters=semesters,
         today=today,
         plan_chart=bar_chart(
             [row.label for row in progress],
@@ -54,7 +55,7 @@ def index():
             urls=[_detail("attendance", month=m.key) for m in months],
             percent=True,
         ),
-        alert=services.falling_attendance(months),
+        alert=figures.alert,
         groups=groups,
         participation_chart=bar_chart(
             [g.label for g in groups],
@@ -78,7 +79,7 @@ def index():
         ),
         # Only for those who read the box anyway: a live count shown to others would tell them
         # when an anonymous suggestion arrived (SECURITY.md L).
-        box=suggestion_stats(today) if can(current_user, "suggestions.manage") else None,
+        box=suggestion_stats(today, tallies=box_tallies) if reads_box else None,
     )
 
 

@@ -6,7 +6,19 @@ import secrets
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import Integer, and_, cast, func, literal, null, or_, select, true, union_all
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    cast,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from intranet.clock import school_now
@@ -273,19 +285,18 @@ def _box_filters(stmt, model, status: str, category: str, merged: bool):
 
 def box_counts() -> dict[tuple[str, str, str], int]:
     """How many suggestions leaders may see now (released(), merged ones left out), by (kind,
-    status, category): one grouped query that gives the list's count under any filter and the
-    statistics' status counts."""
-    parts = union_all(
-        *(
-            select(literal(name).label("kind"), model.status, model.category).where(
-                released(model), model.duplicate_of.is_(None)
-            )
-            for model, name in ((Suggestion, "named"), (AnonymousSuggestion, "anonymous"))
-        )
-    ).subquery()
+    status, category): one statement that gives the list's count under any filter and the
+    statistics' status counts. Each kind is grouped on its own, off its tally index (merged
+    flag, status, category, date), so the rows read are narrow index entries and only a few
+    dozen groups go through the union."""
     rows = db.session.execute(
-        select(parts.c.kind, parts.c.status, parts.c.category, func.count()).group_by(
-            parts.c.kind, parts.c.status, parts.c.category
+        union_all(
+            *(
+                select(literal(name).label("kind"), model.status, model.category, func.count())
+                .where(released(model), model.duplicate_of.is_(None))
+                .group_by(model.status, model.category)
+                for model, name in ((Suggestion, "named"), (AnonymousSuggestion, "anonymous"))
+            )
         )
     )
     return {(kind, status, category): n for kind, status, category, n in rows}
@@ -465,15 +476,27 @@ def _days_between(later, earlier):
     return later - earlier
 
 
-def stats(today: date | None = None, counts: dict | None = None) -> dict:
-    """How fast the leaders answer: open count, median days to first reply, adopted share.
-    Counted in SQL over what leaders may see now (released()), merged items left out: the
-    grouped counts of box_counts(), and how many items waited each number of days for their
-    first reply (a few hundred rows however many suggestions there are)."""
-    counts = box_counts() if counts is None else counts
-    by_status: dict[str, int] = {}
-    for (_, status, _), n in counts.items():
-        by_status[status] = by_status.get(status, 0) + n
+def _status_tally():
+    """(what, key, wait, n) rows: how many items leaders may see now are in each status, per
+    kind (the two kinds' rows add up)."""
+    return union_all(
+        *(
+            select(
+                literal("status").label("what"),
+                model.status.label("key"),
+                cast(null(), Integer).label("wait"),
+                func.count().label("n"),
+            )
+            .where(released(model), model.duplicate_of.is_(None))
+            .group_by(model.status)
+            for model in (Suggestion, AnonymousSuggestion)
+        )
+    )
+
+
+def _wait_tally():
+    """(what, key, wait, n) rows: how many items waited each number of days for their first
+    leader's reply (a few hundred rows however many suggestions there are)."""
 
     def first_reply(model, column):
         """Each item's days from sending to its first leader's reply, one kind at a time (the
@@ -494,9 +517,41 @@ def stats(today: date | None = None, counts: dict | None = None) -> dict:
         first_reply(Suggestion, Reply.named_id),
         first_reply(AnonymousSuggestion, Reply.anonymous_id),
     ).subquery()
-    histogram = sorted(
-        db.session.execute(select(waits.c.wait, func.count()).group_by(waits.c.wait)).all()
-    )
+    return select(
+        literal("wait").label("what"),
+        cast(null(), String).label("key"),
+        waits.c.wait,
+        func.count().label("n"),
+    ).group_by(waits.c.wait)
+
+
+def stats_tallies() -> list:
+    """The statistics' grouped counts as selects of one shape, (what, key, wait, n), so a page
+    may send them in one statement with its own counts (the dashboard does)."""
+    return [*_status_tally().selects, _wait_tally()]
+
+
+def stats(today: date | None = None, counts: dict | None = None, tallies=None) -> dict:
+    """How fast the leaders answer: open count, median days to first reply, adopted share.
+    Counted in SQL over what leaders may see now (released()), merged items left out: items per
+    status (from box_counts() when the page has them) and the histogram of days waited for a
+    first reply, in one statement. `tallies`: the rows of stats_tallies() already fetched."""
+    if tallies is None:
+        if counts is None:
+            tallies = db.session.execute(union_all(*stats_tallies())).all()
+        else:
+            tallies = db.session.execute(_wait_tally()).all()
+    by_status: dict[str, int] = {}
+    if counts is not None:
+        for (_, status, _), n in counts.items():
+            by_status[status] = by_status.get(status, 0) + n
+    histogram = []
+    for what, key, wait, n in tallies:
+        if what == "status" and counts is None:
+            by_status[key] = by_status.get(key, 0) + n
+        elif what == "wait":
+            histogram.append((wait, n))
+    histogram.sort()
     answered = sum(n for _, n in histogram)
     total = sum(by_status.values())
     decided = sum(by_status.get(s, 0) for s in ("adopted", "done", "declined"))
