@@ -23,13 +23,17 @@ class NoSemester(Exception):
     """No semester exists yet: the page becomes the first-run page."""
 
 
-def requested(args) -> Semester:
+def requested(args, among: list[Semester] | None = None) -> Semester:
     """The semester asked for in the query string (?semester=id), else the current one. An id
-    that names nothing is a 404; no semester at all is the first-run page."""
+    that names nothing is a 404; no semester at all is the first-run page. A page that already
+    holds `among` (all_semesters(), for its switch) finds it there without a query."""
     wanted = as_id(args.get("semester"))
-    if wanted:
-        return db.get_or_404(Semester, wanted)
-    found = Semester.current()
+    if not wanted:
+        found = Semester.current(among)
+    elif among is None:
+        found = db.get_or_404(Semester, wanted)
+    else:
+        found = next((s for s in among if s.id == wanted), None) or abort(404)
     if found is None:
         raise NoSemester
     return found

@@ -14,7 +14,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import abort
 from sqlalchemy import (
     Integer,
     String,
@@ -34,10 +33,9 @@ from sqlalchemy.orm import aliased
 from intranet.achievements.models import LEVELS as ACHIEVEMENT_LEVELS
 from intranet.achievements.models import Achievement
 from intranet.auth.permissions import MANAGEMENT_GROUP
-from intranet.clock import school_today
 from intranet.extensions import db
-from intranet.forms import as_id
 from intranet.mentoring.models import Pairing, PairingTask
+from intranet.mentoring.services import reasons_behind
 from intranet.people.models import PoolMembership, Staff
 from intranet.schedule.invitees import LIVE_PAIRINGS, PARTY, Directory
 from intranet.schedule.models import (
@@ -48,7 +46,6 @@ from intranet.schedule.models import (
     Semester,
     activity_presenter,
 )
-from intranet.semesters import NoSemester
 from intranet.suggestions.services import stats_tallies as suggestion_tallies
 
 # Participation groups of the seed: Party members, those applying to join, everyone else.
@@ -360,25 +357,9 @@ def group_members(semester: Semester, key: str) -> list[tuple[Staff, int, int]]:
 # --- the dashboard's figures, in a fixed few queries -------------------------------------
 
 
-def chosen(semesters: list[Semester], args) -> Semester:
-    """semesters.requested() from the switch's list, already loaded: ?semester=id (404 when it
-    names none), else the current one, else the one today falls in, else the latest."""
-    wanted = as_id(args.get("semester"))
-    if wanted:
-        return next((s for s in semesters if s.id == wanted), None) or abort(404)
-    today = school_today()
-    found = next((s for s in semesters if s.is_current), None) or next(
-        (s for s in semesters if s.start <= today <= s.end), None
-    )
-    found = found or (semesters[0] if semesters else None)  # the list is newest first
-    if found is None:
-        raise NoSemester
-    return found
-
-
 @dataclass
 class PairingState:
-    """A signed or active pairing and whether it is behind (mentoring's pairing_health rule)."""
+    """A signed or active pairing and whether it is behind (mentoring's reasons_behind)."""
 
     pairing_id: int
     reasons: list[str]
@@ -581,15 +562,10 @@ def overview(semester: Semester, today: date, until: date) -> Overview:
     for key, people in took_part.items():
         groups[key].took_part = len(people)
 
-    under_way = (min(today, semester.end) - semester.start).days > 45
-    health = []
-    for pairing, (late, apprentice) in pairings.items():
-        reasons = []
-        if late:
-            reasons.append("有逾期未完成的任务")
-        if under_way and apprentice not in reported:
-            reasons.append("徒弟本学期还没有上汇报课")
-        health.append(PairingState(pairing, reasons))
+    health = [
+        PairingState(pairing, reasons_behind(semester, today, late, apprentice in reported))
+        for pairing, (late, apprentice) in pairings.items()
+    ]
     return Overview(months, falling_attendance(months, month_rates), list(groups.values()), health)
 
 

@@ -30,7 +30,7 @@ def _until(semester):
 @require("dashboard.view")
 def index():
     semesters = all_semesters()
-    semester = services.chosen(semesters, request.args)
+    semester = requested(request.args, semesters)
     today = school_today()
     progress = plan_progress(semester)
     figures = services.overview(semester, today, _until(semester))

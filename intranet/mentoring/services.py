@@ -187,16 +187,26 @@ def pairing_health(semester: Semester, today: date) -> list[PairingHealth]:
             )
         )
     )
-    under_way = (min(today, semester.end) - semester.start).days > 45
-    result = []
-    for pairing in pairings:
-        reasons = []
-        if pairing.id in overdue:
-            reasons.append("有逾期未完成的任务")
-        if under_way and pairing.apprentice_id not in reported:
-            reasons.append("徒弟本学期还没有上汇报课")
-        result.append(PairingHealth(pairing, reasons))
-    return result
+    return [
+        PairingHealth(
+            pairing,
+            reasons_behind(
+                semester, today, pairing.id in overdue, pairing.apprentice_id in reported
+            ),
+        )
+        for pairing in pairings
+    ]
+
+
+def reasons_behind(semester: Semester, today: date, overdue: bool, reported: bool) -> list[str]:
+    """Why a pairing is behind (none: on track): a task past due and not done; no report
+    lesson (汇报课) by the apprentice although the semester is under way."""
+    reasons = []
+    if overdue:
+        reasons.append("有逾期未完成的任务")
+    if not reported and (min(today, semester.end) - semester.start).days > 45:
+        reasons.append("徒弟本学期还没有上汇报课")
+    return reasons
 
 
 # --- development plans ------------------------------------------------------------------

@@ -77,15 +77,17 @@ class Semester(db.Model):
         return self.start <= day <= self.end
 
     @classmethod
-    def current(cls) -> "Semester | None":
-        """The current semester, or else the one today falls in, or else the latest."""
-        found = db.session.scalar(select(cls).where(cls.is_current))
-        if found is None:
-            today = school_today()
-            found = db.session.scalar(
-                select(cls).where(cls.start <= today, cls.end >= today)
-            ) or db.session.scalar(select(cls).order_by(cls.start.desc()).limit(1))
-        return found
+    def current(cls, among: "list[Semester] | None" = None) -> "Semester | None":
+        """The current semester, or else the one today falls in, or else the latest; looked
+        for in `among` (every semester, newest first) when the caller already holds them."""
+        if among is None:
+            among = db.session.scalars(select(cls).order_by(cls.start.desc())).all()
+        today = school_today()
+        return (
+            next((s for s in among if s.is_current), None)
+            or next((s for s in among if s.start <= today <= s.end), None)
+            or next(iter(among), None)
+        )
 
     def __repr__(self) -> str:
         return f"<Semester {self.name}>"

@@ -103,7 +103,7 @@ def _row_form(activity, form, status=200, conflict=None, headers=None, semester=
 @require("schedule.view")
 def index():
     semesters = all_semesters()  # first: the semester shown is then found without a query
-    semester = _shown(semesters)
+    semester = requested(request.args, semesters)
     filters = services.filter_args(request.args)
     query = services.activities_query(semester, filters)
     view = "calendar" if request.args.get("view") == "calendar" else "table"
@@ -144,14 +144,6 @@ def index():
             "next": _with_args(month=services.shift_month(month, 1)),
         },
     )
-
-
-def _shown(semesters: list[Semester]) -> Semester:
-    """The semester asked for, else the current one, found in the list already read."""
-    current = next((s for s in semesters if s.is_current), None)
-    if current is None or as_id(request.args.get("semester")):
-        return requested(request.args)
-    return current
 
 
 def _row_rights(activities) -> dict:

@@ -1,13 +1,13 @@
 """the box's counts by status and category read a narrow tally index per kind (merged flag,
 status, category, date) instead of every row with its body
 
-Revision ID: 0016_box_counters
+Revision ID: 0016
 Revises: 0015
 """
 
 from alembic import op
 
-revision = "0016_box_counters"
+revision = "0016"
 down_revision = "0015"
 branch_labels = None
 depends_on = None
