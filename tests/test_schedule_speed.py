@@ -303,7 +303,8 @@ def test_the_month_calendar_reads_its_month_only(app, big_school, count_queries)
             .select_from(Activity)
             .where(
                 Activity.semester_id == big_school["semester"],
-                db.func.strftime("%Y-%m", Activity.date) == f"{TODAY:%Y-%m}",
+                Activity.date >= TODAY.replace(day=1),
+                Activity.date < (TODAY.replace(day=1) + timedelta(days=31)).replace(day=1),
             )
         )
     assert f"本月 {in_month} 项活动" in page
