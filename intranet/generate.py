@@ -31,7 +31,7 @@ from intranet.schedule.models import (
     activity_presenter,
 )
 from intranet.suggestions.models import CATEGORIES, AnonymousSuggestion, Reply, Suggestion
-from intranet.suggestions.services import MISS_HASH
+from intranet.suggestions.services import RECEIPT_HASH, miss_hash
 
 BASE = {
     "staff": 600,
@@ -255,7 +255,7 @@ def generate(scale: float, password: str, seed: int = 1) -> dict[str, int]:
                 {
                     **row,
                     "receipt_lookup": hashlib.sha256(lookup.encode()).hexdigest(),
-                    "receipt_hash": MISS_HASH,
+                    "receipt_hash": miss_hash(RECEIPT_HASH),
                 }
             )
             thread = {"named_id": None, "anonymous_id": row["id"]}

@@ -101,6 +101,7 @@ def make_config(instance: Path, database_url: str | None = None, **extra) -> dic
         "SQLALCHEMY_DATABASE_URI": database_url or f"sqlite:///{instance / 'studio.db'}",
         "PASSWORD_HASH_METHOD": FAST_HASH,
         "ONE_TIME_HASH_METHOD": FAST_HASH,
+        "RECEIPT_HASH_METHOD": FAST_HASH,
         **extra,
     }
 

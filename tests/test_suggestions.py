@@ -738,7 +738,21 @@ def test_a_receipt_that_finds_nothing_costs_the_same_slow_hash_L(app, people, mo
         stored = db.session.scalar(db.select(AnonymousSuggestion.receipt_hash))
         assert services.find_by_receipt(miss) is None
         assert services.find_by_receipt(receipt) is not None
-    assert checked == [stored.split("$")[0]] * 2 == [services.RECEIPT_HASH] * 2
+    assert checked == [stored.split("$")[0]] * 2 == [app.config["RECEIPT_HASH_METHOD"]] * 2
+
+
+def test_receipts_are_hashed_slowly_unless_configured_otherwise_L(make_app):
+    """The tests hash receipts fast; a school's server hashes them as slowly as before."""
+    app = make_app()
+    del app.config["RECEIPT_HASH_METHOD"]
+    with app.test_request_context():
+        receipt = services.submit_anonymous(
+            {"category": "other", "title": "慢哈希", "body": "回执只存慢哈希。"}
+        )
+        db.session.commit()
+        stored = db.session.scalar(db.select(AnonymousSuggestion.receipt_hash))
+        assert stored.startswith("scrypt:32768:8:1$")
+        assert services.find_by_receipt(receipt) is not None
 
 
 # --- dates are the school's -------------------------------------------------------------

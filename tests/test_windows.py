@@ -11,8 +11,8 @@ from intranet.clock import school_today
 from intranet.extensions import db
 from intranet.people.models import Staff
 from intranet.suggestions.models import AnonymousSuggestion, Reply, Suggestion
-from intranet.suggestions.services import MISS_HASH, stats
-from tests.conftest import htmx, login_as
+from intranet.suggestions.services import miss_hash, stats
+from tests.conftest import FAST_HASH, htmx, login_as
 
 TODAY = school_today()
 
@@ -45,7 +45,7 @@ def add_suggestions(app, author_id: int, named: int, anonymous: int = 0, public=
                 "status": "pending",
                 "is_public": public,
                 "created_on": TODAY - timedelta(days=days + i),
-                "receipt_hash": MISS_HASH,
+                "receipt_hash": miss_hash(FAST_HASH),
                 "receipt_lookup": f"lookup{n + i:06d}",
             }
             for i in range(anonymous)

@@ -1,5 +1,6 @@
 """The suggestion box's rules: submitting, receipts, the leaders' work, support and statistics."""
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -45,13 +46,18 @@ RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I/1, O/0: copied by 
 # row's own key, the one in leaders' URLs, is random and separate (SECURITY.md L).
 LOOKUP_LENGTH = 10
 SECRET_LENGTH = 15  # the part only the author has; ~75 bits, stored only as a slow hash
-RECEIPT_HASH = "scrypt:32768:8:1"
-# What a lookup part that finds no row is checked against, so a miss costs what a hit does: a
-# RECEIPT_HASH of a random value nobody kept (a test keeps its method equal to RECEIPT_HASH).
-MISS_HASH = (
-    "scrypt:32768:8:1$2wbbDeJ2Ore0imit$4dc1047b28d1bf613624637e991ab8a8c892e6222eedbc93129bbe98"
-    "5413d2ebff73772c492dc07a59920e69c56978dda0d1169a326eea6ee1c7b2cadef7eda4"
-)
+RECEIPT_HASH = "scrypt:32768:8:1"  # config RECEIPT_HASH_METHOD may change it (tests do)
+
+
+def _receipt_method() -> str:
+    return current_app.config.get("RECEIPT_HASH_METHOD", RECEIPT_HASH)
+
+
+@functools.cache
+def miss_hash(method: str) -> str:
+    """What a lookup part that finds no row is checked against, so a miss costs what a hit
+    does: a hash, by the receipts' method, of a random value nobody kept."""
+    return generate_password_hash(secrets.token_urlsafe(), method)
 
 
 def _random(length: int) -> str:
@@ -82,7 +88,7 @@ def submit_anonymous(values: dict, attachment=None) -> str:
     db.session.add(
         AnonymousSuggestion(
             receipt_lookup=lookup_digest(lookup),
-            receipt_hash=generate_password_hash(secret, RECEIPT_HASH),
+            receipt_hash=generate_password_hash(secret, _receipt_method()),
             attachment=attachment,
             **values,
         )
@@ -104,7 +110,7 @@ def find_by_receipt(text: str) -> AnonymousSuggestion | None:
             AnonymousSuggestion.receipt_lookup == lookup_digest(lookup)
         )
     )
-    stored = item.receipt_hash if item is not None else MISS_HASH
+    stored = item.receipt_hash if item is not None else miss_hash(_receipt_method())
     if not check_password_hash(stored, secret) or item is None:
         return None
     return item
