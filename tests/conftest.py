@@ -208,6 +208,20 @@ def world_database_url(tmp_path, databases, built_world, world_files):
     databases.drop(url)
 
 
+_SHARED: dict = {}
+
+
+def share_compiled_statements(engine) -> None:
+    """Every test builds its own app, and so its own engine, which would compile each SQL
+    statement afresh (a fifth of the suite's time). Engines of one kind of database share one
+    dialect and with it SQLAlchemy's compiled-statement cache, as one long-running app does."""
+    dialect, cache = _SHARED.setdefault(
+        engine.dialect.name, (engine.dialect, engine._compiled_cache)
+    )
+    engine.dialect = engine.pool._dialect = dialect
+    engine._compiled_cache = cache
+
+
 @pytest.fixture
 def make_app(tmp_path, database_url):
     """Build the app on this test's database, with configuration overrides."""
@@ -215,6 +229,8 @@ def make_app(tmp_path, database_url):
 
     def make(**overrides):
         app = create_app(make_config(tmp_path, database_url, **overrides))
+        with app.app_context():
+            share_compiled_statements(db.engine)
         apps.append(app)
         return app
 
