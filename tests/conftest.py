@@ -215,9 +215,10 @@ def share_compiled_statements(engine) -> None:
     """Every test builds its own app, and so its own engine, which would compile each SQL
     statement afresh (a fifth of the suite's time). Engines of one kind of database share one
     dialect and with it SQLAlchemy's compiled-statement cache, as one long-running app does."""
-    dialect, cache = _SHARED.setdefault(
-        engine.dialect.name, (engine.dialect, engine._compiled_cache)
-    )
+    if engine.dialect.name not in _SHARED:
+        with engine.connect():  # a first connection initialises the dialect (server version)
+            _SHARED[engine.dialect.name] = engine.dialect, engine._compiled_cache
+    dialect, cache = _SHARED[engine.dialect.name]
     engine.dialect = engine.pool._dialect = dialect
     engine._compiled_cache = cache
 
