@@ -315,6 +315,9 @@ def group_of(political_status: str) -> str:
     return next((key for key, (_, values) in GROUPS.items() if political_status in values), "")
 
 
+GROUP_OF = {status: key for key, (_, values) in GROUPS.items() for status in values}
+
+
 def participation(semester: Semester) -> list[Group]:
     groups = {key: Group(key, label) for key, (label, _) in GROUPS.items()}
     for status, n in db.session.execute(
@@ -451,7 +454,7 @@ def _directory(today: date) -> tuple[Directory, dict[str, frozenset], dict]:
             PoolMembership, and_(PoolMembership.staff_id == Staff.id, Staff.active.is_(True))
         )
     ):
-        if key := group_of(political or ""):
+        if key := GROUP_OF.get(political):
             members[key].add(person)
         if not active:
             continue
@@ -502,10 +505,10 @@ def overview(semester: Semester, today: date, until: date) -> Overview:
             named = directory.named[row.id] = dict.fromkeys(_staff_ids(row.named_in), True)
             named.update(dict.fromkeys(_staff_ids(row.named_out), False))
     invitations = Invitations(directory)
-    groups = {key: Group(key, label) for key, (label, _) in GROUPS.items()}
-    for _, status in directory.staff.values():
-        if key := group_of(status):
-            groups[key].people += 1
+    groups = {
+        key: Group(key, label, people=len(members[key] & invitations.active))
+        for key, (label, _) in GROUPS.items()
+    }
     took_part: dict[str, set[int]] = {key: set() for key in GROUPS}
     in_group: dict[int, dict[str, int]] = {}  # id of a shared invitee set -> its group counts
     by_key = {}
