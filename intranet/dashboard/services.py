@@ -418,7 +418,8 @@ def _held_facts(semester: Semester, first: date, after: date):
             ).label("presenters"),
             ids(ActivityInvitee.staff_id, *named, ActivityInvitee.invited).label("named_in"),
             ids(ActivityInvitee.staff_id, *named, ~ActivityInvitee.invited).label("named_out"),
-        ).where(
+        )
+        .where(
             *_held(
                 or_(
                     Activity.semester_id == semester.id,
@@ -426,6 +427,7 @@ def _held_facts(semester: Semester, first: date, after: date):
                 )
             )
         )
+        .order_by(Activity.date, Activity.id)  # forms drawing equally are listed in this order
     ).all()
 
 
@@ -545,7 +547,7 @@ def overview(semester: Semester, today: date, until: date) -> Overview:
             groups[key].present += len(came)
             took_part[key] |= came
         for person in _staff_ids(a.presenters):
-            if key := group_of_member(person, members):
+            if key := _member_group(person, members):
                 groups[key].presented += 1
             if a.form == "report_lesson":
                 reported.add(person)
@@ -564,7 +566,7 @@ def overview(semester: Semester, today: date, until: date) -> Overview:
     return Overview(months, falling_attendance(months, month_rates), list(groups.values()), health)
 
 
-def group_of_member(person: int, members: dict[str, frozenset]) -> str:
+def _member_group(person: int, members: dict[str, frozenset]) -> str:
     return next((key for key, people in members.items() if person in people), "")
 
 
