@@ -52,11 +52,13 @@ def school(app, make_staff):
         return {"leader": leader, "semester": semester.id, "before": before.id}
 
 
-def fill(app, school, seed: int, people: int = 30, activities: int = 40):
+def fill(app, school, seed: int, people: int = 30, activities: int = 40, days: int = 0):
     """A varied school: staff of every role, status and state, pool stays that start and end,
     pairings in every state, held activities for every group with presenters, named people and
-    attendance, some in the months before the semester."""
+    attendance, some in the months before the semester. With `days`, the activities fall on
+    that many days only, so many share a day and their groups."""
     rng = random.Random(seed)
+    few_days = [rng.randrange(0, 95) for _ in range(days)]
     with app.app_context():
         staff = [
             Staff(
@@ -113,7 +115,9 @@ def fill(app, school, seed: int, people: int = 30, activities: int = 40):
         for n in range(activities):
             earlier = rng.random() < 0.3
             day = TODAY - timedelta(
-                days=rng.randrange(130, 300) if earlier else rng.randrange(0, 95)
+                days=rng.randrange(130, 300)
+                if earlier
+                else (rng.choice(few_days) if days else rng.randrange(0, 95))
             )
             activity = Activity(
                 semester_id=school["before"] if earlier else school["semester"],
@@ -201,6 +205,41 @@ def test_every_figure_is_the_one_its_own_rule_gives(app, school, seed):
     month (应到 from the schedule's expected_by_activity), the alert, participation per group,
     pairings behind."""
     fill(app, school, seed=seed)
+    assert_figures_are_the_rules(app, school)
+
+
+@pytest.mark.parametrize("seed", [8, 9])
+def test_activities_sharing_a_day_and_groups_are_counted_each_as_their_own(app, school, seed):
+    """Activities on the same day with the same groups share one invitee set in overview():
+    named people added or taken out, and those marked though not invited, still count for
+    their own activity only."""
+    fill(app, school, seed=seed, activities=80, days=3)
+    assert_figures_are_the_rules(app, school)
+
+
+def test_a_month_everyone_missed_raises_the_alert_the_rules_raise(app, school):
+    fill(app, school, seed=10)
+    with app.app_context():
+        ids = db.session.scalars(db.select(Staff.id)).all()
+        slump = Activity(
+            semester_id=school["semester"],
+            date=TODAY,
+            theme="无人到场",
+            status="done",
+            form="lecture",
+            invite_groups="staff",
+        )
+        db.session.add(slump)
+        db.session.flush()
+        for person in ids:
+            db.session.add(Attendance(activity_id=slump.id, staff_id=person, status="absent"))
+        db.session.commit()
+    alert = assert_figures_are_the_rules(app, school)
+    assert alert is not None and alert.month.key == f"{TODAY.year:04d}-{TODAY.month:02d}"
+
+
+def assert_figures_are_the_rules(app, school):
+    """The overview's figures equal the slow rules' (and its alert is returned)."""
     with app.app_context():
         semester = db.session.get(Semester, school["semester"])
         until = min(TODAY, semester.end)
@@ -261,6 +300,7 @@ def test_every_figure_is_the_one_its_own_rule_gives(app, school, seed):
                 slow.before,
                 slow.drawing,
             )
+        return got.alert
 
 
 def test_the_box_figures_on_the_dashboard_are_the_boxs(app, client, school):

@@ -455,3 +455,56 @@ def test_every_demo_role_has_something_to_do(app):
         assert links, f"the demo {role} has nothing to do"
         for _kind, url in links:
             assert client.get(url.replace("&amp;", "&")).status_code == 200, (role, url)
+
+
+def test_lessons_listed_are_those_the_scoring_rule_allows_and_the_rest_counted(app, school):
+    """A lesson where a colleague (not a manager) marked this teacher present is not theirs to
+    score (permissions.scoring_refusal): it is neither listed nor counted, and the three listed
+    are the three soonest to close of those they may score."""
+    with app.app_context():
+        marked = add_lesson(
+            school,
+            school["colleague"],
+            school["apprentice"],
+            day=school_today() - timedelta(days=5),  # the soonest to close
+        )
+        row = db.session.scalar(db.select(Attendance).where(Attendance.activity_id == marked.id))
+        row.checked_in_at, row.marked_by_id = None, school["colleague"]
+        allowed = [
+            add_lesson(
+                school,
+                school["colleague"],
+                school["apprentice"],
+                day=school_today() - timedelta(days=days),
+            )
+            for days in (4, 3, 2, 1)
+        ]
+        db.session.commit()
+        marked_id, allowed_ids = marked.id, [lesson.id for lesson in allowed]
+    client = as_user(app, school["apprentice"])
+    page = client.get("/").get_data(as_text=True)
+    links = [url for kind, url in TODO_LINK.findall(page) if kind == "lesson"]
+    assert links[:3] == [f"/mentoring/observations/new/{n}" for n in allowed_ids[:3]]
+    assert "还有 1 节课可以评" in page
+    assert f"/mentoring/observations/new/{marked_id}" not in page
+    with app.app_context():
+        from intranet.auth.permissions import can_score_lesson
+
+        person = db.session.get(Staff, school["apprentice"])
+        assert not can_score_lesson(person, db.session.get(Activity, marked_id))
+        assert all(can_score_lesson(person, db.session.get(Activity, n)) for n in allowed_ids)
+
+
+def test_the_todo_list_asks_no_query_per_lesson(app, school, count_queries):
+    """The lessons listed are found and named in two statements, not two more per lesson: the
+    badge costs the same with one lesson waiting as with five."""
+    client = as_user(app, school["apprentice"])
+    with app.app_context():
+        add_lesson(school, school["colleague"], school["apprentice"])
+        db.session.commit()
+    one = count_queries(client, "/todo/count")
+    with app.app_context():
+        for _ in range(4):
+            add_lesson(school, school["colleague"], school["apprentice"])
+        db.session.commit()
+    assert count_queries(client, "/todo/count") == one <= 8

@@ -139,17 +139,25 @@ class Invitations:
         self._groups[key] = found
         return found
 
-    def invitees(self, activity) -> set[int]:
-        """The same set as Directory.invitees(activity)."""
-        found = set(
-            self.of_groups(activity.date, activity.invite_groups, activity.invite_pairing_id)
-        )
-        for person, invited in self.directory.named.get(activity.id, {}).items():
+    def invited(self, activity) -> tuple[frozenset[int] | set[int], bool]:
+        """The activity's invitees, and whether that set is shared: with no named people it is
+        its groups' set itself, the same object for every activity with those groups that day
+        (so never to be changed)."""
+        found = self.of_groups(activity.date, activity.invite_groups, activity.invite_pairing_id)
+        named = self.directory.named.get(activity.id)
+        if not named:
+            return found, True
+        found = set(found)
+        for person, invited in named.items():
             if invited and person in self.active:
                 found.add(person)
             else:
                 found.discard(person)
-        return found
+        return found, False
+
+    def invitees(self, activity) -> set[int]:
+        """The same set as Directory.invitees(activity)."""
+        return set(self.invited(activity)[0])
 
 
 def turnout(*conditions) -> list[Turnout]:
@@ -307,6 +315,9 @@ def group_of(political_status: str) -> str:
     return next((key for key, (_, values) in GROUPS.items() if political_status in values), "")
 
 
+GROUP_OF = {status: key for key, (_, values) in GROUPS.items() for status in values}
+
+
 def participation(semester: Semester) -> list[Group]:
     groups = {key: Group(key, label) for key, (label, _) in GROUPS.items()}
     for status, n in db.session.execute(
@@ -378,88 +389,77 @@ class Overview:
 
 
 def _held_facts(semester: Semester, first: date, after: date):
-    """One statement: the held activities of the semester or dated in [first, after), each
-    with its attendance, presenters and named invitees as (staff, what, political status)
-    rows; an activity's own row has what = "activity"."""
-    wanted = and_(
-        *_held(
-            or_(
-                Activity.semester_id == semester.id,
-                and_(Activity.date >= first, Activity.date < after),
+    """One statement: the held activities of the semester or dated in [first, after), one row
+    each, with its people as comma-separated lists of staff ids that the database builds from
+    the indexes (attendance from its tally index): present, marked otherwise, presenters, named
+    people added and taken out. However many records there are, one row per activity travels."""
+
+    def ids(column, *where):
+        return (
+            select(func.aggregate_strings(sql_cast(column, String), ","))
+            .where(*where)
+            .scalar_subquery()
+        )
+
+    attended = (Attendance.activity_id == Activity.id,)
+    named = (ActivityInvitee.activity_id == Activity.id,)
+    return db.session.execute(
+        select(
+            Activity.id,
+            Activity.semester_id,
+            Activity.date,
+            Activity.form,
+            Activity.invite_groups,
+            Activity.invite_pairing_id,
+            ids(Attendance.staff_id, *attended, Attendance.status == "present").label("present"),
+            ids(Attendance.staff_id, *attended, Attendance.status != "present").label("marked"),
+            ids(
+                activity_presenter.c.staff_id, activity_presenter.c.activity_id == Activity.id
+            ).label("presenters"),
+            ids(ActivityInvitee.staff_id, *named, ActivityInvitee.invited).label("named_in"),
+            ids(ActivityInvitee.staff_id, *named, ~ActivityInvitee.invited).label("named_out"),
+        )
+        .where(
+            *_held(
+                or_(
+                    Activity.semester_id == semester.id,
+                    and_(Activity.date >= first, Activity.date < after),
+                )
             )
         )
-    )
-    no_text = sql_cast(null(), String)
-    no_number = sql_cast(null(), Integer)
-
-    def facts(staff_id, what, political, *joins):
-        stmt = select(
-            Activity.id,
-            no_number.label("semester_id"),
-            sql_cast(null(), Activity.date.type).label("date"),
-            no_text.label("form"),
-            no_text.label("theme"),
-            no_text.label("invite_groups"),
-            no_number.label("invite_pairing_id"),
-            staff_id.label("staff_id"),
-            what.label("what"),
-            political.label("political"),
-        )
-        for table, on in joins:
-            stmt = stmt.join(table, on)
-        return stmt.where(wanted)
-
-    activities = select(
-        Activity.id,
-        Activity.semester_id,
-        Activity.date,
-        Activity.form,
-        Activity.theme,
-        Activity.invite_groups,
-        Activity.invite_pairing_id,
-        no_number.label("staff_id"),
-        literal("activity").label("what"),
-        no_text.label("political"),
-    ).where(wanted)
-    attendance = facts(
-        Attendance.staff_id,
-        Attendance.status,
-        Staff.political_status,
-        (Attendance, Attendance.activity_id == Activity.id),
-        (Staff, Staff.id == Attendance.staff_id),
-    )
-    presenters = facts(
-        activity_presenter.c.staff_id,
-        literal("presenter"),
-        Staff.political_status,
-        (activity_presenter, activity_presenter.c.activity_id == Activity.id),
-        (Staff, Staff.id == activity_presenter.c.staff_id),
-    )
-    named = facts(
-        ActivityInvitee.staff_id,
-        case((ActivityInvitee.invited, literal("named_in")), else_=literal("named_out")),
-        no_text,
-        (ActivityInvitee, ActivityInvitee.activity_id == Activity.id),
-    )
-    return db.session.execute(activities.union_all(attendance, presenters, named)).all()
+        .order_by(Activity.date, Activity.id)  # forms drawing equally are listed in this order
+    ).all()
 
 
-def _directory(today: date) -> tuple[Directory, dict[int, tuple[bool, int]]]:
-    """The invitees' Directory (without named people) in two statements, and each signed or
-    active pairing: (whether it has a task past due, its apprentice)."""
+def _staff_ids(text: str | None) -> set[int]:
+    """The ids of a list the database joined with commas (None when there were none)."""
+    return set(map(int, text.split(","))) if text else set()
+
+
+def _directory(today: date) -> tuple[Directory, dict[str, frozenset], dict]:
+    """The invitees' Directory (without named people) in two statements; everyone's
+    participation group, as a set of staff ids per group (those no longer active too: they
+    may have been marked); and each signed or active pairing: (whether it has a task past
+    due, its apprentice)."""
     found = Directory()
-    for person, role, political, pool, since, until in db.session.execute(
+    members: dict[str, set[int]] = {key: set() for key in GROUPS}
+    for person, active, role, political, pool, since, until in db.session.execute(
         select(
             Staff.id,
+            Staff.active,
             Staff.role,
             Staff.political_status,
             PoolMembership.pool,
             PoolMembership.since,
             PoolMembership.until,
+        ).outerjoin(
+            PoolMembership, and_(PoolMembership.staff_id == Staff.id, Staff.active.is_(True))
         )
-        .outerjoin(PoolMembership, PoolMembership.staff_id == Staff.id)
-        .where(Staff.active)
     ):
+        if key := GROUP_OF.get(political):
+            members[key].add(person)
+        if not active:
+            continue
         found.staff[person] = (role, political)
         if pool is not None:
             found.pools.setdefault(person, []).append((pool, since, until))
@@ -486,87 +486,88 @@ def _directory(today: date) -> tuple[Directory, dict[int, tuple[bool, int]]]:
         found.pairings[pairing] = (pair, state, start, end)
         if state in ("signed", "active"):
             pairings[pairing] = (bool(late), apprentice)
-    return found, pairings
+    return found, {key: frozenset(ids) for key, ids in members.items()}, pairings
 
 
 def overview(semester: Semester, today: date, until: date) -> Overview:
     """Attendance by month, the alert, participation by group and pairings behind: the same
     figures as attendance_by_month(), falling_attendance(), participation() and mentoring's
-    pairing_health(), from three statements however many years the school has."""
+    pairing_health(), from three statements however many years the school has.
+
+    Only counts are kept, worked out with set operations: an activity's 应到 is its invitees
+    (shared between activities with the same groups on the same day, never copied) and those
+    marked though not invited; a group's share of it is the group's share of the invitees
+    (counted once per shared set) plus its share of the others."""
     first = shift(until.year, until.month, -(WINDOW_MONTHS - 1))
     after = month_start(*shift(until.year, until.month, 1))  # all of until's month, for the alert
     rows = _held_facts(semester, month_start(*first), after)
-    directory, pairings = _directory(today)
-    activities, present, marked = {}, defaultdict(set), defaultdict(set)
-    presenters: dict[int, list[str]] = defaultdict(list)
-    political: dict[int, str] = {person: pol for person, (_, pol) in directory.staff.items()}
+    directory, members, pairings = _directory(today)
     for row in rows:
-        if row.what == "activity":
-            activities[row.id] = row
-        elif row.what == "presenter":
-            presenters[row.id].append(row.staff_id)
-            political.setdefault(row.staff_id, row.political)
-        elif row.what in ("named_in", "named_out"):
-            directory.named.setdefault(row.id, {})[row.staff_id] = row.what == "named_in"
-        else:  # an attendance record
-            marked[row.id].add(row.staff_id)
-            political.setdefault(row.staff_id, row.political)
-            if row.what == "present":
-                present[row.id].add(row.staff_id)
+        if row.named_in or row.named_out:
+            named = directory.named[row.id] = dict.fromkeys(_staff_ids(row.named_in), True)
+            named.update(dict.fromkeys(_staff_ids(row.named_out), False))
     invitations = Invitations(directory)
-    held = [
-        Turnout(
-            a.id, a.date, a.form, a.theme, invitations.invitees(a) | marked[a.id], present[a.id]
-        )
-        for a in sorted(activities.values(), key=lambda a: a.date)
-    ]
-
+    groups = {
+        key: Group(key, label, people=len(members[key] & invitations.active))
+        for key, (label, _) in GROUPS.items()
+    }
+    took_part: dict[str, set[int]] = {key: set() for key in GROUPS}
+    in_group: dict[int, dict[str, int]] = {}  # id of a shared invitee set -> its group counts
     by_key = {}
     for n in range(WINDOW_MONTHS):
         y, m = shift(*first, n)
         by_key[y, m] = Month(y, m)
-    for activity in held:
-        found = by_key.get((activity.date.year, activity.date.month))
-        if found and activity.date <= until:
-            found.total += len(activity.expected)
-            found.present += len(activity.present)
-    months = list(by_key.values())
-
-    def month_rates(month: Month) -> dict:
-        return form_rates(
-            month.year,
-            month.month,
-            [a for a in held if (a.date.year, a.date.month) == (month.year, month.month)],
-        )
-
-    groups = {key: Group(key, label) for key, (label, _) in GROUPS.items()}
-    for _, status in directory.staff.values():
-        if key := group_of(status):
-            groups[key].people += 1
-    took_part: dict[str, set[int]] = defaultdict(set)
+    by_form: dict[tuple[int, int], dict[str, list[int]]] = defaultdict(
+        lambda: defaultdict(lambda: [0, 0])
+    )
     reported = set()
-    for activity in held:
-        if activities[activity.activity_id].semester_id != semester.id:
+    for a in rows:
+        invited, shared = invitations.invited(a)
+        present = _staff_ids(a.present)
+        others = (present | _staff_ids(a.marked)) - invited  # marked though not invited
+        expected = len(invited) + len(others)
+        month = (a.date.year, a.date.month)
+        found = by_key.get(month)
+        if found and a.date <= until:
+            found.total += expected
+            found.present += len(present)
+        rates = by_form[month][a.form]
+        rates[0] += len(present)
+        rates[1] += expected
+        if a.semester_id != semester.id:
             continue
-        for person in activity.expected:
-            if key := group_of(political.get(person) or ""):
-                groups[key].total += 1
-                if person in activity.present:
-                    groups[key].present += 1
-                    took_part[key].add(person)
-        for person in presenters[activity.activity_id]:
-            if key := group_of(political.get(person) or ""):
+        counts = in_group.get(id(invited)) if shared else None
+        if counts is None:
+            counts = {key: len(invited & people) for key, people in members.items()}
+            if shared:
+                in_group[id(invited)] = counts
+        for key, people in members.items():
+            came = present & people
+            groups[key].total += counts[key] + len(others & people)
+            groups[key].present += len(came)
+            took_part[key] |= came
+        for person in _staff_ids(a.presenters):
+            if key := _member_group(person, members):
                 groups[key].presented += 1
-            if activity.form == "report_lesson":
+            if a.form == "report_lesson":
                 reported.add(person)
     for key, people in took_part.items():
         groups[key].took_part = len(people)
+    months = list(by_key.values())
+
+    def month_rates(month: Month) -> dict:
+        rates = by_form.get((month.year, month.month), {})
+        return {form: (present, total) for form, (present, total) in rates.items()}
 
     health = [
         PairingState(pairing, reasons_behind(semester, today, late, apprentice in reported))
         for pairing, (late, apprentice) in pairings.items()
     ]
     return Overview(months, falling_attendance(months, month_rates), list(groups.values()), health)
+
+
+def _member_group(person: int, members: dict[str, frozenset]) -> str:
+    return next((key for key, people in members.items() if person in people), "")
 
 
 # --- pairings on track or behind -----------------------------------------------------------

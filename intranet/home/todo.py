@@ -6,20 +6,22 @@ agreements to sign, reports sent back, leaders' replies, tasks due, lessons to s
 certificates to verify, suggestions to handle, and the semester's plan falling behind.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app, url_for
 from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import aliased
 
 from intranet.achievements.models import Achievement, WorkReport, achievement_attachment
-from intranet.auth.permissions import LIVE_PAIRING_STATES, can, can_score_lesson
+from intranet.auth.permissions import LIVE_PAIRING_STATES, PERMISSIONS, can
 from intranet.clock import school_today
 from intranet.extensions import db
 from intranet.formatting import cn_short_date
 from intranet.mentoring.models import Agreement, Observation, Pairing, PairingTask
 from intranet.people.models import Staff
-from intranet.schedule.models import LESSON_FORMS, Activity, Attendance, Semester
+from intranet.schedule.models import FORMS, LESSON_FORMS, Activity, Attendance, Semester
 from intranet.schedule.models import activity_presenter as presenter
 from intranet.schedule.services import plan_progress
 from intranet.suggestions.models import OPEN_STATUSES, AnonymousSuggestion, Reply, Suggestion
@@ -150,15 +152,34 @@ def _tasks(user, today: date) -> list[Todo]:
 
 
 def _lessons(user, today: date) -> list[Todo]:
-    """Demo and report lessons in the scoring window that this person attended (or that their
-    apprentice gave) with a presenter they have not scored yet. One query finds them all; the
-    scoring rule itself is asked of the few listed, those whose window closes first."""
+    """Demo and report lessons in the scoring window with a presenter this person has not scored
+    yet and may score (permissions.scoring_refusal): a manager any lesson they attended, anyone
+    else one they attended by their own check-in or as a manager marked them, or one their
+    apprentice gave. One query finds them all, one more names the presenters of those listed
+    (the soonest to close first): never a query per lesson."""
     window = current_app.config["OBSERVATION_WINDOW_DAYS"]
-    attended = exists().where(
+    present = (
         Attendance.activity_id == Activity.id,
         Attendance.staff_id == user.id,
         Attendance.status == "present",
     )
+    if can(user, "mentoring.manage"):
+        attended = exists().where(*present)
+    else:  # permissions._attended: a teacher's marking of a colleague does not make a scorer
+        marker = aliased(Staff)
+        attended = (
+            select(Attendance.id)
+            .outerjoin(marker, marker.id == Attendance.marked_by_id)
+            .where(
+                *present,
+                or_(
+                    Attendance.checked_in_at.is_not(None),
+                    marker.role.in_(PERMISSIONS["schedule.manage"]),
+                ),
+            )
+            .correlate(Activity)
+            .exists()
+        )
     my_apprentices = select(Pairing.apprentice_id).where(
         Pairing.mentor_id == user.id, Pairing.state.in_(MENTORED_STATES)
     )
@@ -173,8 +194,9 @@ def _lessons(user, today: date) -> list[Todo]:
         ~scored,
         or_(attended, presenter.c.staff_id.in_(my_apprentices)),
     )
-    lessons = db.session.scalars(
+    lessons = db.session.execute(
         Activity.live()
+        .with_only_columns(Activity.id, Activity.date, Activity.theme, Activity.form)
         .where(
             Activity.form.in_(LESSON_FORMS),
             Activity.status != "cancelled",
@@ -184,15 +206,24 @@ def _lessons(user, today: date) -> list[Todo]:
         )
         .order_by(Activity.date, Activity.id)
     ).all()
-    shown = [a for a in lessons[:LESSONS_SHOWN] if can_score_lesson(user, a)]
+    shown = lessons[:LESSONS_SHOWN]
+    teachers = defaultdict(list)
+    if shown:
+        for activity_id, name in db.session.execute(
+            select(presenter.c.activity_id, Staff.name)
+            .join(Staff, Staff.id == presenter.c.staff_id)
+            .where(presenter.c.activity_id.in_([a.id for a in shown]), Staff.id != user.id)
+            .order_by(Staff.pinyin)  # as Activity.presenters
+        ):
+            teachers[activity_id].append(name)
     items = []
     for activity in shown:
         closes = activity.date + timedelta(days=window)
-        teachers = "、".join(p.name for p in activity.presenters if p.id != user.id)
+        names = "、".join(teachers[activity.id])
         items.append(
             Todo(
                 "lesson",
-                f"{activity.theme}（{teachers}，{activity.form_label}）",
+                f"{activity.theme}（{names}，{FORMS.get(activity.form, activity.form)}）",
                 url_for("mentoring.observations.new", activity_id=activity.id),
                 f"{cn_short_date(closes)}前评课",
             )

@@ -243,7 +243,12 @@ class Attendance(db.Model):
     """签到: one row per person and activity."""
 
     __tablename__ = "attendance"
-    __table_args__ = (UniqueConstraint("activity_id", "staff_id"),)
+    # The dashboard lists each activity's present and other marked people from the tally index
+    # alone, never reading the rows (migration 0017).
+    __table_args__ = (
+        UniqueConstraint("activity_id", "staff_id"),
+        Index("ix_attendance_tally", "activity_id", "status", "staff_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     activity_id: Mapped[int] = mapped_column(ForeignKey("activity.id", ondelete="CASCADE"))
