@@ -344,27 +344,30 @@ def can_score_lesson(user, activity, teacher_id: int | None = None) -> bool:
     return scoring_refusal(user, activity, teacher_id) is None
 
 
-def _attended(staff_id: int, activity_id: int) -> bool:
+def attended_as_scorer(staff_id: int, activity_id):
     """Present by their own check-in, or as marked by a manager: a teacher's marking of a
-    colleague does not make them a scorer."""
+    colleague does not make them a scorer. An SQL condition, so a list of lessons (`activity_id`
+    a column) asks the same rule in its one query."""
     from intranet.people.models import Staff
     from intranet.schedule.models import Attendance
 
     marker = db.aliased(Staff)
-    return bool(
-        db.session.scalar(
-            select(Attendance.id)
-            .outerjoin(marker, marker.id == Attendance.marked_by_id)
-            .where(
-                Attendance.activity_id == activity_id,
-                Attendance.staff_id == staff_id,
-                Attendance.status == "present",
-                Attendance.checked_in_at.is_not(None)
-                | marker.role.in_(PERMISSIONS["schedule.manage"]),
-            )
-            .limit(1)
+    return (
+        select(Attendance.id)
+        .outerjoin(marker, marker.id == Attendance.marked_by_id)
+        .where(
+            Attendance.activity_id == activity_id,
+            Attendance.staff_id == staff_id,
+            Attendance.status == "present",
+            Attendance.checked_in_at.is_not(None) | marker.role.in_(PERMISSIONS["schedule.manage"]),
         )
+        .correlate_except(Attendance, marker)
+        .exists()
     )
+
+
+def _attended(staff_id: int, activity_id: int) -> bool:
+    return bool(db.session.scalar(select(attended_as_scorer(staff_id, activity_id))))
 
 
 def _apprentices_of(mentor_id: int) -> set[int]:

@@ -12,10 +12,9 @@ from datetime import date, timedelta
 
 from flask import current_app, url_for
 from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import aliased
 
 from intranet.achievements.models import Achievement, WorkReport, achievement_attachment
-from intranet.auth.permissions import LIVE_PAIRING_STATES, PERMISSIONS, can
+from intranet.auth.permissions import LIVE_PAIRING_STATES, attended_as_scorer, can
 from intranet.clock import school_today
 from intranet.extensions import db
 from intranet.formatting import cn_short_date
@@ -158,28 +157,14 @@ def _lessons(user, today: date) -> list[Todo]:
     apprentice gave. One query finds them all, one more names the presenters of those listed
     (the soonest to close first): never a query per lesson."""
     window = current_app.config["OBSERVATION_WINDOW_DAYS"]
-    present = (
-        Attendance.activity_id == Activity.id,
-        Attendance.staff_id == user.id,
-        Attendance.status == "present",
-    )
-    if can(user, "mentoring.manage"):
-        attended = exists().where(*present)
-    else:  # permissions._attended: a teacher's marking of a colleague does not make a scorer
-        marker = aliased(Staff)
-        attended = (
-            select(Attendance.id)
-            .outerjoin(marker, marker.id == Attendance.marked_by_id)
-            .where(
-                *present,
-                or_(
-                    Attendance.checked_in_at.is_not(None),
-                    marker.role.in_(PERMISSIONS["schedule.manage"]),
-                ),
-            )
-            .correlate(Activity)
-            .exists()
+    if can(user, "mentoring.manage"):  # managers may score any lesson: list those they sat in
+        attended = exists().where(
+            Attendance.activity_id == Activity.id,
+            Attendance.staff_id == user.id,
+            Attendance.status == "present",
         )
+    else:
+        attended = attended_as_scorer(user.id, Activity.id)
     my_apprentices = select(Pairing.apprentice_id).where(
         Pairing.mentor_id == user.id, Pairing.state.in_(MENTORED_STATES)
     )
