@@ -28,7 +28,6 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy import cast as sql_cast
-from sqlalchemy.orm import aliased
 
 from intranet.achievements.models import LEVELS as ACHIEVEMENT_LEVELS
 from intranet.achievements.models import Achievement
@@ -37,7 +36,7 @@ from intranet.extensions import db
 from intranet.mentoring.models import Pairing, PairingTask
 from intranet.mentoring.services import reasons_behind
 from intranet.people.models import PoolMembership, Staff
-from intranet.schedule.invitees import LIVE_PAIRINGS, PARTY, Directory
+from intranet.schedule.invitees import LIVE_PAIRINGS, PARTY, Directory, pairing_terms
 from intranet.schedule.models import (
     FORMS,
     Activity,
@@ -463,24 +462,12 @@ def _directory(today: date) -> tuple[Directory, dict[str, frozenset], dict]:
         found.staff[person] = (role, political)
         if pool is not None:
             found.pools.setdefault(person, []).append((pool, since, until))
-    first, last = aliased(Semester), aliased(Semester)
     overdue = exists().where(
         PairingTask.pairing_id == Pairing.id, PairingTask.due < today, PairingTask.done_at.is_(None)
     )
     pairings = {}
     for pairing, mentor, apprentice, state, start, end, late in db.session.execute(
-        select(
-            Pairing.id,
-            Pairing.mentor_id,
-            Pairing.apprentice_id,
-            Pairing.state,
-            first.start,
-            last.end,
-            overdue.label("overdue"),
-        )
-        .join(first, Pairing.start_semester_id == first.id)
-        .join(last, Pairing.end_semester_id == last.id)
-        .order_by(Pairing.id)
+        pairing_terms().add_columns(overdue.label("overdue")).order_by(Pairing.id)
     ):
         pair = tuple(p for p in (mentor, apprentice) if p is not None)
         found.pairings[pairing] = (pair, state, start, end)

@@ -89,6 +89,26 @@ def _pairing_name(pairing_id: int) -> str:
     return f"{mentor}—{pairing.apprentice.name}"
 
 
+def pairing_terms():
+    """Each pairing's id, mentor, apprentice, state, and the days its term starts and ends
+    (its first semester's start, its last one's end): what makes people paired on a day."""
+    from intranet.mentoring.models import Pairing  # mentoring builds on the schedule
+
+    first, last = aliased(Semester), aliased(Semester)
+    return (
+        select(
+            Pairing.id,
+            Pairing.mentor_id,
+            Pairing.apprentice_id,
+            Pairing.state,
+            first.start,
+            last.end,
+        )
+        .join(first, Pairing.start_semester_id == first.id)
+        .join(last, Pairing.end_semester_id == last.id)
+    )
+
+
 @dataclass
 class Directory:
     """Everything group membership depends on, loaded once."""
@@ -110,21 +130,7 @@ class Directory:
             PoolMembership.since,
             PoolMembership.until,
         )
-        first, last = aliased(Semester), aliased(Semester)
-        from intranet.mentoring.models import Pairing  # mentoring builds on the schedule
-
-        pairings = (
-            select(
-                Pairing.id,
-                Pairing.mentor_id,
-                Pairing.apprentice_id,
-                Pairing.state,
-                first.start,
-                last.end,
-            )
-            .join(first, Pairing.start_semester_id == first.id)
-            .join(last, Pairing.end_semester_id == last.id)
-        )
+        pairings = pairing_terms()
         named = select(
             ActivityInvitee.activity_id, ActivityInvitee.staff_id, ActivityInvitee.invited
         )
