@@ -79,7 +79,7 @@ def by_month(activities, after: date | None = None) -> list[tuple[str, list[Acti
     ]
 
 
-def filter_options(semester: Semester, responsible: str) -> dict[str, list[tuple[int, str]]]:
+def filter_options(responsible: str) -> dict[str, list[tuple[int, str]]]:
     """The filters' options in one statement: the person the 责任人 filter is on, if any (the
     filter is a people picker searching this semester's people, as a list it would grow with
     the staff), and the active partner schools."""

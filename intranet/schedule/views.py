@@ -124,7 +124,7 @@ def index():
     }
     if view == "table" and offset and is_htmx():
         return render_template("schedule/_row_window.html", **window)
-    options = services.filter_options(semester, filters["responsible"])
+    options = services.filter_options(filters["responsible"])
     return render(
         "schedule/index.html",
         "schedule/_results.html",
