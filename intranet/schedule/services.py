@@ -79,23 +79,17 @@ def by_month(activities, after: date | None = None) -> list[tuple[str, list[Acti
     ]
 
 
-def filter_options(semester: Semester, responsible: str) -> dict[str, list[tuple[int, str]]]:
-    """The 责任人 and 结对学校 filters' options in one statement: the people responsible for an
-    activity of this semester (a few dozen, not the whole staff), and the active partner
-    schools; the person filtered on stays listed even when they run nothing here."""
-    chosen = as_id(responsible) or 0
-    runners = (
-        Activity.live()
-        .with_only_columns(Activity.responsible_id)
-        .where(Activity.semester_id == semester.id)
-    )
+def filter_options(responsible: str) -> dict[str, list[tuple[int, str]]]:
+    """The filters' options in one statement: the person the 责任人 filter is on, if any (the
+    filter is a people picker searching this semester's people, as a list it would grow with
+    the staff), and the active partner schools."""
     staff = select(
         literal("staff").label("kind"),
         Staff.id,
         Staff.name,
         Staff.subject.label("note"),
         Staff.pinyin.label("sort"),
-    ).where(or_(Staff.id.in_(runners), Staff.id == chosen))
+    ).where(Staff.id == (as_id(responsible) or 0))
     schools = select(
         literal("school"),
         PartnerSchool.id,
@@ -109,6 +103,16 @@ def filter_options(semester: Semester, responsible: str) -> dict[str, list[tuple
     ):
         options[kind].append((id_, f"{name}（{note}）" if note else name))
     return options
+
+
+def responsible_in(people, semester_id: int):
+    """A staff query narrowed to who is responsible for a live activity of this semester."""
+    runners = (
+        Activity.live()
+        .with_only_columns(Activity.responsible_id)
+        .where(Activity.semester_id == semester_id)
+    )
+    return people.where(Staff.id.in_(runners))
 
 
 @dataclass

@@ -124,7 +124,7 @@ def index():
     }
     if view == "table" and offset and is_htmx():
         return render_template("schedule/_row_window.html", **window)
-    options = services.filter_options(semester, filters["responsible"])
+    options = services.filter_options(filters["responsible"])
     return render(
         "schedule/index.html",
         "schedule/_results.html",
@@ -137,7 +137,7 @@ def index():
         weeks=services.month_weeks(month, activities) if view == "calendar" else [],
         progress=services.plan_progress(semester),
         choices={"level": LEVELS, "form": FORMS, "status": STATUSES},
-        staff_options=options["staff"],
+        responsible_chosen=options["staff"],
         partner_options=options["school"],
         month_links={
             "prev": _with_args(month=services.shift_month(month, -1)),
@@ -285,15 +285,21 @@ PICKER_ID = re.compile(r"[A-Za-z0-9_-]{1,80}")
 
 
 @bp.get("/people")
-@require("schedule.manage")
+@require("schedule.view")
 def people():
     """The people picker's options: active colleagues whose name, pinyin or initials match
-    what was typed ("zxm" finds 张晓明), a few at a time, for the row form's 责任人 and 主讲人."""
+    what was typed ("zxm" finds 张晓明), a few at a time, for the row form's 责任人 and 主讲人;
+    with `semester`, the people responsible for an activity of it (the 责任人 filter)."""
     listbox = request.args.get("for", "")
     if not PICKER_ID.fullmatch(listbox):  # it becomes element ids: never markup
         listbox = "people-listbox"
     q = request.args.get("q", "")
-    found = db.session.scalars(directory_query(q).limit(PICKER_SIZE + 1)).all()
+    semester_id = as_id(request.args.get("semester"))
+    if semester_id is None:
+        query = directory_query(q)
+    else:  # who ran an activity then, also someone who has left since
+        query = services.responsible_in(directory_query(q, include_inactive=True), semester_id)
+    found = db.session.scalars(query.limit(PICKER_SIZE + 1)).all()
     return render_template(
         "schedule/_people_options.html",
         people=found[:PICKER_SIZE],

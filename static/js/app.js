@@ -39,6 +39,14 @@
       search.removeAttribute("aria-activedescendant");
     }
   }
+  // A choice made or taken away is the field's `change`, as a select's would be (a filter form
+  // reloads on it); what is typed in the search is not the form's: its `change` stops here.
+  function changed(picker) {
+    picker.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.classList && event.target.classList.contains("picker-search")) event.stopPropagation();
+  }, true);
   function pickerChoose(picker, option) {
     var chosen = picker.querySelector(".picker-chosen");
     var name = picker.dataset.name;
@@ -66,6 +74,7 @@
       item.append(input, text, remove);
       chosen.appendChild(item);
     }
+    changed(picker);
     search.value = "";
     picker.querySelector(".picker-results").innerHTML = "";
     pickerMark(picker, null);
@@ -117,6 +126,7 @@
       empty.setAttribute("data-picker-empty", "");
       picker.appendChild(empty);
     }
+    changed(picker);
     picker.querySelector(".picker-search").focus();
   });
   document.addEventListener("input", function (event) {
@@ -170,29 +180,42 @@
   // On a phone a data table is a stack of cards (app.css): each cell shows its column's name
   // from data-label. Cells a template did not label get their header's text here, also in
   // rows htmx swaps in later.
-  function labelCells(table) {
+  function labelCells(table, rows) {
     var head = table.tHead && table.tHead.rows[table.tHead.rows.length - 1];
     if (!head) return;
     var names = [];
     Array.prototype.forEach.call(head.cells, function (cell) {
       for (var i = 0; i < cell.colSpan; i++) names.push(cell.textContent.trim());
     });
-    Array.prototype.forEach.call(table.tBodies, function (body) {
-      Array.prototype.forEach.call(body.rows, function (row) {
-        var column = 0;
-        Array.prototype.forEach.call(row.cells, function (cell) {
-          if (cell.tagName === "TD" && cell.colSpan === 1 && !cell.hasAttribute("data-label")) {
-            cell.setAttribute("data-label", names[column] || "");
-          }
-          column += cell.colSpan;
-        });
+    Array.prototype.forEach.call(rows, function (row) {
+      var column = 0;
+      Array.prototype.forEach.call(row.cells, function (cell) {
+        if (cell.tagName === "TD" && cell.colSpan === 1 && !cell.hasAttribute("data-label")) {
+          cell.setAttribute("data-label", names[column] || "");
+        }
+        column += cell.colSpan;
       });
     });
   }
+  function bodyRows(table) {
+    var rows = [];
+    Array.prototype.forEach.call(table.tBodies, function (body) {
+      Array.prototype.push.apply(rows, body.rows);
+    });
+    return rows;
+  }
+  // Rows swapped into a table (a saved row, 更多's window): those rows only, not the whole
+  // table again, so a row's save costs the same however long the table is.
   function labelTables(root) {
     var table = root.closest && root.closest("table.table");
-    if (table) labelCells(table);
-    if (root.querySelectorAll) root.querySelectorAll("table.table").forEach(labelCells);
+    if (table && root !== table) {
+      labelCells(table, root.tagName === "TR" ? [root] : root.querySelectorAll("tr"));
+    } else if (table) {
+      labelCells(table, bodyRows(table));
+    }
+    if (root.querySelectorAll) {
+      root.querySelectorAll("table.table").forEach(function (t) { labelCells(t, bodyRows(t)); });
+    }
   }
   document.addEventListener("DOMContentLoaded", function () { labelTables(document); });
   document.addEventListener("htmx:load", function (event) { labelTables(event.detail.elt); });

@@ -18,7 +18,7 @@ ROUTES = {
     "schedule.show": Route("GET", ACTIVITY, EVERYONE),
     "schedule.edit": Route("GET", ACTIVITY + "/edit", MANAGERS, owner="staff"),
     "schedule.update": Route("PUT", ACTIVITY, MANAGERS, owner="staff"),
-    "schedule.people": Route("GET", "/schedule/people", MANAGERS),
+    "schedule.people": Route("GET", "/schedule/people", EVERYONE),
     "schedule.delete": Route("DELETE", ACTIVITY, MANAGERS),
     "schedule.restore": Route("POST", ACTIVITY + "/restore", MANAGERS),
     "schedule.activity_ics": Route("GET", ACTIVITY + ".ics", EVERYONE),

@@ -364,3 +364,45 @@ def test_manager_picks_people_by_pinyin_initials_with_the_keyboard(page, app, ma
 
 def describe_axe(page) -> str:
     return describe_violations(axe_violations(page))
+
+
+def test_teacher_filters_the_schedule_by_a_responsible_person_found_by_search(page, app, schedule):
+    """The 责任人 filter searches who runs an activity this semester (a list of them all grew
+    with the school): choosing one narrows the rows in place and lives in the URL; × shows all
+    again."""
+    with app.app_context():
+        semester_id = db.session.get(Activity, schedule["activity"]).semester_id
+        db.session.add(
+            Activity(
+                semester_id=semester_id,
+                date=TODAY,
+                theme="集体备课：三年级习作",
+                responsible_id=schedule["responsible"],
+            )
+        )
+        db.session.commit()
+    open_schedule(page, "t1")
+    search = page.get_by_role("combobox", name="责任人")
+    with page.expect_response(lambda r: "/schedule/people" in r.url):
+        search.focus()  # this semester's people: the two who run something, not 王晓燕
+    found = page.get_by_role("listbox", name="查找结果")
+    expect(found.get_by_role("option")).to_have_count(2)
+    search.press_sequentially("gyq")
+    expect(found.get_by_role("option")).to_have_count(1)
+    assert not describe_axe(page)
+    search.press("ArrowDown")
+    search.press("Enter")
+    expect(page.get_by_label("已选的责任人")).to_have_text("顾雅琴×")
+    expect(page.get_by_role("link", name="名师展示课：《秋天的雨》")).to_have_count(0)
+    expect(page.get_by_role("link", name="集体备课：三年级习作")).to_be_visible()
+    assert f"responsible={schedule['responsible']}" in page.url and "q=" not in page.url
+    assert_no_page_load(page)
+    screenshot(page, "schedule-filter-responsible")
+    page.reload()
+    expect(page.get_by_label("已选的责任人")).to_have_text("顾雅琴×")
+    expect(page.get_by_role("link", name="名师展示课：《秋天的雨》")).to_have_count(0)
+    page.evaluate("window.__sameDocument = true")
+    page.get_by_role("button", name="去掉责任人：顾雅琴").click()
+    expect(page.get_by_role("link", name="名师展示课：《秋天的雨》")).to_be_visible()
+    expect(page.get_by_role("link", name="集体备课：三年级习作")).to_be_visible()
+    assert_no_page_load(page)
