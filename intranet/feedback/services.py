@@ -36,19 +36,6 @@ def has_answered(activity_id: int, staff_id: int) -> bool:
     return db.session.get(Answered, (activity_id, key)) is not None
 
 
-def answered_among(activity_ids: list[int], staff_id: int) -> set[int]:
-    """Which of these activities this person answered, in one query."""
-    if not activity_ids:
-        return set()
-    keys = {answerer_key(staff_id, activity_id): activity_id for activity_id in activity_ids}
-    found = db.session.scalars(
-        select(Answered.answerer).where(
-            Answered.activity_id.in_(activity_ids), Answered.answerer.in_(list(keys))
-        )
-    )
-    return {keys[key] for key in found}
-
-
 class AlreadyAnswered(Exception):
     pass
 

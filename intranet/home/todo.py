@@ -17,7 +17,8 @@ from intranet.achievements.models import Achievement, WorkReport, achievement_at
 from intranet.auth.permissions import LIVE_PAIRING_STATES, attended_as_scorer, can
 from intranet.clock import school_today
 from intranet.extensions import db
-from intranet.feedback.services import answered_among
+from intranet.feedback.models import Answered
+from intranet.feedback.services import answerer_key
 from intranet.formatting import cn_short_date
 from intranet.mentoring.models import Agreement, Observation, Pairing, PairingTask
 from intranet.people.models import Staff
@@ -232,11 +233,13 @@ def _lessons(user, today: date) -> list[Todo]:
 
 def _feedback(user, today: date) -> list[Todo]:
     """Activities of the last three days this person was present at and has not answered 收获
-    for (over: 已完成, or its day passed). One query finds them; the answered ones are told
-    apart by their keyed marks in one more, only when there is any (feedback.services)."""
+    for (over: 已完成, or its day passed). One query finds them with the keyed marks of their
+    answers (a few per activity); this person's own marks are told apart here, as only the
+    running app can compute them (feedback.services.answerer_key)."""
     rows = db.session.execute(
         Activity.live()
-        .with_only_columns(Activity.id, Activity.date, Activity.theme)
+        .with_only_columns(Activity.id, Activity.date, Activity.theme, Answered.answerer)
+        .outerjoin(Answered, Answered.activity_id == Activity.id)
         .where(
             Activity.status != "cancelled",
             Activity.date >= today - timedelta(days=FEEDBACK_TODO_DAYS),
@@ -249,16 +252,20 @@ def _feedback(user, today: date) -> list[Todo]:
         )
         .order_by(Activity.date, Activity.id)
     ).all()
-    answered = answered_among([row.id for row in rows], user.id)
+    activities, answered = {}, set()
+    for activity_id, day, theme, answerer in rows:
+        activities[activity_id] = (day, theme)
+        if answerer is not None and answerer == answerer_key(user.id, activity_id):
+            answered.add(activity_id)
     return [
         Todo(
             "feedback",
-            f"{row.theme}：这次活动收获如何？",
-            url_for("feedback.show", activity_id=row.id),
-            f"{cn_short_date(row.date + timedelta(days=FEEDBACK_TODO_DAYS))}前",
+            f"{theme}：这次活动收获如何？",
+            url_for("feedback.show", activity_id=activity_id),
+            f"{cn_short_date(day + timedelta(days=FEEDBACK_TODO_DAYS))}前",
         )
-        for row in rows
-        if row.id not in answered
+        for activity_id, (day, theme) in activities.items()
+        if activity_id not in answered
     ]
 
 
