@@ -20,6 +20,7 @@ AREAS = (
     "home",
     "people",
     "schedule",
+    "feedback",
     "suggestions",
     "mentoring",
     "achievements",

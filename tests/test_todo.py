@@ -178,7 +178,7 @@ def todo_links(client) -> list[tuple[str, str]]:
 
 
 EXPECTED = {
-    "apprentice": {"agreement", "task", "report", "reply", "lesson"},
+    "apprentice": {"agreement", "task", "report", "reply", "lesson", "feedback"},
     "mentor": {"agreement", "task"},
     "outside_apprentice": {"agreement"},
     "colleague": set(),
@@ -209,8 +209,8 @@ def test_navigation_badge_names_the_count_for_a_screen_reader(app, everything):
     client = as_user(app, everything["apprentice"])
     badge = client.get("/todo/count", headers={"HX-Request": "true"})
     assert badge.status_code == 200 and b"<html" not in badge.data
-    assert "5 项待办" in badge.get_data(as_text=True)
-    assert "5 项待办" in client.get("/").get_data(as_text=True)
+    assert "6 项待办" in badge.get_data(as_text=True)
+    assert "6 项待办" in client.get("/").get_data(as_text=True)
     # Other pages load the count after they are shown, rather than computing it themselves.
     assert 'hx-get="/todo/count"' in client.get("/schedule").get_data(as_text=True)
 

@@ -383,6 +383,48 @@ def _apprentices_of(mentor_id: int) -> set[int]:
     )
 
 
+# --- activity feedback (活动反馈) ---------------------------------------------------------
+
+FEEDBACK_DAYS = 14  # answers are taken for two weeks after the activity
+
+
+def feedback_refusal(user, activity) -> tuple[int, str] | None:
+    """Why this person may not answer 收获 for this activity now, as (status, reason); None
+    when they may: someone marked or checked in present, once it is over (已完成, or its day
+    has passed), within FEEDBACK_DAYS. Whether they already answered is not a right but a
+    fact the answer itself checks (feedback.services)."""
+    from intranet.clock import school_today
+    from intranet.schedule.models import Attendance
+
+    if not _signed_in(user):
+        return 403, "not logged in"
+    present = select(Attendance.id).where(
+        Attendance.activity_id == activity.id,
+        Attendance.staff_id == user.id,
+        Attendance.status == "present",
+    )
+    if not db.session.scalar(select(present.exists())):
+        return 403, "was not present at this activity"
+    if activity.status == "cancelled":
+        return 422, "这次活动已取消，无需反馈。"
+    today = school_today()
+    if activity.status != "done" and activity.date >= today:
+        return 422, "活动结束后才能反馈。"
+    if (today - activity.date).days > FEEDBACK_DAYS:
+        return 422, f"活动结束 {FEEDBACK_DAYS} 天后不再收集反馈，这次活动的反馈已经截止。"
+    return None
+
+
+def can_answer_feedback(user, activity) -> bool:
+    return feedback_refusal(user, activity) is None
+
+
+def can_read_feedback(user, activity) -> bool:
+    """The answers' summary: the activity's responsible person and managers (and only once
+    enough answered that no answer points to its author: feedback.services.summary)."""
+    return can_edit_activity(user, activity)
+
+
 def predicates() -> dict:
     """Every `can_*` rule by name, for templates: they ask, they never re-derive."""
     module = sys.modules[__name__]

@@ -17,6 +17,8 @@ from intranet.achievements.models import Achievement, WorkReport, achievement_at
 from intranet.auth.permissions import LIVE_PAIRING_STATES, attended_as_scorer, can
 from intranet.clock import school_today
 from intranet.extensions import db
+from intranet.feedback.models import Answered
+from intranet.feedback.services import answerer_key
 from intranet.formatting import cn_short_date
 from intranet.mentoring.models import Agreement, Observation, Pairing, PairingTask
 from intranet.people.models import Staff
@@ -33,12 +35,14 @@ KINDS = {
     "reply": "近两周的回复",
     "task": "到期任务",
     "lesson": "待评的课",
+    "feedback": "活动反馈",
     "certificate": "待认定证书",
     "suggestion": "待处理建议",
     "plan": "计划进度落后",
 }
 REPLY_DAYS = 14  # there is no read state: a reply stays on the list for two weeks
 TASK_DAYS = 7  # tasks due within a week, and those already overdue
+FEEDBACK_TODO_DAYS = 3  # the 收获 question waits on the list for three days after the activity
 LESSONS_SHOWN = 3  # lessons checked against the scoring rule and listed, soonest to close first
 # A pairing the mentor's rule reaches: the same states as permissions._apprentices_of.
 MENTORED_STATES = ("signed", "active", "completed")
@@ -66,6 +70,7 @@ def todos(user) -> list[Todo]:
         *_replies(user, today),
         *_tasks(user, today),
         *_lessons(user, today),
+        *_feedback(user, today),
     ]
     if can(user, "achievements.manage"):
         items += _certificates(user)
@@ -224,6 +229,44 @@ def _lessons(user, today: date) -> list[Todo]:
             )
         )
     return items
+
+
+def _feedback(user, today: date) -> list[Todo]:
+    """Activities of the last three days this person was present at and has not answered 收获
+    for (over: 已完成, or its day passed). One query finds them with the keyed marks of their
+    answers (a few per activity); this person's own marks are told apart here, as only the
+    running app can compute them (feedback.services.answerer_key)."""
+    rows = db.session.execute(
+        Activity.live()
+        .with_only_columns(Activity.id, Activity.date, Activity.theme, Answered.answerer)
+        .outerjoin(Answered, Answered.activity_id == Activity.id)
+        .where(
+            Activity.status != "cancelled",
+            Activity.date >= today - timedelta(days=FEEDBACK_TODO_DAYS),
+            or_(Activity.date < today, Activity.status == "done"),
+            exists().where(
+                Attendance.activity_id == Activity.id,
+                Attendance.staff_id == user.id,
+                Attendance.status == "present",
+            ),
+        )
+        .order_by(Activity.date, Activity.id)
+    ).all()
+    activities, answered = {}, set()
+    for activity_id, day, theme, answerer in rows:
+        activities[activity_id] = (day, theme)
+        if answerer is not None and answerer == answerer_key(user.id, activity_id):
+            answered.add(activity_id)
+    return [
+        Todo(
+            "feedback",
+            f"{theme}：这次活动收获如何？",
+            url_for("feedback.show", activity_id=activity_id),
+            f"{cn_short_date(day + timedelta(days=FEEDBACK_TODO_DAYS))}前",
+        )
+        for activity_id, (day, theme) in activities.items()
+        if activity_id not in answered
+    ]
 
 
 # --- reports, replies, certificates, suggestions --------------------------------------------

@@ -40,6 +40,11 @@ ROUTES = {
     "schedule.attachment": Route("GET", "/schedule/attachments/nothing", EVERYONE),
     "schedule.feed": Route("GET", "/schedule/feed/{ical_token}.ics", PUBLIC),
     "schedule.reset_feed": Route("POST", "/schedule/feed/reset", EVERYONE),
+    # 活动反馈: only someone present at the activity answers, whatever their role.
+    "feedback.show": Route("GET", "/feedback/activities/{attended_activity}", frozenset(), "staff"),
+    "feedback.answer": Route(
+        "POST", "/feedback/activities/{attended_activity}", frozenset(), "staff"
+    ),
     "schedule.planning.semesters": Route("GET", "/schedule/semesters", MANAGERS),
     "schedule.planning.create_semester": Route("POST", "/schedule/semesters", MANAGERS),
     "schedule.planning.update_semester": Route("PUT", "/schedule/semesters/{semester}", MANAGERS),
@@ -79,14 +84,20 @@ def objects(app, world) -> dict:
             summary="纪要",
             responsible_id=world["staff"],
         )
-        db.session.add_all([semester, school, activity, held])
+        # Yesterday's activity the target teacher attended (活动反馈), run by nobody in the world.
+        attended = Activity(semester=semester, date=today - timedelta(days=1), theme="读书交流")
+        db.session.add_all([semester, school, activity, held, attended])
         db.session.flush()
         # A colleague scanned its code: the proof a responsible teacher's 已完成 needs.
         db.session.add(
             Attendance(activity_id=held.id, staff_id=world["teacher"], checked_in_at=utcnow())
         )
+        db.session.add(
+            Attendance(activity_id=attended.id, staff_id=world["staff"], checked_in_at=utcnow())
+        )
         db.session.commit()
         return {
+            "attended_activity": attended.id,
             "semester": semester.id,
             "partner_school": school.id,
             "activity": activity.id,
