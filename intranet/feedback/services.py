@@ -86,13 +86,12 @@ def summary(activity_id: int) -> Summary:
     L): a reader who opens the page after each check-out cannot tell which answer, which line,
     is the one that just arrived. The lines come in a new random order at every reading."""
     today = school_today()
-    rows = db.session.execute(
-        select(Feedback.answered_on < today, func.count())
-        .where(Feedback.activity_id == activity_id)
-        .group_by(Feedback.answered_on < today)
-    ).all()
-    released = sum(n for old, n in rows if old)
-    result = Summary(total=sum(n for _, n in rows), released=released)
+    total, released = db.session.execute(
+        select(func.count(), func.count().filter(Feedback.answered_on < today)).where(
+            Feedback.activity_id == activity_id
+        )
+    ).one()
+    result = Summary(total=total, released=released)
     if released < THRESHOLD:
         return result
     answers = db.session.execute(
