@@ -28,8 +28,9 @@ FAST_HASH = "scrypt:1024:8:1"  # tests hash hundreds of passwords; production us
 # The suite runs on SQLite. Given a PostgreSQL server URL here (scripts/test starts one when it
 # can), it runs on PostgreSQL instead: the path a district running one instance would take.
 POSTGRES = os.environ.get("INTRANET_TEST_DATABASE_URL")
-# One template database per xdist worker: workers build theirs side by side.
-TEMPLATE = f"studio_template_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+# One template database per process (each xdist worker, each run): runs sharing a server build
+# theirs side by side, and each drops its own at the end.
+TEMPLATE = f"studio_template_{os.getpid()}"
 
 
 def pytest_configure(config):
@@ -152,8 +153,11 @@ class Databases:
 
 
 @pytest.fixture(scope="session")
-def databases(tmp_path_factory) -> Databases:
-    return Databases(tmp_path_factory.mktemp("template"))
+def databases(tmp_path_factory):
+    found = Databases(tmp_path_factory.mktemp("template"))
+    yield found
+    if POSTGRES:
+        found.drop(found._url(TEMPLATE))
 
 
 @pytest.fixture
