@@ -429,3 +429,11 @@ def predicates() -> dict:
     """Every `can_*` rule by name, for templates: they ask, they never re-derive."""
     module = sys.modules[__name__]
     return {name: getattr(module, name) for name in dir(module) if name.startswith("can")}
+
+
+# --- guests (外校来宾) ---------------------------------------------------------------------
+
+
+def can_see_guests(user, activity) -> bool:
+    """Guests' names and schools: managers, and only where guests come (片区, 全区)."""
+    return can(user, "schedule.manage") and activity.level != "school"

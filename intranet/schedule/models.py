@@ -301,3 +301,25 @@ class ActivityHistory(db.Model):
     @property
     def field_label(self) -> str:
         return COUNTED_FIELDS.get(self.field, self.field)
+
+
+class Guest(db.Model):
+    """外校来宾: a teacher from a partner school or the district who checked in to a 片区 or 全区
+    activity by its QR code, without an account. Kept with the activity only: never a Staff row.
+    One name and school is one guest per activity, so scanning twice counts once."""
+
+    __tablename__ = "guest"
+    __table_args__ = (UniqueConstraint("activity_id", "name", "school"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activity.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(20))
+    # The school as the guest chose or typed it; partner_school_id when it is on the list.
+    school: Mapped[str] = mapped_column(String(40))
+    partner_school_id: Mapped[int | None] = mapped_column(
+        ForeignKey("partner_school.id", ondelete="SET NULL")
+    )
+    subject: Mapped[str] = mapped_column(String(20), default="")
+    checked_in_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    activity: Mapped[Activity] = relationship()

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import groupby
 
-from flask import current_app, g, url_for
+from flask import abort, current_app, g, url_for
 from icalendar import Calendar, Event
 from itsdangerous import BadSignature, URLSafeSerializer
 from openpyxl import Workbook
@@ -725,3 +725,37 @@ def export_workbook(semester: Semester, activities) -> bytes:
         )
     fit_columns(plan)
     return workbook_bytes(book)
+
+
+# --- guests (外校来宾) ---------------------------------------------------------------------
+
+
+def guest_checkin_refusal(activity: Activity, code: str | None) -> str | None:
+    """Why a guest cannot check in now, in Chinese; None when they can. The same rules as a
+    colleague's check-in (check_in): a live activity, on its day, with the code made for that
+    day; and only a 片区 or 全区 activity, since a 校内 one has no guests."""
+    if activity.level == "school":
+        return "这是校内活动，不开放外校老师签到。"
+    if activity.status in CLOSED:
+        return f"这项活动{CLOSED[activity.status]}，不能签到。"
+    try:
+        made_for = _checkin_signer().loads(code or "")
+    except BadSignature:
+        made_for = None
+    if made_for != [activity.id, activity.date.isoformat()]:
+        return "签到码已失效，请重新扫描现场的二维码。"
+    if activity.date != school_today():
+        return f"签到只在活动当天（{cn_short_date(activity.date)}）开放。"
+    return None
+
+
+def activity_by_checkin_token(token: str) -> Activity:
+    """The live activity a check-in link names; 404 for a made-up or over-long token."""
+    activity = (
+        db.session.scalar(Activity.live().where(Activity.checkin_token == token))
+        if len(token) <= 32
+        else None
+    )
+    if activity is None:
+        abort(404)
+    return activity

@@ -26,12 +26,12 @@ from intranet.auth.permissions import (
 )
 from intranet.clock import school_today, utcnow
 from intranet.concurrency import save, saved_text
-from intranet.extensions import db
+from intranet.extensions import db, login_manager
 from intranet.forms import ID_MAX, as_id
 from intranet.htmx import is_htmx, partial_response, render, toast
 from intranet.people.models import Staff, new_token
 from intranet.people.services import directory_query
-from intranet.schedule import invitees, planning, services
+from intranet.schedule import guests, invitees, planning, services
 from intranet.schedule.forms import (
     ActivityForm,
     AttendanceForm,
@@ -63,6 +63,7 @@ from intranet.windows import offset_arg
 
 bp = Blueprint("schedule", __name__, url_prefix="/schedule")
 bp.register_blueprint(planning.bp)
+bp.register_blueprint(guests.bp)
 log = logging.getLogger("intranet.schedule")
 
 MAX_FILES_PER_ACTIVITY = 40
@@ -512,21 +513,17 @@ def checkin_code(activity):
     )
 
 
-def _by_token(token: str) -> Activity:
-    activity = (
-        db.session.scalar(Activity.live().where(Activity.checkin_token == token))
-        if len(token) <= 32
-        else None
-    )
-    if activity is None:
-        abort(404)
-    return activity
-
-
 @bp.get("/checkin/<token>")
-@require("schedule.view")
+@public
 def checkin(token):
-    activity = _by_token(token)
+    """Colleagues check themselves in; at a 片区 or 全区 activity, a visitor who is not logged
+    in is offered 外校老师签到 (schedule/guests.py). A 校内 activity asks for the login first."""
+    activity = services.activity_by_checkin_token(token)
+    code = request.args.get("code", "")
+    if not current_user.is_authenticated:
+        if activity.level == "school":
+            return login_manager.unauthorized()
+        return guests.form_page(activity, guests.GuestForm(formdata=None, code=code))
     record = next(
         (r for r in services.attendance_of(activity) if r.staff_id == current_user.id), None
     )
@@ -536,7 +533,7 @@ def checkin(token):
         record=record,
         form=CheckInForm(),
         error=None,
-        code=request.args.get("code", ""),
+        code=code,
     )
 
 
@@ -544,7 +541,7 @@ def checkin(token):
 @require("schedule.view")
 def create_checkin(token):
     """Marks the logged-in person only: no field of the request names whom to check in."""
-    activity = _by_token(token)
+    activity = services.activity_by_checkin_token(token)
     error, record = None, None
     code = request.form.get("code") or request.args.get("code")
     try:

@@ -31,8 +31,18 @@ ROUTES = {
     ),
     "schedule.checkin_code": Route("GET", ACTIVITY + "/checkin-code", MANAGERS, owner="staff"),
     "schedule.checkin_count": Route("GET", ACTIVITY + "/checkin-count", MANAGERS, owner="staff"),
-    "schedule.checkin": Route("GET", "/schedule/checkin/{checkin_token}", EVERYONE),
+    # A 片区 activity's link: a visitor who is not logged in gets the guests' form (外校来宾).
+    "schedule.checkin": Route("GET", "/schedule/checkin/{cluster_checkin_token}", PUBLIC),
     "schedule.create_checkin": Route("POST", "/schedule/checkin/{checkin_token}", EVERYONE),
+    "schedule.guests.create": Route(
+        "POST", "/schedule/checkin/{cluster_checkin_token}/guest", PUBLIC
+    ),
+    "schedule.guests.of_activity": Route(
+        "GET", "/schedule/activities/{cluster_activity}/guests", MANAGERS
+    ),
+    "schedule.guests.index": Route("GET", "/schedule/guests", MANAGERS),
+    "schedule.guests.export": Route("GET", "/schedule/guests/export.xlsx", MANAGERS),
+    "schedule.guests.delete_semester": Route("POST", "/schedule/guests/delete", MANAGERS),
     "schedule.update_record": Route("POST", ACTIVITY + "/record", MANAGERS, owner="staff"),
     "schedule.delete_attachment": Route(
         "POST", ACTIVITY + "/attachments/nothing/delete", MANAGERS, owner="staff"
@@ -86,7 +96,10 @@ def objects(app, world) -> dict:
         )
         # Yesterday's activity the target teacher attended (活动反馈), run by nobody in the world.
         attended = Activity(semester=semester, date=today - timedelta(days=1), theme="读书交流")
-        db.session.add_all([semester, school, activity, held, attended])
+        cluster = Activity(
+            semester=semester, date=today, theme="主题研讨", level="cluster", partner_school=school
+        )
+        db.session.add_all([semester, school, activity, held, attended, cluster])
         db.session.flush()
         # A colleague scanned its code: the proof a responsible teacher's 已完成 needs.
         db.session.add(
@@ -103,5 +116,7 @@ def objects(app, world) -> dict:
             "activity": activity.id,
             "held_activity": held.id,
             "checkin_token": activity.checkin_token,
+            "cluster_activity": cluster.id,
+            "cluster_checkin_token": cluster.checkin_token,
             "ical_token": db.session.get(Staff, world["staff"]).ical_token,
         }
