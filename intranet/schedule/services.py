@@ -274,16 +274,8 @@ def _checkin_signer(secret_key: str | None = None) -> URLSafeSerializer:
 def check_in(activity: Activity, staff, code: str | None) -> Attendance:
     """Mark the person themself present. Open on the activity's day only, so a link passed on
     later cannot add attendance to an old activity, and only with a code made for that day."""
-    if activity.status in CLOSED:
-        raise CheckInClosed(f"这项活动{CLOSED[activity.status]}，不能签到。")
-    try:
-        made_for = _checkin_signer().loads(code or "")
-    except BadSignature:
-        made_for = None
-    if made_for != [activity.id, activity.date.isoformat()]:
-        raise CheckInClosed("签到码已失效，请重新扫描现场的二维码。")
-    if activity.date != school_today():
-        raise CheckInClosed(f"签到只在活动当天（{cn_short_date(activity.date)}）开放。")
+    if refusal := checkin_refusal(activity, code):
+        raise CheckInClosed(refusal)
     record = _attendance(activity.id, staff.id)
     before = _attendance_value(record)
     record.status, record.reason = "present", ""
@@ -731,11 +723,16 @@ def export_workbook(semester: Semester, activities) -> bytes:
 
 
 def guest_checkin_refusal(activity: Activity, code: str | None) -> str | None:
-    """Why a guest cannot check in now, in Chinese; None when they can. The same rules as a
-    colleague's check-in (check_in): a live activity, on its day, with the code made for that
-    day; and only a 片区 or 全区 activity, since a 校内 one has no guests."""
+    """Why a guest cannot check in now, in Chinese; None when they can: a colleague's rules,
+    and only at a 片区 or 全区 activity, since a 校内 one has no guests."""
     if activity.level == "school":
         return "这是校内活动，不开放外校老师签到。"
+    return checkin_refusal(activity, code)
+
+
+def checkin_refusal(activity: Activity, code: str | None) -> str | None:
+    """Why nobody can check in now, in Chinese; None when they can: a live activity, on its
+    day, with the code made for that day (a link passed on later adds nothing)."""
     if activity.status in CLOSED:
         return f"这项活动{CLOSED[activity.status]}，不能签到。"
     try:
