@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from intranet.extensions import db
 from intranet.settings import AppSetting
 
-AREAS = ("people", "schedule", "suggestions", "mentoring", "achievements")
+AREAS = ("people", "schedule", "suggestions", "mentoring", "achievements", "feedback")
 MARKER = "demo_school"
 # Rows a migration put there (the default rubric) and the installation's settings are not the
 # demo's and stay when it is cleared; every other table is emptied.

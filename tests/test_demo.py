@@ -170,3 +170,38 @@ def test_M_an_install_with_the_old_published_demo_password_is_marked_as_demo(
         upgrade()
         assert (db.session.get(AppSetting, demo.MARKER) is not None) is is_demo
         db.engine.dispose()
+
+
+def test_the_demo_has_two_school_years_of_feedback_that_the_plan_and_dashboard_show(demo_app):
+    from intranet.feedback.models import Answered, Feedback
+    from intranet.feedback.services import THRESHOLD
+    from intranet.schedule.models import Semester
+
+    with demo_app.app_context():
+        semesters = db.session.scalars(db.select(Semester).order_by(Semester.start)).all()
+        years = {s.start.year if s.start.month >= 8 else s.start.year - 1 for s in semesters}
+        per_activity = db.session.execute(
+            db.select(Activity.semester_id, Activity.status, db.func.count())
+            .join(Feedback, Feedback.activity_id == Activity.id)
+            .group_by(Activity.id, Activity.semester_id, Activity.status)
+        ).all()
+        gains = set(db.session.scalars(db.select(Feedback.gain).distinct()))
+        lines = db.session.scalars(db.select(Feedback.useful).where(Feedback.useful != "")).all()
+        improve = db.session.scalar(
+            db.select(db.func.count()).select_from(Feedback).where(Feedback.improve != "")
+        )
+        assert count(demo_app, Answered) == 0  # answers of no one: no marks
+    assert len(years) == 2
+    assert {semester for semester, _, _ in per_activity} == {s.id for s in semesters}
+    assert {status for _, status, _ in per_activity} == {"done"}  # held activities only
+    assert sum(n >= THRESHOLD for _, _, n in per_activity) >= 10
+    assert gains == {1, 2, 3, 4} and improve > 0
+    assert len(set(lines)) >= 10 and all(re.search(r"[\u4e00-\u9fff]", line) for line in lines)
+    # the manager's plan and the leader's dashboard show figures, not only 反馈不足
+    manager = as_user(demo_app, staff_id(demo_app, "guanli"))
+    plan = manager.get(f"/schedule/semesters/{semesters[-1].id}/plan").get_data(as_text=True)
+    assert re.search(r'class="plan-gain"[^>]*><strong>\d+%</strong>', plan)
+    leader = as_user(demo_app, staff_id(demo_app, "xiaozhang"))
+    page = leader.get("/dashboard").get_data(as_text=True)
+    trend = page.split("（全工作室）")[1].split("</table>")[0]
+    assert len(re.findall(r"<strong>\d+%</strong>", trend)) == len(semesters)

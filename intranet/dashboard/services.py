@@ -33,12 +33,14 @@ from intranet.achievements.models import LEVELS as ACHIEVEMENT_LEVELS
 from intranet.achievements.models import Achievement
 from intranet.auth.permissions import MANAGEMENT_GROUP
 from intranet.extensions import db
+from intranet.feedback.services import Gain, Gains, gain_tally, is_gain_row
 from intranet.mentoring.models import Pairing, PairingTask
 from intranet.mentoring.services import reasons_behind
 from intranet.people.models import PoolMembership, Staff
 from intranet.schedule.invitees import LIVE_PAIRINGS, PARTY, Directory, pairing_terms
 from intranet.schedule.models import (
     FORMS,
+    LEVELS,
     Activity,
     ActivityInvitee,
     Attendance,
@@ -579,20 +581,29 @@ def achievement_tally(semester: Semester):
     )
 
 
-def tallies(semester: Semester, with_box: bool) -> tuple[dict[str, Counter], list]:
-    """achievements_by_level() and, for those who read the box, the rows of the box's
-    statistics: one statement."""
+def tallies(
+    semester: Semester, with_box: bool, gain_semesters: list[Semester] | None = None
+) -> tuple[dict[str, Counter], list, Gains]:
+    """achievements_by_level(), for those who read the box the rows of the box's statistics,
+    and 收获 of `gain_semesters` (feedback's gain_tally): one statement."""
     stmt = achievement_tally(semester)
+    parts = []
+    if gain_semesters:
+        parts.append(gain_tally(s.id for s in gain_semesters))
     if with_box:
-        stmt = union_all(stmt, *suggestion_tallies())
+        parts.extend(suggestion_tallies())
+    if parts:
+        stmt = union_all(stmt, *parts)
     counts = {"verified": Counter(), "pending": Counter()}
-    box = []
+    box, gain_rows = [], []
     for row in db.session.execute(stmt):
         if row.what in counts:
             counts[row.what][row.key] += row.n
+        elif is_gain_row(row.what):
+            gain_rows.append(tuple(row))
         else:
             box.append(tuple(row))
-    return counts, box
+    return counts, box, Gains(gain_rows)
 
 
 def achievements_by_level(semester: Semester) -> dict[str, Counter]:
@@ -602,3 +613,34 @@ def achievements_by_level(semester: Semester) -> dict[str, Counter]:
 
 def achievement_levels() -> dict[str, str]:
     return ACHIEVEMENT_LEVELS
+
+
+# --- 收获: how activities landed, from the released feedback ---------------------------------
+
+TREND_SEMESTERS = 4
+
+
+@dataclass
+class GainFigures:
+    per_form: list[tuple[str, Gain]]  # (form label, its Gain), forms with answers, as FORMS
+    per_level: list[tuple[str, Gain]]  # (level label, its Gain), as LEVELS
+    trend: list[tuple[str, Gain]]  # (semester name, the studio's Gain), oldest first
+
+
+def gain_semesters(semester: Semester, semesters: list[Semester]) -> list[Semester]:
+    """The last TREND_SEMESTERS semesters up to the chosen one, oldest first (`semesters`
+    newest first, as all_semesters())."""
+    at = next((n for n, s in enumerate(semesters) if s.id == semester.id), 0)
+    return list(reversed(semesters[at : at + TREND_SEMESTERS])) or [semester]
+
+
+def gain_figures(semester: Semester, recent: list[Semester], found: Gains) -> GainFigures:
+    """收获 per form and per level of the chosen semester and the studio's over `recent`
+    (gain_semesters()), from the rows tallies() fetched. Each figure shows from THRESHOLD
+    released answers (feedback.services)."""
+    per_form, per_level = found.per_form(semester.id), found.per_level(semester.id)
+    return GainFigures(
+        [(label, per_form[key]) for key, label in FORMS.items() if key in per_form],
+        [(label, per_level.get(key, Gain())) for key, label in LEVELS.items()],
+        [(s.name, found.of_semester(s.id)) for s in recent],
+    )

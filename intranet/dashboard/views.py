@@ -36,7 +36,8 @@ def index():
     figures = services.overview(semester, today, _until(semester))
     months, groups, health = figures.months, figures.groups, figures.health
     reads_box = can(current_user, "suggestions.manage")
-    levels, box_tallies = services.tallies(semester, with_box=reads_box)
+    recent = services.gain_semesters(semester, semesters)
+    levels, box_tallies, gains = services.tallies(semester, reads_box, recent)
     return render_template(
         "dashboard/index.html",
         semester=semester,
@@ -56,6 +57,7 @@ def index():
             percent=True,
         ),
         alert=figures.alert,
+        gain=services.gain_figures(semester, recent, gains),
         groups=groups,
         participation_chart=bar_chart(
             [g.label for g in groups],

@@ -3,16 +3,20 @@
 import hashlib
 import hmac
 import secrets
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Select, String, func, literal, select
+from sqlalchemy import cast as sql_cast
 
 from intranet.clock import school_today
 from intranet.extensions import db
 from intranet.feedback.models import GAINS, Answered, Feedback
+from intranet.schedule.models import Activity
 
 THRESHOLD = 5  # fewer answers than this, and readers see only how many there are
+GOOD = 3  # 有收获 or better
 _shuffle = secrets.SystemRandom().shuffle
 
 
@@ -109,5 +113,91 @@ def summary(activity_id: int) -> Summary:
     _shuffle(result.useful)
     _shuffle(result.improve)
     result.mean = sum(gain for gain, _, _ in answers) / len(answers)
-    result.good_share = round(100 * sum(1 for gain, _, _ in answers if gain >= 3) / len(answers))
+    result.good_share = round(100 * sum(1 for gain, _, _ in answers if gain >= GOOD) / len(answers))
     return result
+
+
+# --- 收获 across activities: per form, per level, per semester ----------------------------
+
+
+@dataclass
+class Gain:
+    """Released answers of a group of activities and how many said 有收获 or better. Like an
+    activity's summary, nothing but that there are too few shows until THRESHOLD were
+    released (answers count from the day after they were given)."""
+
+    released: int = 0
+    good: int = 0
+
+    @property
+    def shown(self) -> bool:
+        return self.released >= THRESHOLD
+
+    @property
+    def share(self) -> float | None:
+        """The share (0..1) answering 有收获 or 很有收获; None while fewer than THRESHOLD."""
+        return self.good / self.released if self.shown else None
+
+    def __iadd__(self, other: "Gain") -> "Gain":
+        self.released += other.released
+        self.good += other.good
+        return self
+
+
+def gain_tally(semester_ids) -> Select:
+    """The released answers of the live activities of those semesters, counted per semester,
+    level, form and scale value in one grouped statement, as rows of the dashboard's tallies'
+    shape (what, key, wait, n) so it can be sent in one statement with them:
+    what = "gain" + the value, key = "level form", wait = the semester's id."""
+    return (
+        select(
+            (literal("gain") + sql_cast(Feedback.gain, String)).label("what"),
+            (Activity.level + literal(" ") + Activity.form).label("key"),
+            Activity.semester_id.label("wait"),
+            func.count().label("n"),
+        )
+        .join(Activity, Activity.id == Feedback.activity_id)
+        .where(
+            Feedback.answered_on < school_today(),
+            Activity.deleted_at.is_(None),
+            Activity.semester_id.in_(list(semester_ids)),
+        )
+        .group_by(Activity.semester_id, Activity.level, Activity.form, Feedback.gain)
+    )
+
+
+def is_gain_row(what: str) -> bool:
+    return what.startswith("gain")
+
+
+class Gains:
+    """The rows of gain_tally() summed the ways readers see them; thresholds apply to each sum,
+    so a form shows once its activities together have THRESHOLD released answers."""
+
+    def __init__(self, rows):
+        self.rows = []
+        for what, key, semester_id, n in rows:
+            level, form = key.split(" ", 1)
+            good = n if int(what.removeprefix("gain")) >= GOOD else 0
+            self.rows.append((semester_id, level, form, Gain(n, good)))
+
+    def _by(self, semester_id, key) -> dict[str, Gain]:
+        found: dict[str, Gain] = defaultdict(Gain)
+        for semester, level, form, gain in self.rows:
+            if semester == semester_id:
+                found[key(level, form)] += gain
+        return found
+
+    def per_form(self, semester_id: int) -> dict[str, Gain]:
+        return self._by(semester_id, lambda level, form: form)
+
+    def per_level(self, semester_id: int) -> dict[str, Gain]:
+        return self._by(semester_id, lambda level, form: level)
+
+    def of_semester(self, semester_id: int) -> Gain:
+        return self._by(semester_id, lambda level, form: "")[""]
+
+
+def gains(semester_ids) -> Gains:
+    """gain_tally() of those semesters, read: one query."""
+    return Gains(db.session.execute(gain_tally(semester_ids)).all())

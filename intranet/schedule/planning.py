@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from intranet.auth.permissions import require
 from intranet.extensions import db
+from intranet.feedback.services import gains
 from intranet.htmx import toast
 from intranet.schedule import services
 from intranet.schedule.forms import (
@@ -108,6 +109,7 @@ def _plan_page(semester, grid, errors=None, copy_form=None, status=200):
         grid=grid,
         errors=errors or {},
         progress={(row.level, row.form): row for row in services.plan_progress(semester)},
+        gains=gains([semester.id]).per_form(semester.id),
         levels=LEVELS,
         forms=FORMS,
         targets_form=PlanTargetsForm(formdata=None),
