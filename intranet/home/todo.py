@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     and_,
     case,
+    cast,
     exists,
     func,
     literal_column,
@@ -148,7 +149,7 @@ def _tasks_query(user, today: date):
     return (
         select(
             literal_column("'task'", String),
-            Pairing.id,
+            cast(Pairing.id, String),
             PairingTask.text,
             PairingTask.due,
             PairingTask.id,
@@ -298,8 +299,8 @@ def _feedback(user, today: date) -> list[Todo]:
 
 def _mine(user, today: date) -> tuple[list[Todo], list[Todo], list[Todo]]:
     """Reports sent back, leaders' replies and tasks due: three short lists read in one
-    statement, a UNION ALL of rows of one shape (kind, key, text, day, number, name), each
-    kind put in its own order here."""
+    statement, a UNION ALL of rows of one shape (kind, key, text, day, number, name; the key
+    a string, as a suggestion's is), each kind put in its own order here."""
     rows = db.session.execute(
         union_all(_reports_query(user), _replies_query(user, today), _tasks_query(user, today))
     ).all()
@@ -318,7 +319,7 @@ def _mine(user, today: date) -> tuple[list[Todo], list[Todo], list[Todo]]:
                 )
             )
         else:
-            tasks.append(_task(today, key, text, day, name))
+            tasks.append(_task(today, int(key), text, day, name))
     return reports, replies, tasks
 
 
@@ -335,7 +336,7 @@ def _reports_query(user):
     return (
         select(
             literal_column("'report'", String),
-            WorkReport.semester_id,
+            cast(WorkReport.semester_id, String),
             Semester.name,
             Semester.start,
             literal_column("0", Integer),
