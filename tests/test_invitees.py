@@ -141,6 +141,65 @@ def test_a_disabled_account_is_invited_to_nothing(app, school):
     assert "李春梅" not in names_invited(app, activity_id)
 
 
+def test_one_persons_sql_rule_agrees_with_the_directory_on_every_case(app, school, make_staff):
+    """My home page and calendar ask the database "what invites me" in the list's own query
+    (invites_clause): for every person, group, date and named choice it answers as the
+    Directory that the roll and the rates use."""
+    school["disabled"] = make_staff(username="gone", active=False)
+    with app.app_context():
+        draft = Pairing(
+            mentor_id=school["reserve"],
+            apprentice_id=school["member"],
+            start_semester_id=school["semester"],
+            end_semester_id=school["semester"],
+            state="draft",  # not yet running: names its pair, but makes nobody a studio member
+        )
+        db.session.add(draft)
+        db.session.commit()
+        draft_id = draft.id
+    days = [-200, -40, -30, -10, 0, 3, 59, 61, 200]  # around the pool and pairing terms
+    groups = ["", "studio", "mentor", "reserve", "party", "staff", "pairing", "visitors"]
+    groups += ["studio visitors", "mentor reserve", "pairing party"]
+    ids = []
+    for day in days:
+        for group in groups:
+            for pairing in (school["pairing"], draft_id) if "pairing" in group else (None,):
+                ids.append(
+                    add_activity(
+                        app,
+                        school,
+                        date=TODAY + timedelta(days=day),
+                        invite_groups=group,
+                        invite_pairing_id=pairing,
+                    )
+                )
+    with app.app_context():
+        for n, activity_id in enumerate(ids[::7]):
+            for person in ("member", "mentor", "disabled"):
+                db.session.add(
+                    ActivityInvitee(
+                        activity_id=activity_id, staff_id=school[person], invited=bool(n % 2)
+                    )
+                )
+        db.session.commit()
+        activities = db.session.scalars(select(Activity).where(Activity.id.in_(ids))).all()
+        directory = invitees.Directory.load(ids)
+        checked = 0
+        for person in ("manager", "mentor", "reserve", "member", "left_pool", "party", "disabled"):
+            staff_id = school[person]
+            in_sql = set(
+                db.session.scalars(
+                    select(Activity.id).where(
+                        Activity.id.in_(ids), invitees.invites_clause(staff_id)
+                    )
+                )
+            )
+            in_memory = {a.id for a in activities if directory.invites(a, staff_id)}
+            assert in_sql == in_memory, person
+            checked += len(in_memory)
+        assert checked > len(ids)  # the cases invite many, not nobody
+
+
 # --- what the invited see ----------------------------------------------------------------------
 
 

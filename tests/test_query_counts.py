@@ -192,3 +192,93 @@ def test_list_page_queries_do_not_grow_with_its_rows(app, school, count_queries,
     few = count_queries(leader, url)
     add(MANY - FEW)
     assert count_queries(leader, url) == few, f"{url} sends more queries for {MANY} rows"
+
+
+# --- the teacher's home page ------------------------------------------------------------------
+
+
+def add_teachers_world(school, n):
+    """n more of everything on a teacher's home page: coming activities that invite them by their
+    pool, a named invitation, one they present and one they are responsible for; pairings (as
+    apprentice) with an agreement to sign and a task due; a report sent back; suggestions with
+    a leader's reply; a lesson they sat in to score, whose 收获 question waits too."""
+    from intranet.people.models import PoolMembership
+    from intranet.schedule.models import ActivityInvitee
+
+    me = db.session.get(Staff, school["teacher"])
+    db.session.add(
+        PoolMembership(staff_id=me.id, pool="reserve", since=TODAY - timedelta(days=next(serial)))
+    )
+    for i in range(n):
+        k = next(serial)
+        term = Semester(name=f"学期{k}", start=TODAY - timedelta(days=k), end=TODAY)
+        colleague_ = colleague(k)
+        db.session.add_all([term, colleague_])
+        db.session.flush()
+        coming = {"semester_id": school["semester"], "date": TODAY + timedelta(days=1 + i % 9)}
+        db.session.add_all(
+            [
+                Activity(theme=f"研讨{k}", form="theme_seminar", invite_groups="studio", **coming),
+                Activity(theme=f"主讲{k}", form="demo_lesson", presenters=[me], **coming),
+                Activity(theme=f"负责{k}", responsible_id=me.id, invite_groups="", **coming),
+                Activity(theme=f"他人{k}", form="outreach", invite_groups="mentor", **coming),
+            ]
+        )
+        named = Activity(theme=f"点名{k}", invite_groups="party", **coming)
+        lesson = Activity(
+            semester_id=school["semester"],
+            date=TODAY - timedelta(days=1),
+            form="report_lesson",
+            status="done",
+            theme=f"汇报课{k}",
+            presenters=[colleague_],
+        )
+        db.session.add_all([named, lesson])
+        db.session.flush()
+        db.session.add(ActivityInvitee(activity_id=named.id, staff_id=me.id, invited=True))
+        db.session.add(
+            Attendance(
+                activity_id=lesson.id, staff_id=me.id, status="present", checked_in_at=utcnow()
+            )
+        )
+        pairing = Pairing(
+            mentor=colleague(next(serial)),
+            apprentice_id=me.id,
+            start_semester_id=school["semester"],
+            end_semester_id=school["semester"],
+            state="signed",
+        )
+        pairing.agreements.append(Agreement(mentor_duties="责任", apprentice_goals="目标"))
+        pairing.tasks.append(PairingTask(text="读书", due=TODAY + timedelta(days=2)))
+        db.session.add(pairing)
+        db.session.add(
+            WorkReport(staff_id=me.id, semester_id=term.id, body="汇报", state="returned")
+        )
+        mine = Suggestion(author_id=me.id, category="teaching", title=f"建议{k}", body="内容")
+        db.session.add(mine)
+        db.session.flush()
+        db.session.add(Reply(named_id=mine.id, position=1, author_id=school["leader"], body="好"))
+
+
+def test_a_teachers_home_page_sends_at_most_eight_statements_at_any_size(
+    app, school, count_queries
+):
+    """Everything a teacher's home page shows (我的活动 with their part in each, and 待办 of
+    every kind) in at most eight statements, the same with ten times as much of everything."""
+
+    def add(n):
+        with app.app_context():
+            add_teachers_world(school, n)
+            db.session.commit()
+
+    teacher = as_user(app, school["teacher"])
+    add(2)
+    page = teacher.get("/").get_data(as_text=True)
+    for kind in ("agreement", "report", "reply", "task", "lesson", "feedback"):
+        assert f'class="todo-{kind}"' in page, kind
+    assert "研讨" in page and "点名" in page and "他人" not in page
+    assert '<span class="badge">主讲</span>' in page and '<span class="badge">负责</span>' in page
+    few = count_queries(teacher, "/")
+    assert few <= 8, few
+    add(20)
+    assert count_queries(teacher, "/") == few

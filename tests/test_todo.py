@@ -317,6 +317,37 @@ def test_lessons_leave_the_list_once_scored_or_past_the_window(app, school, trav
     assert [k for k, _ in todo_links(client) if k == "lesson"] == []
 
 
+def test_scoring_one_lesson_leaves_the_same_teachers_other_lesson_on_the_list(app, school):
+    """A teacher who gave two lessons this week is scored per lesson: scoring Monday's does not
+    take Wednesday's off the list."""
+    with app.app_context():
+        first, second = (
+            add_lesson(
+                school,
+                presenter=school["colleague"],
+                attendee=school["apprentice"],
+                day=school_today() - timedelta(days=days),
+            )
+            for days in (3, 1)
+        )
+        db.session.flush()
+        from intranet.mentoring.models import Observation
+
+        db.session.add(
+            Observation(
+                activity_id=first.id,
+                observer_id=school["apprentice"],
+                teacher_id=school["colleague"],
+            )
+        )
+        db.session.commit()
+        second_id = second.id
+    links = [
+        url for kind, url in todo_links(as_user(app, school["apprentice"])) if kind == "lesson"
+    ]
+    assert links == [f"/mentoring/observations/new/{second_id}"]
+
+
 def test_a_lesson_past_the_scoring_window_is_not_offered(app, school):
     window = app.config["OBSERVATION_WINDOW_DAYS"]
     with app.app_context():

@@ -1,9 +1,10 @@
 """待办: what each person must do next, read from the records themselves (no table of its own).
 
-Each kind of item is one fixed query (or two), whatever the number of rows, so the home page
+Each kind of item is one fixed query at most, whatever the number of rows, so the home page
 and the count in the top navigation cost the same for a school with 3 or 300 things waiting:
-agreements to sign, reports sent back, leaders' replies, tasks due, lessons to score,
-certificates to verify, suggestions to handle, and the semester's plan falling behind.
+agreements to sign, reports sent back, leaders' replies, tasks due (these three small lists are
+read in one statement), lessons to score, 活动反馈, certificates to verify, suggestions to
+handle, and the semester's plan falling behind.
 """
 
 from collections import defaultdict
@@ -11,7 +12,20 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import aliased
 
 from intranet.achievements.models import Achievement, WorkReport, achievement_attachment
 from intranet.auth.permissions import LIVE_PAIRING_STATES, attended_as_scorer, can
@@ -64,11 +78,12 @@ class Todo:
 def todos(user) -> list[Todo]:
     """Everything waiting for this person, by kind in the order of KINDS."""
     today = school_today()
+    reports, replies, tasks = _mine(user, today)
     items = [
         *_agreements(user),
-        *_returned_reports(user),
-        *_replies(user, today),
-        *_tasks(user, today),
+        *reports,
+        *replies,
+        *tasks,
         *_lessons(user, today),
         *_feedback(user, today),
     ]
@@ -127,10 +142,19 @@ def _agreements(user) -> list[Todo]:
     return items
 
 
-def _tasks(user, today: date) -> list[Todo]:
-    """Tasks not done that fall due within a week or are overdue, for both sides."""
-    rows = db.session.execute(
-        select(PairingTask.text, PairingTask.due, Pairing.id, Pairing.apprentice_id, Staff.name)
+def _tasks_query(user, today: date):
+    """Tasks not done that fall due within a week or are overdue, for both sides: the key is the
+    pairing, the number the task (for its order), the name the apprentice when it is not me."""
+    apprentice = case((Pairing.apprentice_id == user.id, ""), else_=Staff.name)
+    return (
+        select(
+            literal_column("'task'", String),
+            cast(Pairing.id, String),
+            PairingTask.text,
+            PairingTask.due,
+            PairingTask.id,
+            apprentice,
+        )
         .join(Pairing, PairingTask.pairing_id == Pairing.id)
         .join(Staff, Pairing.apprentice_id == Staff.id)
         .where(
@@ -139,28 +163,27 @@ def _tasks(user, today: date) -> list[Todo]:
             Pairing.state.in_(LIVE_PAIRING_STATES),
             or_(Pairing.apprentice_id == user.id, Pairing.mentor_id == user.id),
         )
-        .order_by(PairingTask.due, PairingTask.id)
     )
-    items = []
-    for text, due, pairing_id, apprentice_id, apprentice in rows:
-        late = (today - due).days
-        when = (
-            f"已逾期 {late} 天"
-            if late > 0
-            else ("今天到期" if late == 0 else f"{cn_short_date(due)}到期")
-        )
-        who = "" if apprentice_id == user.id else f"徒弟{apprentice}："
-        url = url_for("mentoring.show", pairing_id=pairing_id, _anchor=f"tasks-{pairing_id}")
-        items.append(Todo("task", f"{who}{text}", url, when))
-    return items
+
+
+def _task(today: date, pairing_id: int, text: str, due: date, apprentice: str) -> Todo:
+    late = (today - due).days
+    when = (
+        f"已逾期 {late} 天"
+        if late > 0
+        else ("今天到期" if late == 0 else f"{cn_short_date(due)}到期")
+    )
+    who = f"徒弟{apprentice}：" if apprentice else ""
+    url = url_for("mentoring.show", pairing_id=pairing_id, _anchor=f"tasks-{pairing_id}")
+    return Todo("task", f"{who}{text}", url, when)
 
 
 def _lessons(user, today: date) -> list[Todo]:
     """Demo and report lessons in the scoring window with a presenter this person has not scored
     yet and may score (permissions.scoring_refusal): a manager any lesson they attended, anyone
     else one they attended by their own check-in or as a manager marked them, or one their
-    apprentice gave. One query finds them all, one more names the presenters of those listed
-    (the soonest to close first): never a query per lesson."""
+    apprentice gave. One query finds them all with their presenters' names (a row per lesson
+    and presenter other than me), the soonest to close first: never a query per lesson."""
     window = current_app.config["OBSERVATION_WINDOW_DAYS"]
     if can(user, "mentoring.manage"):  # managers may score any lesson: list those they sat in
         attended = exists().where(
@@ -173,10 +196,14 @@ def _lessons(user, today: date) -> list[Todo]:
     my_apprentices = select(Pairing.apprentice_id).where(
         Pairing.mentor_id == user.id, Pairing.state.in_(MENTORED_STATES)
     )
-    scored = exists().where(
-        Observation.activity_id == Activity.id,
-        Observation.observer_id == user.id,
-        Observation.teacher_id == presenter.c.staff_id,
+    scored = (
+        exists()
+        .where(
+            Observation.activity_id == Activity.id,
+            Observation.observer_id == user.id,
+            Observation.teacher_id == presenter.c.staff_id,
+        )
+        .correlate(Activity, presenter)  # this lesson, not any lesson of the same teacher
     )
     unscored_presenter = exists().where(
         presenter.c.activity_id == Activity.id,
@@ -184,37 +211,35 @@ def _lessons(user, today: date) -> list[Todo]:
         ~scored,
         or_(attended, presenter.c.staff_id.in_(my_apprentices)),
     )
-    lessons = db.session.execute(
+    given_by, teacher = presenter.alias("given_by"), aliased(Staff, name="teacher")
+    rows = db.session.execute(
         Activity.live()
-        .with_only_columns(Activity.id, Activity.date, Activity.theme, Activity.form)
+        .with_only_columns(Activity.id, Activity.date, Activity.theme, Activity.form, teacher.name)
+        .join(given_by, given_by.c.activity_id == Activity.id)
+        .join(teacher, teacher.id == given_by.c.staff_id)
         .where(
             Activity.form.in_(LESSON_FORMS),
             Activity.status != "cancelled",
             Activity.date <= today,
             Activity.date >= today - timedelta(days=window),
+            teacher.id != user.id,
             unscored_presenter,
         )
-        .order_by(Activity.date, Activity.id)
-    ).all()
-    shown = lessons[:LESSONS_SHOWN]
-    teachers = defaultdict(list)
-    if shown:
-        for activity_id, name in db.session.execute(
-            select(presenter.c.activity_id, Staff.name)
-            .join(Staff, Staff.id == presenter.c.staff_id)
-            .where(presenter.c.activity_id.in_([a.id for a in shown]), Staff.id != user.id)
-            .order_by(Staff.pinyin)  # as Activity.presenters
-        ):
-            teachers[activity_id].append(name)
+        .order_by(Activity.date, Activity.id, teacher.pinyin)  # names as Activity.presenters
+    )
+    lessons, teachers = {}, defaultdict(list)
+    for activity_id, day, theme, form, name in rows:
+        lessons[activity_id] = (day, theme, form)
+        teachers[activity_id].append(name)
     items = []
-    for activity in shown:
-        closes = activity.date + timedelta(days=window)
-        names = "、".join(teachers[activity.id])
+    for activity_id, (day, theme, form) in list(lessons.items())[:LESSONS_SHOWN]:
+        closes = day + timedelta(days=window)
+        names = "、".join(teachers[activity_id])
         items.append(
             Todo(
                 "lesson",
-                f"{activity.theme}（{names}，{FORMS.get(activity.form, activity.form)}）",
-                url_for("mentoring.observations.new", activity_id=activity.id),
+                f"{theme}（{names}，{FORMS.get(form, form)}）",
+                url_for("mentoring.observations.new", activity_id=activity_id),
                 f"{cn_short_date(closes)}前评课",
             )
         )
@@ -272,29 +297,68 @@ def _feedback(user, today: date) -> list[Todo]:
 # --- reports, replies, certificates, suggestions --------------------------------------------
 
 
-def _returned_reports(user) -> list[Todo]:
+def _mine(user, today: date) -> tuple[list[Todo], list[Todo], list[Todo]]:
+    """Reports sent back, leaders' replies and tasks due: three short lists read in one
+    statement, a UNION ALL of rows of one shape (kind, key, text, day, number, name; the key
+    a string, as a suggestion's is), each kind put in its own order here."""
     rows = db.session.execute(
-        select(WorkReport.semester_id, Semester.name)
+        union_all(_reports_query(user), _replies_query(user, today), _tasks_query(user, today))
+    ).all()
+    reports, replies, tasks = [], [], []
+    for kind, key, text, day, number, name in sorted(rows, key=_order):
+        if kind == "report":
+            url = url_for("achievements.reports.edit", semester=key)
+            reports.append(Todo("report", f"{text}的工作汇报被退回，请修改后再提交", url))
+        elif kind == "reply":
+            replies.append(
+                Todo(
+                    "reply",
+                    f"“{text}”有 {number} 条回复" if number > 1 else f"“{text}”有回复",
+                    url_for("suggestions.mine", _anchor=f"mine-n-{key}"),
+                    f"{cn_short_date(day)}回复",
+                )
+            )
+        else:
+            tasks.append(_task(today, int(key), text, day, name))
+    return reports, replies, tasks
+
+
+def _order(row):
+    """Reports newest semester first, replies newest first, tasks soonest due first."""
+    kind, key, _text, day, number, _name = row
+    if kind == "task":
+        return (day.toordinal(), number)
+    return (-day.toordinal(), key)
+
+
+def _reports_query(user):
+    """Work reports sent back to this person: the key is the semester, the day its start."""
+    return (
+        select(
+            literal_column("'report'", String),
+            cast(WorkReport.semester_id, String),
+            Semester.name,
+            Semester.start,
+            literal_column("0", Integer),
+            literal_column("''", String),
+        )
         .join(Semester, WorkReport.semester_id == Semester.id)
         .where(WorkReport.staff_id == user.id, WorkReport.state == "returned")
-        .order_by(Semester.start.desc())
     )
-    return [
-        Todo(
-            "report",
-            f"{name}的工作汇报被退回，请修改后再提交",
-            url_for("achievements.reports.edit", semester=semester_id),
+
+
+def _replies_query(user, today: date):
+    """Leaders' replies of the last two weeks to this person's named suggestions, one row per
+    suggestion: the day of the newest reply and how many there are."""
+    return (
+        select(
+            literal_column("'reply'", String),
+            Suggestion.id,
+            Suggestion.title,
+            func.max(Reply.created_on),
+            func.count(),
+            literal_column("''", String),
         )
-        for semester_id, name in rows
-    ]
-
-
-def _replies(user, today: date) -> list[Todo]:
-    """Leaders' replies of the last two weeks to this person's named suggestions, newest
-    first, one line per suggestion."""
-    newest = func.max(Reply.created_on)
-    rows = db.session.execute(
-        select(Suggestion.id, Suggestion.title, newest, func.count())
         .join(Reply, Reply.named_id == Suggestion.id)
         .where(
             Suggestion.author_id == user.id,
@@ -303,17 +367,7 @@ def _replies(user, today: date) -> list[Todo]:
             Reply.created_on >= today - timedelta(days=REPLY_DAYS),
         )
         .group_by(Suggestion.id, Suggestion.title)
-        .order_by(newest.desc(), Suggestion.id)
     )
-    return [
-        Todo(
-            "reply",
-            f"“{title}”有 {n} 条回复" if n > 1 else f"“{title}”有回复",
-            url_for("suggestions.mine", _anchor=f"mine-n-{key}"),
-            f"{cn_short_date(day)}回复",
-        )
-        for key, title, day, n in rows
-    ]
 
 
 def _certificates(user) -> list[Todo]:

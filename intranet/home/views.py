@@ -22,8 +22,12 @@ def navigation():
 @bp.get("/")
 @require("home.view")
 def index():
-    upcoming = schedule.upcoming_mine(current_user)
-    roles = {activity.id: schedule.roles_in(activity, current_user.id) for activity in upcoming}
+    mine = schedule.upcoming_mine(current_user)
+    upcoming = [activity for activity, _ in mine]
+    roles = {
+        activity.id: schedule.roles_in(activity, current_user.id, presents)
+        for activity, presents in mine
+    }
     # A new install: the admin's first step is the staff roster (everything else needs people).
     roster_missing = can(current_user, "people.manage") and (
         db.session.scalar(select(func.count()).select_from(Staff)) <= 1

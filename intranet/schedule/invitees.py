@@ -16,18 +16,21 @@ then. The groups, on a given day:
 
 Only active accounts are invited. A named person added is invited whatever the groups; a named
 person taken out is not. Resolving costs a fixed few queries (`Directory.load`) however many
-activities and people there are: the rest is done in memory.
+activities and people there are: the rest is done in memory. For one person's own lists (the
+home page, their calendar) the same rule is also written as SQL (`invites_clause`), so "the
+activities that invite me" is a condition of the list's one query, not a scan before it; a test
+holds the two versions of the rule to the same answers (tests/test_invitees.py).
 """
 
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import String, and_, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
 from intranet.auth.permissions import MANAGEMENT_GROUP
 from intranet.extensions import db
-from intranet.people.models import PoolMembership, Staff
+from intranet.people.models import POOLS, PoolMembership, Staff
 from intranet.schedule.models import INVITE_GROUPS, Activity, ActivityInvitee, Attendance, Semester
 
 PARTY = ("member", "probationary")
@@ -121,7 +124,9 @@ class Directory:
     @classmethod
     def load(cls, activity_ids=None, staff_id: int | None = None) -> "Directory":
         """Four queries. `activity_ids` limits the named people loaded (None: all of them);
-        `staff_id` limits everything to one person, for their own calendar."""
+        `staff_id` limits everything to one person (their pairings only)."""
+        from intranet.mentoring.models import Pairing  # mentoring builds on the schedule
+
         found = cls()
         people = select(Staff.id, Staff.role, Staff.political_status).where(Staff.active)
         pools = select(
@@ -139,6 +144,9 @@ class Directory:
         if staff_id is not None:
             people = people.where(Staff.id == staff_id)
             pools = pools.where(PoolMembership.staff_id == staff_id)
+            pairings = pairings.where(
+                or_(Pairing.mentor_id == staff_id, Pairing.apprentice_id == staff_id)
+            )
             named = named.where(ActivityInvitee.staff_id == staff_id)
         for person, role, political in db.session.execute(people):
             found.staff[person] = (role, political)
@@ -214,15 +222,59 @@ def expected_by_activity(activities) -> dict[int, set[int]]:
     return expected
 
 
-def invited_activity_ids(staff_id: int, *conditions) -> list[int]:
-    """The live activities (meeting `conditions`) that invite this person: five queries."""
-    rows = db.session.execute(
-        select(
-            Activity.id, Activity.date, Activity.invite_groups, Activity.invite_pairing_id
-        ).where(Activity.deleted_at.is_(None), *conditions)
-    ).all()
-    directory = Directory.load(staff_id=staff_id)
-    return [row.id for row in rows if directory.invites(row, staff_id)]
+def invites_clause(staff_id: int, activity=Activity):
+    """`Directory.invites(activity, staff_id)` as a SQL condition on `activity`'s row, for one
+    person: their account, pools, pairings and named choices are read by correlated EXISTS, so a
+    list of "what invites me" is one query. Keep it in step with `Directory` (a test compares
+    them on every group, date and named choice)."""
+    day = activity.date
+    me = Staff.id == staff_id
+
+    def there_is(*conditions):  # never correlated to anything but the activity
+        return exists().where(*conditions).correlate(activity)
+
+    def has_group(key: str):
+        padded = literal(" ", String) + func.coalesce(activity.invite_groups, "") + " "
+        return padded.contains(f" {key} ", autoescape=True)
+
+    def in_pool(pools):
+        return there_is(
+            PoolMembership.staff_id == staff_id,
+            PoolMembership.pool.in_(pools),
+            PoolMembership.since <= day,
+            or_(PoolMembership.until.is_(None), day < PoolMembership.until),
+        )
+
+    terms = pairing_terms().subquery()
+    mine = or_(terms.c.mentor_id == staff_id, terms.c.apprentice_id == staff_id)
+    paired = there_is(
+        mine, terms.c.state.in_(LIVE_PAIRINGS), terms.c.start <= day, day <= terms.c.end
+    )
+    my_pairing = there_is(mine, terms.c.id == activity.invite_pairing_id)
+    studio = or_(
+        in_pool(("mentor", "reserve")),
+        there_is(me, Staff.role.in_(MANAGEMENT_GROUP)),
+        paired,
+    )
+    by_groups = or_(
+        has_group("staff"),
+        and_(has_group("party"), there_is(me, Staff.political_status.in_(PARTY))),
+        *(and_(has_group(pool), in_pool((pool,))) for pool in POOLS),
+        and_(has_group("studio"), studio),
+        and_(has_group("pairing"), my_pairing),
+    )
+
+    def named(invited: bool | None):
+        return there_is(
+            ActivityInvitee.activity_id == activity.id,
+            ActivityInvitee.staff_id == staff_id,
+            *([] if invited is None else [ActivityInvitee.invited.is_(invited)]),
+        )
+
+    return and_(
+        there_is(me, Staff.active),
+        or_(named(True), and_(~named(None), by_groups)),
+    )
 
 
 def set_named(activity, added: set[int], removed: set[int]) -> None:
