@@ -44,6 +44,8 @@ from intranet.schedule.models import (
     Activity,
     ActivityInvitee,
     Attendance,
+    Guest,
+    PartnerSchool,
     Semester,
     activity_presenter,
 )
@@ -582,28 +584,36 @@ def achievement_tally(semester: Semester):
 
 
 def tallies(
-    semester: Semester, with_box: bool, gain_semesters: list[Semester] | None = None
-) -> tuple[dict[str, Counter], list, Gains]:
+    semester: Semester,
+    with_box: bool,
+    gain_semesters: list[Semester] | None = None,
+    with_reach: bool = False,
+) -> tuple[dict[str, Counter], list, Gains, "Reach"]:
     """achievements_by_level(), for those who read the box the rows of the box's statistics,
-    and 收获 of `gain_semesters` (feedback's gain_tally): one statement."""
+    收获 of `gain_semesters` (feedback's gain_tally) and, with_reach, the semester's reach
+    beyond the school (reach_tally): one statement."""
     stmt = achievement_tally(semester)
     parts = []
     if gain_semesters:
         parts.append(gain_tally(s.id for s in gain_semesters))
+    if with_reach:
+        parts.extend(reach_tally(semester))
     if with_box:
         parts.extend(suggestion_tallies())
     if parts:
         stmt = union_all(stmt, *parts)
     counts = {"verified": Counter(), "pending": Counter()}
-    box, gain_rows = [], []
+    box, gain_rows, reach_rows = [], [], []
     for row in db.session.execute(stmt):
         if row.what in counts:
             counts[row.what][row.key] += row.n
         elif is_gain_row(row.what):
             gain_rows.append(tuple(row))
+        elif row.what.startswith(REACH):
+            reach_rows.append(tuple(row))
         else:
             box.append(tuple(row))
-    return counts, box, Gains(gain_rows)
+    return counts, box, Gains(gain_rows), Reach.of(reach_rows)
 
 
 def achievements_by_level(semester: Semester) -> dict[str, Counter]:
@@ -613,6 +623,136 @@ def achievements_by_level(semester: Semester) -> dict[str, Counter]:
 
 def achievement_levels() -> dict[str, str]:
     return ACHIEVEMENT_LEVELS
+
+
+# --- reach beyond the school: guests, 送教, lectures by non-Party teachers --------------------
+
+REACH = "reach_"
+OTHER_SCHOOLS = "其他学校"
+DISTRICT = "区教育局"
+# A typed school (not on the partner list) naming one of these is the district's, not a school's.
+DISTRICT_WORDS = ("教育局", "教体局", "教研室", "教研中心", "教师发展中心", "进修学校")
+GUEST_LEVELS = ("cluster", "district")  # guests check in to 片区 and 全区 activities only
+
+
+def school_group(partner: str | None, typed: str) -> str:
+    """Where a guest's school counts: the partner school by name; a typed school is 区教育局
+    when its name says so, else 其他学校."""
+    if partner:
+        return partner
+    return DISTRICT if any(word in typed for word in DISTRICT_WORDS) else OTHER_SCHOOLS
+
+
+def _row(what: str, key, n, wait=None):
+    """A select list in the tallies' shape (what, key, wait, n)."""
+    key = literal(key) if isinstance(key, str) else key
+    wait = sql_cast(null(), Integer) if wait is None else wait
+    return (literal(REACH + what).label("what"), key.label("key"), wait.label("wait"), n.label("n"))
+
+
+def reach_tally(semester: Semester) -> list:
+    """The semester's reach as statements of the tallies' shape, sent in tallies()' one union:
+    - guest: guests at its live 片区 and 全区 activities per level and school (key "level
+      partner-name|typed-name"; grouped by the columns, named in Python by school_group);
+    - outreach: held 送教 activities, those present at them and their guests;
+    - lecturer: held 专题讲座 given per non-Party presenter (key name, wait id), and lectures:
+      how many held lectures had at least one non-Party presenter."""
+    in_semester = (Activity.semester_id == semester.id, Activity.deleted_at.is_(None))
+    guests = (
+        select(
+            *_row(
+                "guest",
+                Activity.level
+                + literal(" ")
+                + func.coalesce(literal("p") + PartnerSchool.name, literal("t") + Guest.school),
+                func.count(),
+            )
+        )
+        .select_from(Guest)
+        .join(Activity, Activity.id == Guest.activity_id)
+        .outerjoin(PartnerSchool, PartnerSchool.id == Guest.partner_school_id)
+        .where(*in_semester, Activity.level.in_(GUEST_LEVELS))
+        .group_by(Activity.level, PartnerSchool.name, Guest.school)
+    )
+    outreach = _held(Activity.semester_id == semester.id, Activity.form == "outreach")
+    held_outreach = select(*_row("outreach", "activities", func.count())).where(*outreach)
+    audience = (
+        select(*_row("outreach", "staff", func.count()))
+        .select_from(Attendance)
+        .join(Activity, Activity.id == Attendance.activity_id)
+        .where(*outreach, Attendance.status == "present")
+    )
+    outreach_guests = (
+        select(*_row("outreach", "guests", func.count()))
+        .select_from(Guest)
+        .join(Activity, Activity.id == Guest.activity_id)
+        .where(*outreach)
+    )
+    lecture = _held(Activity.semester_id == semester.id, Activity.form == "lecture")
+    non_party = Staff.political_status.not_in(GROUPS["party"][1])
+    lecturers = (
+        select(*_row("lecturer", Staff.name, func.count(), wait=Staff.id))
+        .select_from(activity_presenter)
+        .join(Activity, Activity.id == activity_presenter.c.activity_id)
+        .join(Staff, Staff.id == activity_presenter.c.staff_id)
+        .where(*lecture, non_party)
+        .group_by(Staff.id, Staff.name)
+    )
+    by_non_party = (
+        select(activity_presenter.c.activity_id)
+        .join(Staff, Staff.id == activity_presenter.c.staff_id)
+        .where(activity_presenter.c.activity_id == Activity.id, non_party)
+    )
+    lectures = select(*_row("lectures", "", func.count())).where(*lecture, by_non_party.exists())
+    return [guests, held_outreach, audience, outreach_guests, lecturers, lectures]
+
+
+@dataclass
+class Reach:
+    """The semester's reach beyond the school, read from reach_tally()'s rows."""
+
+    # (school or group, guests at 片区 activities, at 全区 activities): partner schools by
+    # name, then 其他学校 and 区教育局
+    schools: list[tuple[str, int, int]] = field(default_factory=list)
+    outreach: int = 0  # held 送教 activities
+    outreach_staff: int = 0  # colleagues present at them
+    outreach_guests: int = 0  # guests at them
+    lectures: int = 0  # held 专题讲座 with a non-Party presenter
+    lecturers: list[tuple[str, int]] = field(default_factory=list)  # (name, lectures), most first
+
+    @property
+    def guests(self) -> int:
+        return sum(cluster + district for _, cluster, district in self.schools)
+
+    @property
+    def outreach_audience(self) -> int:
+        return self.outreach_staff + self.outreach_guests
+
+    @classmethod
+    def of(cls, rows) -> "Reach":
+        found = cls()
+        by_school: dict[tuple[int, str], list[int]] = {}
+        lecturers = []
+        for what, key, wait, n in rows:
+            what = what.removeprefix(REACH)
+            if what == "guest":
+                level, school = key.split(" ", 1)
+                name = school_group(school[1:] if school[0] == "p" else None, school[1:])
+                rank = 0 if school[0] == "p" else 1 + (name == DISTRICT)
+                counts = by_school.setdefault((rank, name), [0, 0])
+                counts[GUEST_LEVELS.index(level)] += n
+            elif what == "outreach":
+                name = {"activities": "outreach", "staff": "outreach_staff"}.get(key)
+                setattr(found, name or "outreach_guests", n)
+            elif what == "lecturer":
+                lecturers.append((key, n, wait))
+            elif what == "lectures":
+                found.lectures = n
+        found.schools = [(name, *counts) for (_, name), counts in sorted(by_school.items())]
+        found.lecturers = [
+            (name, n) for name, n, _ in sorted(lecturers, key=lambda r: (-r[1], r[2]))
+        ]
+        return found
 
 
 # --- 收获: how activities landed, from the released feedback ---------------------------------

@@ -37,7 +37,7 @@ def index():
     months, groups, health = figures.months, figures.groups, figures.health
     reads_box = can(current_user, "suggestions.manage")
     recent = services.gain_semesters(semester, semesters)
-    levels, box_tallies, gains = services.tallies(semester, reads_box, recent)
+    levels, box_tallies, gains, reach = services.tallies(semester, reads_box, recent, True)
     return render_template(
         "dashboard/index.html",
         semester=semester,
@@ -58,6 +58,14 @@ def index():
         ),
         alert=figures.alert,
         gain=services.gain_figures(semester, recent, gains),
+        reach=reach,
+        reach_chart=bar_chart(
+            [name for name, _, _ in reach.schools],
+            {
+                "片区活动": [cluster for _, cluster, _ in reach.schools],
+                "全区活动": [district for _, _, district in reach.schools],
+            },
+        ),
         groups=groups,
         participation_chart=bar_chart(
             [g.label for g in groups],

@@ -35,9 +35,23 @@ def answerer_key(staff_id: int, activity_id: int) -> str:
     return hmac.new(_answerer_pepper(), message, hashlib.sha256).hexdigest()
 
 
-def has_answered(activity_id: int, staff_id: int) -> bool:
-    key = answerer_key(staff_id, activity_id)
+def guest_key(guest_id: int, activity_id: int) -> str:
+    """A guest's mark: keyed on their guest row (外校来宾 have no account), under the same
+    in-memory key, so it says no more of the guest than a colleague's says of them."""
+    message = f"feedback-guest:{guest_id}:{activity_id}".encode()
+    return hmac.new(_answerer_pepper(), message, hashlib.sha256).hexdigest()
+
+
+def _marked(activity_id: int, key: str) -> bool:
     return db.session.get(Answered, (activity_id, key)) is not None
+
+
+def has_answered(activity_id: int, staff_id: int) -> bool:
+    return _marked(activity_id, answerer_key(staff_id, activity_id))
+
+
+def guest_has_answered(guest) -> bool:
+    return _marked(guest.activity_id, guest_key(guest.id, guest.activity_id))
 
 
 class AlreadyAnswered(Exception):
@@ -47,9 +61,33 @@ class AlreadyAnswered(Exception):
 def answer(activity_id: int, staff_id: int, gain: int, useful: str, improve: str) -> None:
     """Store one answer and the mark that this person gave it, in the caller's transaction; the
     two rows share only the activity. AlreadyAnswered when the mark exists."""
-    if has_answered(activity_id, staff_id):
+    _store(activity_id, answerer_key(staff_id, activity_id), gain, useful, improve)
+
+
+def answer_as_guest(guest, gain: int, useful: str, improve: str) -> None:
+    """A guest's answer, stored exactly as a colleague's (no guest, no time): only the mark
+    differs, keyed on the guest row. AlreadyAnswered when the mark exists."""
+    key = guest_key(guest.id, guest.activity_id)
+    _store(guest.activity_id, key, gain, useful, improve)
+
+
+def guest_refusal(activity) -> str | None:
+    """Why a guest who checked in may not answer now: as for colleagues, not for a cancelled
+    activity and not after FEEDBACK_DAYS; but right away, on the check-in page, as a guest has
+    no account to come back with."""
+    from intranet.auth.permissions import FEEDBACK_DAYS
+
+    if activity.status == "cancelled":
+        return "这次活动已取消，无需反馈。"
+    if (school_today() - activity.date).days > FEEDBACK_DAYS:
+        return f"活动结束 {FEEDBACK_DAYS} 天后不再收集反馈，这次活动的反馈已经截止。"
+    return None
+
+
+def _store(activity_id: int, key: str, gain: int, useful: str, improve: str) -> None:
+    if _marked(activity_id, key):
         raise AlreadyAnswered
-    db.session.add(Answered(activity_id=activity_id, answerer=answerer_key(staff_id, activity_id)))
+    db.session.add(Answered(activity_id=activity_id, answerer=key))
     db.session.add(
         Feedback(
             activity_id=activity_id,

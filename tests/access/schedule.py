@@ -55,6 +55,7 @@ ROUTES = {
     "feedback.answer": Route(
         "POST", "/feedback/activities/{attended_activity}", frozenset(), "staff"
     ),
+    "feedback.guest_answer": Route("POST", "/feedback/guest/{cluster_checkin_token}", PUBLIC),
     "schedule.planning.semesters": Route("GET", "/schedule/semesters", MANAGERS),
     "schedule.planning.create_semester": Route("POST", "/schedule/semesters", MANAGERS),
     "schedule.planning.update_semester": Route("PUT", "/schedule/semesters/{semester}", MANAGERS),
