@@ -35,7 +35,10 @@ def history(staff: Staff) -> list[PoliticalStatusChange]:
 
 
 def status_on(staff: Staff, day: date) -> str | None:
-    """The status in effect on `day` by the history (None when it holds nothing by then)."""
+    """The status in effect on `day` by the history; the current one for an account made before
+    histories were kept (None when its history starts later)."""
+    if not _has_history(staff):
+        return staff.political_status
     return db.session.scalar(
         select(PoliticalStatusChange.status)
         .where(

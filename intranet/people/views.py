@@ -147,18 +147,20 @@ def update(staff_id):
     form = StaffForm(existing=staff)
     before = staff.political_status
     changed = form.political_status.data != before
+    valid = form.validate()
     if changed and not can_change_status(current_user, staff):
-        form.validate()
+        valid = False
         form.political_status.errors = ["自己的政治面貌请由其他管理员登记。"]
-    elif form.validate() and services.keeps_an_admin(staff, form.role.data):
+    if form.role.data and not services.keeps_an_admin(staff, form.role.data):
+        valid = False
+        form.role.errors = ["系统至少需要保留一位在用的管理员。"]
+    if valid:
         form.apply(staff)
         staff.political_status = before  # changed only by the history, dated today
         if changed:
             status.record_change(staff, form.political_status.data, school_today(), current_user)
         db.session.commit()
         return toast(render_template("people/_staff.html", person=staff), f"已保存 {staff.name}")
-    if not form.errors:
-        form.role.errors = ["系统至少需要保留一位在用的管理员。"]
     return render_template("people/_staff_form.html", person=staff, form=form), 422
 
 
