@@ -292,3 +292,16 @@ def test_the_migration_gives_everyone_one_undated_line_of_their_status(tmp_path)
         ).all()
         assert rows == [("member", None), ("activist", None), ("non_party", None)]
         db.engine.dispose()
+
+
+def test_the_demo_school_has_young_teachers_stepping_in_two_years(app):
+    from intranet import demo
+
+    with app.app_context():
+        demo.seed()
+        leader = db.session.scalar(db.select(Staff.id).where(Staff.username == "xiaozhang"))
+        lines = db.session.scalar(db.select(db.func.count(PoliticalStatusChange.id)))
+        staff = db.session.scalar(db.select(db.func.count(Staff.id)))
+    assert lines > staff  # everyone's line, and dated steps for some
+    page = as_user(app, leader).get("/people/political").text
+    assert int(_year(page, 2026)[1]) > 0 and int(_year(page, 2025)[1]) > 0
