@@ -29,6 +29,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "people.view": EVERYONE,
     "people.manage": frozenset({"admin"}),
     "people.export": STUDIO,
+    "people.political": LEADERS,  # everyone's 政治面貌 history and the yearly figures
     # schedule: ownership rules (a responsible person edits their own row) are functions below
     "schedule.view": EVERYONE,
     "schedule.manage": frozenset({"admin", "manager"}),
@@ -437,3 +438,16 @@ def predicates() -> dict:
 def can_see_guests(user, activity) -> bool:
     """Guests' names and schools: managers, and only where guests come (片区, 全区)."""
     return can(user, "schedule.manage") and activity.level != "school"
+
+
+# --- political status history (政治面貌记录, SECURITY D: sensitive) ------------------------
+
+
+def can_see_status_history(user, staff) -> bool:
+    """A person's 政治面貌 history: leaders and admins see anyone's, a person their own."""
+    return can(user, "people.political") or (_signed_in(user) and user.id == staff.id)
+
+
+def can_change_status(user, staff) -> bool:
+    """Admins record changes, never of their own status (the person never changes it)."""
+    return can(user, "people.manage") and staff.id != user.id

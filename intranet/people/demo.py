@@ -1,8 +1,13 @@
 """Demo staff: about sixty people of 六合区实验小学 and its merged campuses."""
 
+import random
+from datetime import date, timedelta
+
 from intranet.auth.passwords import hash_password, one_time_password
+from intranet.clock import school_today
 from intranet.extensions import db
-from intranet.people.models import CAMPUSES, GRADE_GROUPS, ExternalMentor, Staff
+from intranet.people import status as history
+from intranet.people.models import CAMPUSES, GRADE_GROUPS, PARTY_STEPS, ExternalMentor, Staff
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦方白邹孟熊秦邱江尹薛段雷侯史陶贺顾毛龚邵钱严戴孔汤"  # noqa: E501
 GIVEN = [
@@ -259,8 +264,36 @@ def seed(rng) -> dict:
         ExternalMentor(name=name, organisation=organisation, speciality=speciality, contact=contact)
         for name, organisation, speciality, contact in EXTERNAL_MENTORS
     )
+    _seed_status_history(people)
     accounts = [(ROLE_HINT[role], username, name) for username, name, *_, role, _ in KEY_PEOPLE]
     return {"password": password, "accounts": accounts}
 
 
 ROLE_HINT = {"admin": "管理员", "leader": "校领导", "manager": "管理组", "teacher": "教师"}
+
+
+def _seed_status_history(people: list[Staff]) -> None:
+    """Birth years for the teachers, and two school years of 政治面貌 history: the young
+    activists, development targets and probationary members each took their last steps last
+    year and this year; everyone else holds their status undated, as after migration 0021.
+    Its own random stream, so the areas seeded after people get the same demo as before."""
+    rng = random.Random(35)
+    db.session.flush()  # ids for the history
+    this_year = history.school_year_of(school_today())
+    last_year = date(this_year - 1, 11, 1)
+    this_start = date(this_year, 9, 1)
+    for person in people:
+        if person.role == "teacher":
+            person.birth_year = rng.randint(1968, 2001) if rng.random() < 0.9 else None
+        rank = history.RANK.get(person.political_status)
+        young = person.birth_year is not None and person.birth_year > this_year - 35
+        if not young or rank is None or not 2 <= rank <= 4:  # 入党积极分子 … 中共预备党员
+            history.record_new_staff(person, None, "demo")
+            continue
+        final = person.political_status
+        person.political_status = PARTY_STEPS[rank - 2]
+        history.record_new_staff(person, None, "demo")
+        step_last = last_year + timedelta(days=rng.randint(0, 200))
+        step_this = min(this_start + timedelta(days=rng.randint(10, 60)), school_today())
+        history.record_change(person, PARTY_STEPS[rank - 1], step_last, None, "demo")
+        history.record_change(person, final, max(step_this, step_last), None, "demo")

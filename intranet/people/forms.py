@@ -3,9 +3,16 @@
 import re
 
 from wtforms import SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
-from intranet.forms import Form, choices
+from intranet.forms import ChineseDateField, Form, choices
 from intranet.people.models import (
     CAMPUSES,
     GENDERS,
@@ -68,3 +75,31 @@ class StaffForm(Form):
 
 class RosterUploadForm(Form):
     pass  # the file is read from request.files; the form carries the CSRF token
+
+
+class StatusDateField(ChineseDateField):
+    FIRST_YEAR = 1950  # a long-standing member joined long before the app
+
+
+class StatusChangeForm(Form):
+    """An admin records a new 政治面貌 and the day it took effect (people.status.record_change)."""
+
+    status = SelectField("新的政治面貌", choices=choices(POLITICAL_STATUSES))
+    since = StatusDateField("生效日期", validators=[InputRequired("请填写生效日期。")])
+
+    def __init__(self, *args, person=None, today=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._person, self._today = person, today
+
+    def validate_since(self, field):
+        if field.data and self._today and field.data > self._today:
+            raise ValidationError("生效日期不能晚于今天。")
+
+    def validate_status(self, field):
+        from intranet.people.status import status_on
+
+        if self._person is None or not self.since.data:
+            return
+        if status_on(self._person, self.since.data) == field.data:
+            label = POLITICAL_STATUSES[field.data]
+            raise ValidationError(f"这一天已经是“{label}”，无需登记。")

@@ -58,6 +58,9 @@ GRADE_GROUPS = [
     "行政后勤",
 ]
 TITLES = ["正高级教师", "高级教师", "一级教师", "二级教师", "三级教师", "未定级"]
+# The steps toward the Party, in order (GLOSSARY: 群众 → … → 中共党员). 共青团员, 民主党派 and
+# 无党派人士 are recorded in the history but moving to them is not a step.
+PARTY_STEPS = ("non_party", "applicant", "activist", "development_target", "probationary", "member")
 POOLS = {"mentor": "名特优党员教师导师库", "reserve": "争做名特优党员教师后备人才库"}
 
 
@@ -84,7 +87,10 @@ class Staff(UserMixin, db.Model):
     subject: Mapped[str | None] = mapped_column(String(20))
     grade_group: Mapped[str | None] = mapped_column(String(20))
     title: Mapped[str | None] = mapped_column(String(20))
+    # The current status; its history with dates is PoliticalStatusChange, and the two change
+    # together in people.status.record_change only.
     political_status: Mapped[str] = mapped_column(String(24), default="non_party")
+    birth_year: Mapped[int | None] = mapped_column(Integer)  # optional: who counts as young
     campus: Mapped[str | None] = mapped_column(String(20))
     role: Mapped[str] = mapped_column(String(16), default="teacher")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -184,3 +190,23 @@ class StudioDuty(db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     staff: Mapped[Staff] = relationship(lazy="joined")
+
+
+class PoliticalStatusChange(db.Model):
+    """One line of a person's 政治面貌 history: the status and the day it took effect (None:
+    held before records began, e.g. the row migration 0021 seeded from the current status).
+    Sensitive (SECURITY D): read by the person, leaders and admins; written by admins only."""
+
+    __tablename__ = "political_status_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(24))  # a key of POLITICAL_STATUSES
+    since: Mapped[date | None] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(16), default="admin")  # admin, import, migration
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    @property
+    def status_label(self) -> str:
+        return POLITICAL_STATUSES.get(self.status, self.status)

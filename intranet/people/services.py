@@ -219,6 +219,13 @@ def validate_roster(raw_rows: list[dict[str, str]]) -> list[RosterRow]:
         if campus and campus not in CAMPUSES:
             row.errors.append(f"未知的原校区“{campus}”（可填：{'、'.join(CAMPUSES)}）")
         row.values["campus"] = campus or None
+        birth_year = get("出生年份")
+        row.values["birth_year"] = None
+        if birth_year:
+            if birth_year.isdigit() and 1940 <= int(birth_year) <= 2010:
+                row.values["birth_year"] = int(birth_year)
+            else:
+                row.errors.append(f"出生年份“{birth_year}”不对（请填四位数年份，如 1995）")
         for header, attribute in (
             ("学科", "subject"),
             ("年级组", "grade_group"),

@@ -9,12 +9,21 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select
 
 from intranet import demo
-from intranet.auth.permissions import can, can_disable_account, deny, require
+from intranet.auth.permissions import (
+    can,
+    can_change_status,
+    can_disable_account,
+    can_see_status_history,
+    deny,
+    load,
+    require,
+)
 from intranet.auth.views import start_session
+from intranet.clock import school_today
 from intranet.extensions import db
 from intranet.htmx import is_htmx, render, toast
-from intranet.people import services
-from intranet.people.forms import RosterUploadForm, StaffForm
+from intranet.people import services, status
+from intranet.people.forms import RosterUploadForm, StaffForm, StatusChangeForm
 from intranet.people.models import (
     CAMPUSES,
     GRADE_GROUPS,
@@ -83,7 +92,45 @@ def index():
 @bp.get("/<int:staff_id>")
 @require("people.view")
 def show(staff_id):
-    return render("people/show.html", "people/_staff.html", person=_get_staff(staff_id))
+    person = _get_staff(staff_id)
+    return render("people/show.html", "people/_staff.html", person=person, **_status(person))
+
+
+def _status(person: Staff, form: StatusChangeForm | None = None) -> dict:
+    """The history section of a person's page, for those who may read it (else nothing)."""
+    if not can_see_status_history(current_user, person):
+        return {}
+    if form is None and can_change_status(current_user, person):
+        form = StatusChangeForm(formdata=None, status=person.political_status)
+    return {"history": status.history(person), "status_form": form}
+
+
+@bp.get("/<int:staff_id>/political")
+@require("people.view")
+@load(Staff, can_see_status_history, key="staff_id")
+def status_history(person):
+    return render("people/status.html", "people/_status.html", person=person, **_status(person))
+
+
+@bp.post("/<int:staff_id>/political")
+@require("people.manage")
+@load(Staff, can_change_status, key="staff_id")
+def change_status(person):
+    form = StatusChangeForm(person=person, today=school_today())
+    if not form.validate():
+        context = _status(person, form)
+        return render("people/status.html", "people/_status.html", 422, person=person, **context)
+    status.record_change(person, form.status.data, form.since.data, current_user)
+    db.session.commit()
+    log.info("political status recorded staff=%s by=%s", person.username, current_user.username)
+    body = render("people/status.html", "people/_status.html", person=person, **_status(person))
+    return toast(body, f"已登记 {person.name} 的政治面貌变化")
+
+
+@bp.get("/political")
+@require("people.political")
+def political():
+    return render_template("people/political.html", rows=status.yearly_figures(school_today()))
 
 
 @bp.get("/<int:staff_id>/edit")
@@ -98,12 +145,22 @@ def edit(staff_id):
 def update(staff_id):
     staff = _get_staff(staff_id)
     form = StaffForm(existing=staff)
-    if form.validate() and services.keeps_an_admin(staff, form.role.data):
+    before = staff.political_status
+    changed = form.political_status.data != before
+    valid = form.validate()
+    if changed and not can_change_status(current_user, staff):
+        valid = False
+        form.political_status.errors = ["自己的政治面貌请由其他管理员登记。"]
+    if form.role.data and not services.keeps_an_admin(staff, form.role.data):
+        valid = False
+        form.role.errors = ["系统至少需要保留一位在用的管理员。"]
+    if valid:
         form.apply(staff)
+        staff.political_status = before  # changed only by the history, dated today
+        if changed:
+            status.record_change(staff, form.political_status.data, school_today(), current_user)
         db.session.commit()
         return toast(render_template("people/_staff.html", person=staff), f"已保存 {staff.name}")
-    if not form.errors:
-        form.role.errors = ["系统至少需要保留一位在用的管理员。"]
     return render_template("people/_staff_form.html", person=staff, form=form), 422
 
 
@@ -115,6 +172,7 @@ def create():
         return render_template("people/_new_staff.html", form=form), 422
     staff, password = services.create_staff({})
     form.apply(staff)
+    status.record_new_staff(staff, current_user, "admin")
     db.session.commit()
     log.info("staff created username=%s by=%s", staff.username, current_user.username)
     return render_template(
@@ -220,6 +278,8 @@ def confirm_import():
         message = "预览之后名册中的部分工号已被占用，请重新上传名册核对。"
         return render_template("people/import.html", form=form, error=message), 409
     created = services.import_rows([services.RosterRow(**r) for r in good])
+    for staff, _password in created:
+        status.record_new_staff(staff, current_user, "import")
     db.session.commit()
     log.info("roster imported count=%d by=%s", len(created), current_user.username)
     return render_template("people/imported.html", created=created)
@@ -228,8 +288,8 @@ def confirm_import():
 @bp.get("/import/template.csv")
 @require("people.manage")
 def roster_template():
-    sample = "工号,姓名,性别,学科,年级组,职称,政治面貌,原校区,角色\n"
-    sample += "t1001,张晓明,男,数学,三年级组,一级教师,中共党员,滁和,教师\n"
+    sample = "工号,姓名,性别,学科,年级组,职称,政治面貌,原校区,角色,出生年份\n"
+    sample += "t1001,张晓明,男,数学,三年级组,一级教师,中共党员,滁和,教师,1990\n"
     # BOM: Excel on Windows then opens it as UTF-8
     return download(("\ufeff" + sample).encode(), "名册导入模板.csv", "text/csv; charset=utf-8")
 

@@ -1,6 +1,6 @@
 """Access rules of the foundation: auth, home, the staff directory."""
 
-from tests.access import ADMIN, EVERYONE, PUBLIC, STUDIO, Route
+from tests.access import ADMIN, EVERYONE, LEADERS, PUBLIC, STUDIO, Route
 
 ROUTES = {
     "auth.login": Route("GET", "/login", PUBLIC),
@@ -25,6 +25,10 @@ ROUTES = {
     "people.preview_import": Route("POST", "/people/import", ADMIN),
     "people.confirm_import": Route("POST", "/people/import/confirm", ADMIN),
     "people.roster_template": Route("GET", "/people/import/template.csv", ADMIN),
+    # 政治面貌 history (sensitive): the person reads their own, leaders and admins anyone's
+    "people.status_history": Route("GET", "/people/{staff}/political", LEADERS, owner="staff"),
+    "people.change_status": Route("POST", "/people/{staff}/political", ADMIN),
+    "people.political": Route("GET", "/people/political", LEADERS),
     "people.demo_data": Route("GET", "/people/demo", ADMIN),
     "people.clear_demo": Route("POST", "/people/demo", ADMIN),
 }
