@@ -284,7 +284,7 @@ def test_the_migration_gives_everyone_one_undated_line_of_their_status(tmp_path)
                     (f"u{i}", f"老师{i}", status, f"s{i}", f"i{i}"),
                 )
         raw.close()
-        upgrade(revision="0021")
+        upgrade(revision="0020")
         rows = db.session.execute(
             db.select(PoliticalStatusChange.status, PoliticalStatusChange.since).order_by(
                 PoliticalStatusChange.staff_id

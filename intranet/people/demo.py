@@ -275,7 +275,7 @@ ROLE_HINT = {"admin": "管理员", "leader": "校领导", "manager": "管理组"
 def _seed_status_history(people: list[Staff]) -> None:
     """Birth years for the teachers, and two school years of 政治面貌 history: the young
     activists, development targets and probationary members each took their last steps last
-    year and this year; everyone else holds their status undated, as after migration 0021.
+    year and this year; everyone else holds their status undated, as after migration 0020.
     Its own random stream, so the areas seeded after people get the same demo as before."""
     rng = random.Random(35)
     db.session.flush()  # ids for the history

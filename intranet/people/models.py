@@ -194,7 +194,7 @@ class StudioDuty(db.Model):
 
 class PoliticalStatusChange(db.Model):
     """One line of a person's 政治面貌 history: the status and the day it took effect (None:
-    held before records began, e.g. the row migration 0021 seeded from the current status).
+    held before records began, e.g. the row migration 0020 seeded from the current status).
     Sensitive (SECURITY D): read by the person, leaders and admins; written by admins only."""
 
     __tablename__ = "political_status_change"

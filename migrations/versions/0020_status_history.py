@@ -6,14 +6,14 @@ Every existing person gets one history line holding their current status, dated 
 not the migration day: nobody knows when they became what they are, and dating it today would
 count every 入党积极分子 as a step toward the Party taken this school year.
 
-Revision ID: 0021
+Revision ID: 0020
 Revises: 0019
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0021"
+revision = "0020"
 down_revision = "0019"
 branch_labels = None
 depends_on = None
