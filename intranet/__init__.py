@@ -3,7 +3,7 @@
 import os
 from importlib import import_module
 
-from flask import Flask, current_app, request
+from flask import Flask, Request, current_app, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_limiter.util import get_qualified_name
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -12,7 +12,7 @@ from intranet import cli, config, demo, errors, files, formatting, semesters
 from intranet.auth import throttle
 from intranet.db import init_engine
 from intranet.extensions import csrf, db, limiter, login_manager, migrate
-from intranet.forms import IdConverter
+from intranet.forms import IdConverter, drop_control_characters
 
 # One blueprint per area, registered in this order; each area's views.py defines `bp`.
 AREAS = (
@@ -30,9 +30,25 @@ AREAS = (
 MIGRATIONS = os.path.join(os.path.dirname(__file__), os.pardir, "migrations")
 
 
+class StudioRequest(Request):
+    """Query strings are pasted, shared and forged: their control characters (NUL among them,
+    which PostgreSQL refuses in a string) are dropped before any page filters by them, as the
+    forms drop them from what is typed."""
+
+    @property
+    def args(self):
+        if "_clean_args" not in self.__dict__:
+            self.__dict__["_clean_args"] = self.parameter_storage_class(
+                (key, drop_control_characters(value))
+                for key, value in super().args.items(multi=True)
+            )
+        return self.__dict__["_clean_args"]
+
+
 def create_app(overrides: dict | None = None) -> Flask:
     overrides = overrides or {}
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
+    app.request_class = StudioRequest
     app.instance_path = overrides.get("INSTANCE_PATH") or os.environ.get(
         "INTRANET_INSTANCE", app.instance_path
     )

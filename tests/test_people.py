@@ -443,3 +443,19 @@ def test_import_roster_cli_refuses_bad_rows_unless_told(app, tmp_path):
     done = runner.invoke(args=["import-roster", str(roster), "--skip-bad"])
     assert done.exit_code == 0 and "已导入 2 人" in done.output
     assert usernames(app) == {"r1", "boss"}
+
+
+def test_the_directory_and_the_people_search_ignore_control_characters_in_the_address(
+    app, client, make_staff
+):
+    """A NUL or an escape pasted into the address finds nobody instead of breaking the page
+    (PostgreSQL refuses NUL in a string)."""
+    teacher = make_staff(name="王晓燕")
+    login_as(client, app, teacher)
+    for url in (
+        "/people?role=%00%01%1b[31m&q=%00",
+        "/people?political_status=%00&subject=%7f",
+        "/schedule/people?q=%00wxy",
+    ):
+        assert client.get(url).status_code == 200, url
+    assert "王晓燕" in client.get("/people?q=%00%E7%8E%8B").get_data(as_text=True)
