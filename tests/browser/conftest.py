@@ -2,12 +2,17 @@
 
 import functools
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
+from intranet.clock import school_today
+from intranet.extensions import db
+from intranet.schedule import services
+from intranet.schedule.models import Activity, PartnerSchool, Semester
 from tests.conftest import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
@@ -250,3 +255,29 @@ def describe_violations(violations: list[dict]) -> str:
     return "\n".join(
         f"  {v['id']} ({v['help']}): {', '.join(v['targets'][:8])}" for v in violations
     )
+
+
+@pytest.fixture
+def cluster_seminar(app):
+    """A 片区 seminar today at a partner school, and its check-in link (the QR code's)."""
+    today = school_today()
+    with app.app_context():
+        semester = Semester(
+            name="2026-2027学年第一学期",
+            start=today - timedelta(days=60),
+            end=today + timedelta(days=60),
+            is_current=True,
+        )
+        school = PartnerSchool(name="竹镇中心小学", cluster="竹镇片")
+        activity = Activity(
+            semester=semester,
+            date=today,
+            theme="片区主题研讨：整本书阅读",
+            level="cluster",
+            form="theme_seminar",
+            partner_school=school,
+        )
+        db.session.add_all([semester, school, activity])
+        db.session.commit()
+        link = f"/schedule/checkin/{activity.checkin_token}?code={services.checkin_code(activity)}"
+        return {"id": activity.id, "link": link}

@@ -2,42 +2,16 @@
 the check-in link of a 片区 activity, is told what is missing, fills the form and is welcomed;
 the manager then finds them on the activity's page."""
 
-from datetime import timedelta
-
 import pytest
 from playwright.sync_api import expect
 
-from intranet.clock import school_today
-from intranet.extensions import db
-from intranet.schedule import services
-from intranet.schedule.models import Activity, PartnerSchool, Semester
 from tests.browser.conftest import PHONE_390, axe_violations, describe_violations, login
 
 
 @pytest.fixture
-def seminar(app, make_staff):
+def seminar(make_staff, cluster_seminar):
     make_staff(username="manager", role="manager", name="李管理")
-    today = school_today()
-    with app.app_context():
-        semester = Semester(
-            name="2026-2027学年第一学期",
-            start=today - timedelta(days=60),
-            end=today + timedelta(days=60),
-            is_current=True,
-        )
-        school = PartnerSchool(name="竹镇中心小学", cluster="竹镇片")
-        activity = Activity(
-            semester=semester,
-            date=today,
-            theme="片区主题研讨：整本书阅读",
-            level="cluster",
-            form="theme_seminar",
-            partner_school=school,
-        )
-        db.session.add_all([semester, school, activity])
-        db.session.commit()
-        link = f"/schedule/checkin/{activity.checkin_token}?code={services.checkin_code(activity)}"
-        return {"id": activity.id, "link": link}
+    return cluster_seminar
 
 
 def test_a_guest_checks_in_on_a_phone_without_an_account(new_page, seminar):

@@ -1,43 +1,18 @@
 """Reach beyond the school in a real browser, on a 390 px phone: a guest checks in to a 片区
 activity and answers 收获 on the same page, once; a leader reads the reach on the dashboard."""
 
-from datetime import timedelta
-
 import pytest
 from playwright.sync_api import expect
 
-from intranet.clock import school_today
 from intranet.extensions import db
 from intranet.feedback.models import Feedback
-from intranet.schedule import services
-from intranet.schedule.models import Activity, PartnerSchool, Semester
 from tests.browser.conftest import PHONE_390, axe_violations, describe_violations, login
 
 
 @pytest.fixture
-def seminar(app, make_staff):
+def seminar(make_staff, cluster_seminar):
     make_staff(username="leader", role="leader", name="周校长")
-    today = school_today()
-    with app.app_context():
-        semester = Semester(
-            name="2026-2027学年第一学期",
-            start=today - timedelta(days=60),
-            end=today + timedelta(days=60),
-            is_current=True,
-        )
-        school = PartnerSchool(name="竹镇中心小学", cluster="竹镇片")
-        activity = Activity(
-            semester=semester,
-            date=today,
-            theme="片区主题研讨：整本书阅读",
-            level="cluster",
-            form="theme_seminar",
-            partner_school=school,
-        )
-        db.session.add_all([semester, school, activity])
-        db.session.commit()
-        link = f"/schedule/checkin/{activity.checkin_token}?code={services.checkin_code(activity)}"
-        return {"id": activity.id, "link": link}
+    return cluster_seminar
 
 
 def fits(page) -> bool:
