@@ -193,6 +193,11 @@ def can_read_report(user, report) -> bool:
     )
 
 
+def can_edit_report(user, report) -> bool:
+    """Only the author, and only while the report is theirs to write (draft or sent back)."""
+    return getattr(user, "id", None) == report.staff_id and report.is_editable
+
+
 def can_review_report(user, report) -> bool:
     """Managers review; nobody reviews their own report."""
     return can(user, "achievements.manage") and report.staff_id != user.id
