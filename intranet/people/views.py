@@ -13,6 +13,7 @@ from intranet.auth.permissions import (
     can,
     can_change_status,
     can_disable_account,
+    can_see_gains_of,
     can_see_status_history,
     deny,
     load,
@@ -21,6 +22,7 @@ from intranet.auth.permissions import (
 from intranet.auth.views import start_session
 from intranet.clock import school_today
 from intranet.extensions import db
+from intranet.feedback.services import own_gains
 from intranet.htmx import is_htmx, render, toast
 from intranet.people import services, status
 from intranet.people.forms import RosterUploadForm, StaffForm, StatusChangeForm
@@ -93,7 +95,16 @@ def index():
 @require("people.view")
 def show(staff_id):
     person = _get_staff(staff_id)
-    return render("people/show.html", "people/_staff.html", person=person, **_status(person))
+    context = _status(person) | _gains(person)
+    return render("people/show.html", "people/_staff.html", person=person, **context)
+
+
+def _gains(person: Staff) -> dict:
+    """收获 of the activities this person presented, every semester: for them and leaders."""
+    if not can_see_gains_of(current_user, person):
+        return {}
+    presented, semesters = own_gains(person)
+    return {"presenters": presented, "gain_semesters": semesters}
 
 
 def _status(person: Staff, form: StatusChangeForm | None = None) -> dict:
