@@ -11,7 +11,9 @@ from sqlalchemy import func, or_, select
 
 from intranet.auth.passwords import hash_one_time_password, one_time_password
 from intranet.auth.permissions import PERMISSIONS
+from intranet.clock import school_today
 from intranet.extensions import db
+from intranet.people import status
 from intranet.people.forms import USERNAME_PATTERN
 from intranet.people.models import CAMPUSES, GENDERS, POLITICAL_STATUSES, ROLES, Staff
 from intranet.spreadsheets import append, fit_columns, workbook_bytes
@@ -47,6 +49,17 @@ def directory_query(q: str = "", filters: dict | None = None, include_inactive: 
             )
         )
     return stmt.order_by(Staff.pinyin, Staff.username)
+
+
+def usernames_taken(usernames: list[str]) -> bool:
+    """Whether any of these 工号 (in any case) has an account: one query."""
+    if not usernames:
+        return False
+    lowered = [u.lower() for u in usernames]
+    return (
+        db.session.scalar(select(Staff.id).where(func.lower(Staff.username).in_(lowered)).limit(1))
+        is not None
+    )
 
 
 def username_taken(username: str, exclude: Staff | None = None) -> bool:
@@ -105,11 +118,40 @@ ROLE_ALIASES = {label: code for code, label in ROLES.items()} | {code: code for 
 GENDER_ALIASES = {label: code for code, label in GENDERS.items()}
 
 
+# What a re-imported roster may change on an existing account, in the preview's order. Never
+# the 工号 (the key the school and every login know), the password or the name (a different
+# name under a known 工号 is refused: more likely a wrong 工号 than a new name).
+UPDATABLE = {
+    "gender": "性别",
+    "subject": "学科",
+    "grade_group": "年级组",
+    "title": "职称",
+    "political_status": "政治面貌",
+    "campus": "原校区",
+    "role": "角色",
+    "birth_year": "出生年份",
+}
+ROW_KINDS = ("new", "changed", "unchanged", "refused")
+# The header a value comes from: a cell left blank keeps what the account holds.
+SOURCE = {"political_status": "政治面貌", "role": "角色", "gender": "性别", "campus": "原校区"}
+
+
 @dataclass
 class RosterRow:
     line: int  # the row number the admin sees in Excel
     values: dict
     errors: list[str] = field(default_factory=list)
+    staff_id: int | None = None  # the existing account the row's 工号 names
+    changes: dict = field(default_factory=dict)  # attribute -> [stored value, the sheet's]
+
+    @property
+    def kind(self) -> str:
+        """new, changed, unchanged or refused: how the preview lists the row."""
+        if self.errors:
+            return "refused"
+        if self.staff_id is None:
+            return "new"
+        return "changed" if self.changes else "unchanged"
 
 
 class RosterError(ValueError):
@@ -185,9 +227,13 @@ def _decode(data: bytes) -> str:
     raise RosterError("无法识别文件编码，请另存为 UTF-8 的 CSV 或 .xlsx。")
 
 
-def validate_roster(raw_rows: list[dict[str, str]]) -> list[RosterRow]:
-    """Every row with its values mapped to codes and every reason it cannot be imported."""
-    existing = {u.lower() for u in db.session.scalars(select(Staff.username))}
+def validate_roster(raw_rows: list[dict[str, str]], by: Staff | None = None) -> list[RosterRow]:
+    """Every row with its values mapped to codes and every reason it cannot be imported. A row
+    whose 工号 exists is that account again: its `changes` are the cells that differ from what
+    the account holds (a blank cell changes nothing). `by` is the admin importing."""
+    people = {p.username.lower(): p for p in db.session.scalars(select(Staff))}
+    by_name = {(p.name, p.birth_year): p for p in people.values() if p.birth_year is not None}
+    admins = {p.id for p in people.values() if p.active and p.role in PERMISSIONS["people.manage"]}
     seen: dict[str, int] = {}
     rows = []
     for index, raw in enumerate(raw_rows, start=2):
@@ -201,8 +247,6 @@ def validate_roster(raw_rows: list[dict[str, str]]) -> list[RosterRow]:
             row.errors.append("缺少工号")
         elif not USERNAME_PATTERN.match(username):
             row.errors.append(f"工号“{username}”格式不对（2–32 位字母、数字、点、横线或下划线）")
-        elif username.lower() in existing:
-            row.errors.append(f"工号“{username}”已存在")
         elif username.lower() in seen:
             row.errors.append(f"工号“{username}”与第 {seen[username.lower()]} 行重复")
         else:
@@ -235,8 +279,62 @@ def validate_roster(raw_rows: list[dict[str, str]]) -> list[RosterRow]:
             if len(text) > 20:
                 row.errors.append(f"{header}太长")
             row.values[attribute] = text or None
+        if not row.errors:
+            known = people.get(username.lower())
+            if known is not None:
+                _compare(row, known, raw, by, admins)
+            elif (same := by_name.get((name, row.values["birth_year"]))) is not None:
+                row.errors.append(
+                    f"姓名和出生年份与现有的{same.name}（工号“{same.username}”）相同，工号却不同："
+                    "导入不会修改工号，请核对名册里的工号"
+                )
         rows.append(row)
     return rows
+
+
+def _compare(row: RosterRow, staff: Staff, raw: dict, by: Staff | None, admins: set) -> None:
+    """The row names an existing account: what it would change, or why it cannot."""
+    row.staff_id = staff.id
+    if not staff.active:
+        row.errors.append(f"工号“{staff.username}”的账号已停用，请先在名录中启用再导入")
+        return
+    if row.values["name"] != staff.name:
+        row.errors.append(
+            f"工号“{staff.username}”是{staff.name}的，与名册中的姓名“{row.values['name']}”不符："
+            "请核对工号（改名请在名录中修改）"
+        )
+        return
+    for attribute in UPDATABLE:
+        header = SOURCE.get(attribute, UPDATABLE[attribute])
+        new, old = row.values[attribute], getattr(staff, attribute)
+        if (raw.get(header) or "").strip() and new != old:
+            row.changes[attribute] = [old, new]
+    yours = by is not None and by.id == staff.id
+    if "political_status" in row.changes and yours:
+        row.errors.append("自己的政治面貌请由其他管理员登记")
+    if "role" in row.changes:
+        if yours:
+            row.errors.append("不能通过导入修改自己的角色")
+        elif staff.id in admins and row.values["role"] not in PERMISSIONS["people.manage"]:
+            if admins == {staff.id}:
+                row.errors.append("系统至少需要保留一位在用的管理员")
+            else:
+                admins.discard(staff.id)  # a later row may not demote the last one left
+
+
+def change_lines(row: RosterRow) -> list[str]:
+    """The row's changes as the preview shows them: 学科：语文 → 数学."""
+    return [
+        f"{UPDATABLE[attribute]}：{_label(attribute, old)} → {_label(attribute, new)}"
+        for attribute, (old, new) in row.changes.items()
+    ]
+
+
+def _label(attribute: str, value) -> str:
+    labels = {"political_status": POLITICAL_STATUSES, "role": ROLES, "gender": GENDERS}
+    if value is None or value == "":
+        return "（未填）"
+    return str(labels.get(attribute, {}).get(value, value))
 
 
 def _map(row: RosterRow, text: str, aliases: dict, attribute: str, header: str, default):
@@ -252,6 +350,54 @@ def _map(row: RosterRow, text: str, aliases: dict, attribute: str, header: str, 
 def import_rows(rows: list[RosterRow]) -> list[tuple[Staff, str]]:
     """Create every row in one transaction; the caller commits. Returns one-time passwords."""
     return [create_staff(row.values) for row in rows]
+
+
+@dataclass
+class Imported:
+    created: list[tuple[Staff, str]] = field(default_factory=list)  # with one-time passwords
+    updated: list[tuple[Staff, list[str]]] = field(default_factory=list)  # with change_lines
+    refused: list[tuple[RosterRow, str]] = field(default_factory=list)  # changed meanwhile
+
+
+def apply_roster(rows: list[RosterRow], by: Staff | None) -> Imported:
+    """Create the new rows and update the changed ones, in the caller's transaction. A change
+    is applied only to an account that still holds what the preview compared it with: if
+    anyone edited one of those fields since, the row is refused, never overwritten (the
+    preview's values are the base, as concurrency.py's three-way save). Political status
+    changes go into the history, dated today, with the import as their source; usernames and
+    passwords are never touched."""
+    done = Imported()
+    for staff, password in import_rows([row for row in rows if row.kind == "new"]):
+        status.record_new_staff(staff, by, "import")
+        done.created.append((staff, password))
+    changed = [row for row in rows if row.kind == "changed"]
+    people = {
+        p.id: p
+        for p in db.session.scalars(
+            select(Staff).where(Staff.id.in_([r.staff_id for r in changed]))
+        )
+    }
+    for row in changed:
+        staff = people.get(row.staff_id)
+        moved = [
+            a for a, (old, _) in row.changes.items() if staff is None or getattr(staff, a) != old
+        ]
+        if moved:
+            fields = "、".join(UPDATABLE[a] for a in moved)
+            done.refused.append((row, f"预览之后有人修改了此人的{fields}，这一行没有更新"))
+            continue
+        if not keeps_an_admin(staff, row.changes.get("role", [None, staff.role])[1]):
+            done.refused.append((row, "系统至少需要保留一位在用的管理员"))
+            continue
+        for attribute, (_, new) in row.changes.items():
+            if attribute != "political_status":
+                setattr(staff, attribute, new)
+        if "political_status" in row.changes:
+            status.record_change(
+                staff, row.values["political_status"], school_today(), by, "import"
+            )
+        done.updated.append((staff, change_lines(row)))
+    return done
 
 
 def export_workbook(staff: list[Staff]) -> bytes:
