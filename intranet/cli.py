@@ -100,11 +100,11 @@ def backup(path):
 def import_roster(file, skip_bad):
     """Import staff from a .xlsx or .csv roster: new 工号 become accounts, known ones are
     updated where the sheet differs; nothing is imported while rows are bad."""
-    from intranet.people import services
+    from intranet.people import roster
 
     try:
-        rows = services.validate_roster(services.read_roster(file.name, file.read_bytes()))
-    except services.RosterError as error:
+        rows = roster.validate_roster(roster.read_roster(file.name, file.read_bytes()))
+    except roster.RosterError as error:
         raise click.ClickException(str(error)) from error
     bad = [row for row in rows if row.errors]
     for row in bad:
@@ -113,7 +113,7 @@ def import_roster(file, skip_bad):
         raise click.ClickException(
             f"{len(bad)} 行有误，未导入任何数据（加 --skip-bad 只导入正确的行）。"
         )
-    done = services.apply_roster(rows, by=None)
+    done = roster.apply_roster(rows, by=None)
     db.session.commit()
     for staff, lines in done.updated:
         click.echo(f"已更新 {staff.username} {staff.name}：{'；'.join(lines)}")

@@ -381,7 +381,7 @@ def test_export_round_trips_through_import(app, admin_client, make_staff):
     assert rows[0][:3] == ("工号", "姓名", "性别")
     assert ("t100", "张晓明", "男", "数学") in [row[:4] for row in rows]
     with app.app_context():
-        from intranet.people.services import read_roster, validate_roster
+        from intranet.people.roster import read_roster, validate_roster
 
         parsed = validate_roster(read_roster("x.xlsx", r.data))
     assert {row.kind for row in parsed} == {"unchanged"}  # recognised, all known, as they are

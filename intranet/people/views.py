@@ -24,7 +24,7 @@ from intranet.clock import school_today
 from intranet.extensions import db
 from intranet.feedback.services import own_gains
 from intranet.htmx import is_htmx, render, toast
-from intranet.people import services, status
+from intranet.people import roster, services, status
 from intranet.people.forms import RosterUploadForm, StaffForm, StatusChangeForm
 from intranet.people.models import (
     CAMPUSES,
@@ -239,7 +239,7 @@ def end_sessions(staff_id):
 @require("people.export")
 def export():
     staff = db.session.scalars(services.directory_query(*_directory_args())).all()
-    return download(services.export_workbook(staff), "教职工名册.xlsx")
+    return download(roster.export_workbook(staff), "教职工名册.xlsx")
 
 
 @bp.get("/import")
@@ -256,19 +256,19 @@ def preview_import():
     if not form.validate() or upload is None or not upload.filename:
         return render_template("people/import.html", form=form, error="请选择名册文件。"), 422
     try:
-        raw = services.read_roster(upload.filename, upload.read())
-    except services.RosterError as error:
+        raw = roster.read_roster(upload.filename, upload.read())
+    except roster.RosterError as error:
         return render_template("people/import.html", form=form, error=str(error)), 422
-    rows = services.validate_roster(raw, by=current_user)
+    rows = roster.validate_roster(raw, by=current_user)
     good = [asdict(row) for row in rows if row.kind in ("new", "changed")]
     return render_template(
         "people/import.html",
         form=form,
         rows=rows,
-        kinds={kind: [r for r in rows if r.kind == kind] for kind in services.ROW_KINDS},
+        kinds={kind: [r for r in rows if r.kind == kind] for kind in roster.ROW_KINDS},
         good_count=len(good),
         payload=_roster_signer().dumps(good) if good else "",
-        change_lines=services.change_lines,
+        change_lines=roster.change_lines,
         statuses=POLITICAL_STATUSES,
         roles=ROLES,
     )
@@ -282,7 +282,7 @@ def confirm_import():
         abort(400)
     try:
         good = [
-            services.RosterRow(**r) for r in _roster_signer().loads(request.form.get("payload", ""))
+            roster.RosterRow(**r) for r in _roster_signer().loads(request.form.get("payload", ""))
         ]
     except (BadSignature, TypeError):
         abort(400)
@@ -291,7 +291,7 @@ def confirm_import():
     if services.usernames_taken([row.values["username"] for row in new]):
         message = "预览之后名册中的部分工号已被占用，请重新上传名册核对。"
         return render_template("people/import.html", form=form, error=message), 409
-    done = services.apply_roster(good, current_user)
+    done = roster.apply_roster(good, current_user)
     db.session.commit()
     log.info(
         "roster imported created=%d updated=%d refused=%d by=%s",
