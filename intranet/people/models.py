@@ -140,7 +140,8 @@ class Staff(UserMixin, db.Model):
 
 class ExternalMentor(db.Model):
     """A member of the 名师培养导师团: an expert from the district education bureau or the
-    teacher training school. Usually has no account; presents activities and mentors teachers."""
+    teacher training school. Presents activities and mentors teachers; a manager may give them
+    an account (`account`, role mentor_guest) to see their pairings, sign and score lessons."""
 
     __tablename__ = "external_mentor"
 
@@ -150,6 +151,9 @@ class ExternalMentor(db.Model):
     speciality: Mapped[str] = mapped_column(String(60), default="")
     contact: Mapped[str] = mapped_column(String(60), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), unique=True)
+
+    account: Mapped[Staff | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<ExternalMentor {self.name}>"
