@@ -18,6 +18,8 @@ ROLES = {
     "manager": "工作室管理组",
     "teacher": "教师",
 }
+# Roles no staff form offers: given only with the account a manager opens for a 导师团 expert.
+GUEST_ROLES = {"mentor_guest": "外聘导师"}
 # Every status a school's roster holds, the Party's own steps first (中共党员 back to 入党申请人).
 POLITICAL_STATUSES = {
     "member": "中共党员",
@@ -120,7 +122,7 @@ class Staff(UserMixin, db.Model):
 
     @property
     def role_label(self) -> str:
-        return ROLES.get(self.role, self.role)
+        return ROLES.get(self.role) or GUEST_ROLES.get(self.role, self.role)
 
     @property
     def political_status_label(self) -> str:
