@@ -465,10 +465,14 @@ def can_see_guests(user, activity) -> bool:
 
 
 def can_see_status_history(user, staff) -> bool:
-    """A person's 政治面貌 history: leaders and admins see anyone's, a person their own."""
+    """A person's 政治面貌 history: leaders and admins see anyone's, a person their own. A
+    外聘导师's account has none: it is not one of the school's staff."""
+    if not staff.of_school:
+        return False
     return can(user, "people.political") or (_signed_in(user) and user.id == staff.id)
 
 
 def can_change_status(user, staff) -> bool:
-    """Admins record changes, never of their own status (the person never changes it)."""
-    return can(user, "people.manage") and staff.id != user.id
+    """Admins record changes, never of their own status (the person never changes it), and
+    never of a 外聘导师's account."""
+    return can(user, "people.manage") and staff.id != user.id and staff.of_school

@@ -32,7 +32,7 @@ def index():
     }
     # A new install: the admin's first step is the staff roster (everything else needs people).
     roster_missing = can(current_user, "people.manage") and (
-        db.session.scalar(select(func.count()).select_from(Staff)) <= 1
+        db.session.scalar(select(func.count()).where(Staff.of_school)) <= 1
     )
     todos = todo.todos(current_user)
     return render_template(

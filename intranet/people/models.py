@@ -5,7 +5,8 @@ from datetime import date, datetime
 
 from flask_login import UserMixin
 from pypinyin import Style, lazy_pinyin
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, and_, select
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from intranet.clock import utcnow
@@ -115,7 +116,32 @@ class Staff(UserMixin, db.Model):
 
     @property
     def is_active(self) -> bool:
+        """May sign in (Flask-Login): every active account, a 外聘导师's too."""
         return self.active
+
+    # Two questions every list of people asks, defined once, for a row (person.colleague) and
+    # in SQL (where(Staff.colleague)). A 外聘导师 account (GUEST_ROLES) is a login, not one of
+    # the school's staff: never listed, picked, invited, counted or exported as staff.
+    @hybrid_property
+    def of_school(self) -> bool:
+        """One of the school's own staff, active or not (not a 导师团 expert's account)."""
+        return self.role not in GUEST_ROLES
+
+    @of_school.inplace.expression
+    @classmethod
+    def _of_school(cls):
+        return cls.role.not_in(list(GUEST_ROLES))
+
+    @hybrid_property
+    def colleague(self) -> bool:
+        """A colleague: an active account of the school's own staff. Login and session loading
+        ask `active` instead; everything that lists or counts the school's people asks this."""
+        return self.active and self.of_school
+
+    @colleague.inplace.expression
+    @classmethod
+    def _colleague(cls):
+        return and_(cls.active, cls.of_school)
 
     def end_sessions(self) -> None:
         self.session_token = new_token()
@@ -138,6 +164,13 @@ class Staff(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Staff {self.username}>"
+
+
+def of_school(staff_id):
+    """`staff_id` (a column, e.g. Attendance.staff_id) names one of the school's own staff,
+    not a 外聘导师 account: what counts of the school's attendance add up, so an expert a
+    manager marked present at a lesson is never counted as staff (Staff.of_school, in SQL)."""
+    return staff_id.not_in(select(Staff.id).where(~Staff.of_school))
 
 
 class ExternalMentor(db.Model):
