@@ -143,7 +143,7 @@ def staff_choices(blank: str | None = NOBODY):
 
     rows = db.session.execute(
         db.select(Staff.id, Staff.name, Staff.subject)
-        .where(Staff.active)
+        .where(Staff.colleague)
         .order_by(Staff.pinyin, Staff.id)
     ).all()
     options = [

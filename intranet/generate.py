@@ -154,7 +154,7 @@ def generate(scale: float, password: str, seed: int = 1) -> dict[str, int]:
     written: dict[str, int] = {}
 
     session.execute(insert(Staff), _staff_rows(rng, want["staff"], password_hash))
-    staff_ids = session.scalars(select(Staff.id).order_by(Staff.id)).all()
+    staff_ids = session.scalars(select(Staff.id).where(Staff.of_school).order_by(Staff.id)).all()
     leader_ids = staff_ids[: len(ACCOUNTS)]
     written["staff"] = len(staff_ids)
 

@@ -9,7 +9,7 @@ from intranet.auth.permissions import can
 ENTRIES = [
     ("首页", "home.index", "home.view"),
     ("活动安排", "schedule.index", "schedule.view"),
-    ("师徒结对", "mentoring.index", "mentoring.view"),
+    ("师徒结对", "mentoring.index", "mentoring.pairings"),
     ("建议箱", "suggestions.new", "suggestions.submit"),
     ("建议处理", "suggestions.index", "suggestions.manage"),
     ("成果", "achievements.index", "achievements.view"),

@@ -98,7 +98,7 @@ def report_roll(semester: Semester, published_only: bool = False) -> list[tuple]
     if published_only:
         query = query.where(WorkReport.state == "published")
     else:
-        query = query.where(or_(Staff.active, WorkReport.id.is_not(None)))
+        query = query.where(or_(Staff.colleague, WorkReport.id.is_not(None)))
     return [tuple(row) for row in db.session.execute(query)]
 
 
@@ -318,7 +318,7 @@ def evaluate(semester: Semester, scheme: EvaluationScheme | None = None) -> list
         db.session.scalars(select(PoolMembership.staff_id).where(PoolMembership.until.is_(None)))
     )
     people = db.session.scalars(
-        select(Staff).where(Staff.id.in_(ids), Staff.active).order_by(Staff.pinyin)
+        select(Staff).where(Staff.id.in_(ids), Staff.colleague).order_by(Staff.pinyin)
     ).all()
     results = [Evaluation(person, breakdown(person.id, facts, scheme)) for person in people]
     results.sort(key=lambda e: -e.total)

@@ -22,7 +22,7 @@ from intranet.achievements.services import evaluate, fill_sheet
 from intranet.extensions import db
 from intranet.formatting import cn_date, cn_short_date, hm
 from intranet.mentoring.models import Observation, Pairing
-from intranet.people.models import POOLS, PoolMembership, Staff, StudioDuty
+from intranet.people.models import POOLS, PoolMembership, Staff, StudioDuty, of_school
 from intranet.schedule.models import (
     ATTENDANCE,
     Activity,
@@ -76,7 +76,7 @@ def report_context(semester: Semester) -> dict:
         for activity_id, status, n in db.session.execute(
             select(Attendance.activity_id, Attendance.status, func.count())
             .join(Activity, Attendance.activity_id == Activity.id)
-            .where(Activity.semester_id == semester.id)
+            .where(Activity.semester_id == semester.id, of_school(Attendance.staff_id))
             .group_by(Attendance.activity_id, Attendance.status)
         )
     }
@@ -197,7 +197,7 @@ def write_workbook(context: dict, path: Path) -> None:
         select(Activity.date, Activity.theme, Staff.name, Attendance.status, Attendance.reason)
         .join(Activity, Attendance.activity_id == Activity.id)
         .join(Staff, Attendance.staff_id == Staff.id)
-        .where(Activity.semester_id == semester.id, Activity.deleted_at.is_(None))
+        .where(Activity.semester_id == semester.id, Activity.deleted_at.is_(None), Staff.of_school)
         .order_by(Activity.date, Staff.pinyin)
         .execution_options(yield_per=1000)
     )

@@ -23,9 +23,13 @@ EVERYONE = frozenset({"admin", "leader", "manager", "teacher"})
 LEADERS = frozenset({"admin", "leader"})
 STUDIO = frozenset({"admin", "leader", "manager"})
 MANAGEMENT_GROUP = frozenset({"manager"})  # 工作室管理组: studio members by their role
+# 外聘导师: a member of the bureau's or training school's 导师团 with an account of their own
+# (ExternalMentor.staff_id). Not staff: no role set above holds it, so every permission but the
+# few that name it below refuses them (their pairings, signing, scoring a lesson they attended).
+MENTOR_GUEST = "mentor_guest"
 
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "home.view": EVERYONE,
+    "home.view": EVERYONE | {MENTOR_GUEST},
     "people.view": EVERYONE,
     "people.manage": frozenset({"admin"}),
     "people.export": STUDIO,
@@ -38,6 +42,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "suggestions.manage": LEADERS,
     # mentoring: who sees whose pairing, plan and observations is decided by functions below
     "mentoring.view": EVERYONE,
+    # the pairing list and page, signing, scoring a lesson: the record's rule decides whose
+    "mentoring.pairings": EVERYONE | {MENTOR_GUEST},
     "mentoring.see_all": STUDIO,
     "mentoring.manage": frozenset({"admin", "manager"}),
     # achievements and work reports: owners' rights are functions below
@@ -226,9 +232,24 @@ def is_party(user, pairing) -> bool:
     return _signed_in(user) and user.id in (pairing.mentor_id, pairing.apprentice_id)
 
 
+def is_external_mentor_of(user, pairing) -> bool:
+    """The 导师团 expert of this pairing, signed in with the account a manager gave them."""
+    return (
+        _signed_in(user)
+        and user.role == MENTOR_GUEST
+        and pairing.external_mentor is not None
+        and pairing.external_mentor.staff_id == user.id
+    )
+
+
 def can_see_pairing(user, pairing) -> bool:
-    """The two sides and the studio (leaders, managers, admins)."""
-    return can(user, "mentoring.see_all") or is_party(user, pairing)
+    """The two sides (an external mentor by their own account) and the studio (leaders,
+    managers, admins)."""
+    return (
+        can(user, "mentoring.see_all")
+        or is_party(user, pairing)
+        or is_external_mentor_of(user, pairing)
+    )
 
 
 def can_edit_agreement(user, pairing) -> bool:
@@ -237,11 +258,11 @@ def can_edit_agreement(user, pairing) -> bool:
 
 
 def can_sign_for_mentor(user, pairing) -> bool:
-    """The mentor signs in the app; for an external mentor, who has no account, a manager
-    records the signature given on paper."""
+    """The mentor signs in the app; an external mentor too when a manager gave them an account,
+    and a manager may always record the signature an external mentor gave on paper."""
     if pairing.mentor_id is not None:
         return _signed_in(user) and user.id == pairing.mentor_id
-    return can(user, "mentoring.manage")
+    return can(user, "mentoring.manage") or is_external_mentor_of(user, pairing)
 
 
 def can_sign_as_apprentice(user, pairing) -> bool:
@@ -457,10 +478,14 @@ def can_see_guests(user, activity) -> bool:
 
 
 def can_see_status_history(user, staff) -> bool:
-    """A person's 政治面貌 history: leaders and admins see anyone's, a person their own."""
+    """A person's 政治面貌 history: leaders and admins see anyone's, a person their own. A
+    外聘导师's account has none: it is not one of the school's staff."""
+    if not staff.of_school:
+        return False
     return can(user, "people.political") or (_signed_in(user) and user.id == staff.id)
 
 
 def can_change_status(user, staff) -> bool:
-    """Admins record changes, never of their own status (the person never changes it)."""
-    return can(user, "people.manage") and staff.id != user.id
+    """Admins record changes, never of their own status (the person never changes it), and
+    never of a 外聘导师's account."""
+    return can(user, "people.manage") and staff.id != user.id and staff.of_school

@@ -36,7 +36,7 @@ from intranet.extensions import db
 from intranet.feedback.services import Gain, Gains, gain_tally, is_gain_row
 from intranet.mentoring.models import Pairing, PairingTask
 from intranet.mentoring.services import reasons_behind
-from intranet.people.models import PoolMembership, Staff
+from intranet.people.models import PoolMembership, Staff, of_school
 from intranet.schedule.invitees import LIVE_PAIRINGS, PARTY, Directory, pairing_terms
 from intranet.schedule.models import (
     FORMS,
@@ -186,7 +186,7 @@ def turnout(*conditions) -> list[Turnout]:
     }
     for activity_id, staff_id, status in db.session.execute(
         select(Attendance.activity_id, Attendance.staff_id, Attendance.status).where(
-            Attendance.activity_id.in_(list(result))
+            Attendance.activity_id.in_(list(result)), of_school(Attendance.staff_id)
         )
     ):
         # 应到 also counts anyone marked though not invited, so a rate is never above 100%.
@@ -325,7 +325,7 @@ def participation(semester: Semester) -> list[Group]:
     groups = {key: Group(key, label) for key, (label, _) in GROUPS.items()}
     for status, n in db.session.execute(
         select(Staff.political_status, func.count())
-        .where(Staff.active)
+        .where(Staff.colleague)
         .group_by(Staff.political_status)
     ):
         if key := group_of(status):
@@ -362,7 +362,7 @@ def group_members(semester: Semester, key: str) -> list[tuple[Staff, int, int]]:
             counts[person][1] += 1
             counts[person][0] += person in held.present
     people = db.session.scalars(
-        select(Staff).where(Staff.active, Staff.political_status.in_(statuses))
+        select(Staff).where(Staff.colleague, Staff.political_status.in_(statuses))
     ).all()
     rows = [(person, *counts.get(person.id, (0, 0))) for person in people]
     return sorted(rows, key=lambda row: (-row[1], row[0].pinyin))
@@ -404,7 +404,7 @@ def _held_facts(semester: Semester, first: date, after: date):
             .scalar_subquery()
         )
 
-    attended = (Attendance.activity_id == Activity.id,)
+    attended = (Attendance.activity_id == Activity.id, of_school(Attendance.staff_id))
     named = (ActivityInvitee.activity_id == Activity.id,)
     return db.session.execute(
         select(
@@ -455,9 +455,11 @@ def _directory(today: date) -> tuple[Directory, dict[str, frozenset], dict]:
             PoolMembership.pool,
             PoolMembership.since,
             PoolMembership.until,
-        ).outerjoin(
+        )
+        .outerjoin(
             PoolMembership, and_(PoolMembership.staff_id == Staff.id, Staff.active.is_(True))
         )
+        .where(Staff.of_school)
     ):
         if key := GROUP_OF.get(political):
             members[key].add(person)
@@ -680,7 +682,7 @@ def reach_tally(semester: Semester) -> list:
         select(*_row("outreach", "staff", func.count()))
         .select_from(Attendance)
         .join(Activity, Activity.id == Attendance.activity_id)
-        .where(*outreach, Attendance.status == "present")
+        .where(*outreach, Attendance.status == "present", of_school(Attendance.staff_id))
     )
     outreach_guests = (
         select(*_row("outreach", "guests", func.count()))

@@ -28,14 +28,19 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 
 from intranet.achievements.models import Achievement, WorkReport, achievement_attachment
-from intranet.auth.permissions import LIVE_PAIRING_STATES, attended_as_scorer, can
+from intranet.auth.permissions import (
+    LIVE_PAIRING_STATES,
+    MENTOR_GUEST,
+    attended_as_scorer,
+    can,
+)
 from intranet.clock import school_today
 from intranet.extensions import db
 from intranet.feedback.models import Answered
 from intranet.feedback.services import answerer_key
 from intranet.formatting import cn_short_date
 from intranet.mentoring.models import Agreement, Observation, Pairing, PairingTask
-from intranet.people.models import Staff
+from intranet.people.models import ExternalMentor, Staff
 from intranet.schedule.models import FORMS, LESSON_FORMS, Activity, Attendance, Semester
 from intranet.schedule.models import activity_presenter as presenter
 from intranet.schedule.services import plan_progress
@@ -78,6 +83,8 @@ class Todo:
 def todos(user) -> list[Todo]:
     """Everything waiting for this person, by kind in the order of KINDS."""
     today = school_today()
+    if user.role == MENTOR_GUEST:  # an external mentor signs and scores; nothing else is theirs
+        return [*_agreements(user), *_lessons(user, today)]
     reports, replies, tasks = _mine(user, today)
     items = [
         *_agreements(user),
@@ -120,6 +127,9 @@ def _agreements(user) -> list[Todo]:
         mine.append(
             and_(Pairing.external_mentor_id.is_not(None), Agreement.mentor_signed_at.is_(None))
         )
+    if user.role == MENTOR_GUEST:  # an external mentor signing with their own account
+        own = select(ExternalMentor.id).where(ExternalMentor.staff_id == user.id)
+        mine.append(and_(Pairing.external_mentor_id.in_(own), Agreement.mentor_signed_at.is_(None)))
     rows = db.session.execute(
         select(Pairing, Agreement.number)
         .join(Agreement, and_(Agreement.pairing_id == Pairing.id, Agreement.number == newest))
@@ -130,7 +140,7 @@ def _agreements(user) -> list[Todo]:
     for pairing, number in rows:
         if pairing.apprentice_id == user.id:
             text = f"与导师{pairing.mentor_name}的师徒协议（第 {number} 版）等您签字"
-        elif pairing.mentor_id == user.id:
+        elif pairing.mentor_id == user.id or user.role == MENTOR_GUEST:
             text = f"与徒弟{pairing.apprentice.name}的师徒协议（第 {number} 版）等您签字"
         else:
             text = (
@@ -249,7 +259,7 @@ def _lessons(user, today: date) -> list[Todo]:
             Todo(
                 "lesson",
                 f"还有 {rest} 节课可以评",
-                url_for("schedule.index"),
+                url_for("home.index" if user.role == MENTOR_GUEST else "schedule.index"),
                 count=rest,
             )
         )

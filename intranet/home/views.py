@@ -4,7 +4,7 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from intranet.auth.permissions import can, public, require
+from intranet.auth.permissions import MENTOR_GUEST, can, public, require
 from intranet.extensions import db
 from intranet.home import todo
 from intranet.navigation import visible_entries
@@ -22,6 +22,8 @@ def navigation():
 @bp.get("/")
 @require("home.view")
 def index():
+    if current_user.role == MENTOR_GUEST:
+        return _external_mentor_home()
     mine = schedule.upcoming_mine(current_user)
     upcoming = [activity for activity, _ in mine]
     roles = {
@@ -30,7 +32,7 @@ def index():
     }
     # A new install: the admin's first step is the staff roster (everything else needs people).
     roster_missing = can(current_user, "people.manage") and (
-        db.session.scalar(select(func.count()).select_from(Staff)) <= 1
+        db.session.scalar(select(func.count()).where(Staff.of_school)) <= 1
     )
     todos = todo.todos(current_user)
     return render_template(
@@ -41,6 +43,20 @@ def index():
         todos=todos,
         todo_count=todo.total(todos),
         todo_kinds=todo.KINDS,
+    )
+
+
+def _external_mentor_home():
+    """外聘导师: their pairings and what waits for them (signing, lessons to score), and nothing
+    of the school's own schedule."""
+    from intranet.mentoring.services import visible_pairings
+
+    todos = todo.todos(current_user)
+    return render_template(
+        "home/external_mentor.html",
+        pairings=db.session.scalars(visible_pairings(current_user)).all(),
+        todos=todos,
+        todo_count=todo.total(todos),
     )
 
 

@@ -57,7 +57,7 @@ def mentor_choices():
     pool = db.session.execute(
         db.select(Staff.id, Staff.name)
         .join(PoolMembership, PoolMembership.staff_id == Staff.id)
-        .where(PoolMembership.pool == "mentor", PoolMembership.until.is_(None), Staff.active)
+        .where(PoolMembership.pool == "mentor", PoolMembership.until.is_(None), Staff.colleague)
         .order_by(Staff.pinyin)
     ).all()
     team = db.session.execute(

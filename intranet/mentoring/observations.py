@@ -78,7 +78,7 @@ def _earlier_values(activity, teacher_id) -> dict:
 
 
 @bp.get("/observations/new/<int:activity_id>")
-@require("mentoring.view")
+@require("mentoring.pairings")
 def new(activity_id):
     activity = _lesson(activity_id)
     closed = _check_scorer(activity)
@@ -89,7 +89,7 @@ def new(activity_id):
 
 
 @bp.post("/observations/<int:activity_id>")
-@require("mentoring.view")
+@require("mentoring.pairings")
 def create(activity_id):
     """Those who attended, a presenter's mentor and managers score a lesson, within a window;
     nobody scores their own. Scoring again edits one's earlier scoring of that teacher."""

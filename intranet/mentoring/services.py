@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from intranet.achievements.models import Achievement
 from intranet.auth.permissions import (
     LIVE_PAIRING_STATES,
+    MENTOR_GUEST,
     can,
     can_sign_as_apprentice,
     can_sign_for_mentor,
@@ -29,7 +30,7 @@ from intranet.mentoring.models import (
     PlanItem,
     RubricItem,
 )
-from intranet.people.models import POOLS, PoolMembership, Staff, StudioDuty
+from intranet.people.models import POOLS, ExternalMentor, PoolMembership, Staff, StudioDuty
 from intranet.schedule.models import Activity, Attendance, Semester, activity_presenter
 from intranet.spreadsheets import append, fit_columns, workbook_bytes
 
@@ -141,6 +142,9 @@ def visible_pairings(user):
         .options(selectinload(Pairing.agreements))
         .order_by(Pairing.created_at.desc())
     )
+    if user.role == MENTOR_GUEST:  # an external mentor's own account: their pairings only
+        mine = select(ExternalMentor.id).where(ExternalMentor.staff_id == user.id)
+        return query.where(Pairing.external_mentor_id.in_(mine))
     if not can(user, "mentoring.see_all"):
         query = query.where(or_(Pairing.mentor_id == user.id, Pairing.apprentice_id == user.id))
     return query

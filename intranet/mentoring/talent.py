@@ -1,27 +1,37 @@
 """The studio's people (managers): the two talent pools with their history, the external
-mentor team, and the organisation table (成员及分工一览表), exported and printed."""
+mentor team (and their accounts), and the organisation table (成员及分工一览表), exported and
+printed."""
+
+import logging
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
-from intranet.auth.permissions import can, require
+from intranet.auth.permissions import MENTOR_GUEST, can, require
 from intranet.clock import school_today
 from intranet.extensions import db
 from intranet.mentoring import services
 from intranet.mentoring.forms import DutyForm, ExternalMentorForm, PoolForm
+from intranet.people import services as people
 from intranet.people.models import POOLS, ExternalMentor, StudioDuty
 from intranet.spreadsheets import download
 
 # Nested in the mentoring blueprint: endpoints read mentoring.talent.<view>.
 bp = Blueprint("talent", __name__)
+log = logging.getLogger("intranet.mentoring")
 
 
-def _page(pool_form=None, mentor_form=None, duty_form=None, status=200):
+def _page(pool_form=None, mentor_form=None, duty_form=None, status=200, issued=None, error=None):
     editable = can(current_user, "mentoring.manage")
     if pool_form is None:
         pool_form = PoolForm(formdata=None)
         pool_form.since.data = school_today()
-    team = db.select(ExternalMentor).order_by(ExternalMentor.name)
+    team = (
+        db.select(ExternalMentor)
+        .options(joinedload(ExternalMentor.account))
+        .order_by(ExternalMentor.name)
+    )
     return render_template(
         "mentoring/talent.html",
         pools=services.current_pools(),
@@ -32,6 +42,8 @@ def _page(pool_form=None, mentor_form=None, duty_form=None, status=200):
         mentor_form=mentor_form or ExternalMentorForm(formdata=None),
         duty_form=duty_form or DutyForm(formdata=None),
         editable=editable,
+        issued=issued,
+        account_error=error,
     ), status
 
 
@@ -73,8 +85,46 @@ def create_external_mentor():
 def toggle_external_mentor(mentor_id):
     mentor = db.get_or_404(ExternalMentor, mentor_id)
     mentor.active = not mentor.active
+    if mentor.account is not None:  # a mentor who leaves the team can no longer sign in
+        mentor.account.active = mentor.active
+        if not mentor.active:
+            mentor.account.end_sessions()
     db.session.commit()
     return redirect(url_for(".index"), 303)
+
+
+def _free_username(mentor: ExternalMentor) -> str:
+    """导师团 accounts are named dst<id> (dst007), with a suffix if a colleague has that 工号."""
+    base = f"dst{mentor.id:03d}"
+    candidate, n = base, 1
+    while people.username_taken(candidate):
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+@bp.post("/talent/team/<int:mentor_id>/account")
+@require("mentoring.manage")
+def issue_account(mentor_id):
+    """Give a 导师团 expert an account of their own (外聘导师: their pairings, signing, scoring
+    lessons they attended), or a new one-time password for it. The password shows once, here,
+    and must be changed at first login: the same code path as a colleague's account."""
+    mentor = db.get_or_404(ExternalMentor, mentor_id)
+    if not mentor.active:
+        return _page(status=422, error=(mentor.id, "这位专家已停用，请先启用再开通账号。"))
+    if mentor.account is None:
+        account, password = people.create_staff(
+            {"username": _free_username(mentor), "name": mentor.name, "role": MENTOR_GUEST}
+        )
+        mentor.account = account
+        what = "account created"
+    else:
+        account, password = mentor.account, people.reset_password(mentor.account)
+        what = "password reset"
+    db.session.commit()
+    log.info("external mentor %s mentor=%s username=%s by=%s", what, mentor.id,
+             account.username, current_user.username)  # fmt: skip
+    return _page(issued=(mentor.id, account.username, password))
 
 
 @bp.post("/talent/duties")

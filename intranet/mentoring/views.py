@@ -40,7 +40,7 @@ log = logging.getLogger("intranet.mentoring")
 
 
 @bp.get("")
-@require("mentoring.view")
+@require("mentoring.pairings")
 def index():
     pairings = db.session.scalars(services.visible_pairings(current_user)).all()
     current = Semester.current()
@@ -81,7 +81,7 @@ def create():
 
 
 @bp.get("/pairings/<int:pairing_id>")
-@require("mentoring.view")
+@require("mentoring.pairings")
 @load(Pairing, can_see_pairing, key="pairing_id")
 def show(pairing):
     if is_htmx():
@@ -148,7 +148,7 @@ def update_agreement(pairing):
 
 
 @bp.post("/pairings/<int:pairing_id>/sign")
-@require("mentoring.view")
+@require("mentoring.pairings")
 @load(Pairing, can_sign_agreement, key="pairing_id")
 def sign(pairing):
     agreement = pairing.agreement
@@ -177,7 +177,7 @@ def revise(pairing):
 
 
 @bp.get("/pairings/<int:pairing_id>/print")
-@require("mentoring.view")
+@require("mentoring.pairings")
 @load(Pairing, can_see_pairing, key="pairing_id")
 def printable(pairing):
     return render_template("mentoring/print.html", pairing=pairing, agreement=pairing.agreement)

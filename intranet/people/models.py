@@ -5,7 +5,8 @@ from datetime import date, datetime
 
 from flask_login import UserMixin
 from pypinyin import Style, lazy_pinyin
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, and_, select
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from intranet.clock import utcnow
@@ -18,6 +19,8 @@ ROLES = {
     "manager": "工作室管理组",
     "teacher": "教师",
 }
+# Roles no staff form offers: given only with the account a manager opens for a 导师团 expert.
+GUEST_ROLES = {"mentor_guest": "外聘导师"}
 # Every status a school's roster holds, the Party's own steps first (中共党员 back to 入党申请人).
 POLITICAL_STATUSES = {
     "member": "中共党员",
@@ -113,14 +116,39 @@ class Staff(UserMixin, db.Model):
 
     @property
     def is_active(self) -> bool:
+        """May sign in (Flask-Login): every active account, a 外聘导师's too."""
         return self.active
+
+    # Two questions every list of people asks, defined once, for a row (person.colleague) and
+    # in SQL (where(Staff.colleague)). A 外聘导师 account (GUEST_ROLES) is a login, not one of
+    # the school's staff: never listed, picked, invited, counted or exported as staff.
+    @hybrid_property
+    def of_school(self) -> bool:
+        """One of the school's own staff, active or not (not a 导师团 expert's account)."""
+        return self.role not in GUEST_ROLES
+
+    @of_school.inplace.expression
+    @classmethod
+    def _of_school(cls):
+        return cls.role.not_in(list(GUEST_ROLES))
+
+    @hybrid_property
+    def colleague(self) -> bool:
+        """A colleague: an active account of the school's own staff. Login and session loading
+        ask `active` instead; everything that lists or counts the school's people asks this."""
+        return self.active and self.of_school
+
+    @colleague.inplace.expression
+    @classmethod
+    def _colleague(cls):
+        return and_(cls.active, cls.of_school)
 
     def end_sessions(self) -> None:
         self.session_token = new_token()
 
     @property
     def role_label(self) -> str:
-        return ROLES.get(self.role, self.role)
+        return ROLES.get(self.role) or GUEST_ROLES.get(self.role, self.role)
 
     @property
     def political_status_label(self) -> str:
@@ -138,9 +166,17 @@ class Staff(UserMixin, db.Model):
         return f"<Staff {self.username}>"
 
 
+def of_school(staff_id):
+    """`staff_id` (a column, e.g. Attendance.staff_id) names one of the school's own staff,
+    not a 外聘导师 account: what counts of the school's attendance add up, so an expert a
+    manager marked present at a lesson is never counted as staff (Staff.of_school, in SQL)."""
+    return staff_id.not_in(select(Staff.id).where(~Staff.of_school))
+
+
 class ExternalMentor(db.Model):
     """A member of the 名师培养导师团: an expert from the district education bureau or the
-    teacher training school. Usually has no account; presents activities and mentors teachers."""
+    teacher training school. Presents activities and mentors teachers; a manager may give them
+    an account (`account`, role mentor_guest) to see their pairings, sign and score lessons."""
 
     __tablename__ = "external_mentor"
 
@@ -150,6 +186,9 @@ class ExternalMentor(db.Model):
     speciality: Mapped[str] = mapped_column(String(60), default="")
     contact: Mapped[str] = mapped_column(String(60), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), unique=True)
+
+    account: Mapped[Staff | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<ExternalMentor {self.name}>"

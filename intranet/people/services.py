@@ -18,7 +18,7 @@ def like_escape(text: str) -> str:
 
 def directory_query(q: str = "", filters: dict | None = None, include_inactive: bool = False):
     """Staff matching a search (name, 工号, pinyin, pinyin initials) and filters, by pinyin."""
-    stmt = select(Staff)
+    stmt = select(Staff).where(Staff.of_school)  # never a 外聘导师's account
     if not include_inactive:
         stmt = stmt.where(Staff.active)
     for name, value in (filters or {}).items():

@@ -157,7 +157,7 @@ def yearly_figures(today: date) -> list[YearRow]:
             select(
                 func.count(Staff.id).filter(_young(year)),
                 func.count(Staff.id).filter(Staff.birth_year.is_(None), Staff.id.in_(ids)),
-            ).where(Staff.active | Staff.id.in_(ids))
+            ).where(Staff.colleague | Staff.id.in_(ids))
         ).one()
         pool = exists().where(
             PoolMembership.staff_id == Staff.id,

@@ -51,7 +51,12 @@ def _roster_signer():
 
 
 def _get_staff(staff_id: int) -> Staff:
-    return db.get_or_404(Staff, staff_id)
+    """One of the school's staff. A 外聘导师's account is no staff row here (404): it is opened,
+    reset and closed under 人才库与分工 only, so no staff form can give it another role."""
+    staff = db.get_or_404(Staff, staff_id)
+    if not staff.of_school:
+        abort(404)
+    return staff
 
 
 @bp.get("")

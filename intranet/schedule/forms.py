@@ -54,12 +54,24 @@ def active_staff() -> dict[int, str]:
     them all (attendance, invitees); the row form names only the people it shows."""
     if "schedule_staff" not in g:
         rows = db.session.execute(
-            db.select(Staff.id, Staff.name, Staff.subject)
+            db.select(Staff.id, Staff.name, Staff.subject, Staff.colleague)
             .where(Staff.active)
             .order_by(Staff.pinyin, Staff.id)
         )
-        g.schedule_staff = {id_: _label(name, note) for id_, name, note in rows}
+        g.schedule_staff, g.schedule_guests = {}, {}
+        for id_, name, note, colleague in rows:
+            if colleague:
+                g.schedule_staff[id_] = _label(name, note)
+            else:
+                g.schedule_guests[id_] = _label(name, "外聘导师")
     return g.schedule_staff
+
+
+def mentor_accounts() -> dict[int, str]:
+    """外聘导师 accounts by id: never invited, but a manager may mark one present at a lesson
+    they came to (so they may score it). Read with active_staff()."""
+    active_staff()
+    return g.schedule_guests
 
 
 @dataclass(frozen=True)
@@ -81,7 +93,7 @@ def choice_lists(staff_ids=()) -> dict[str, list[tuple[int, str]]]:
             Staff.name,
             Staff.subject.label("note"),
             Staff.pinyin.label("sort"),
-            Staff.active,
+            Staff.colleague.label("active"),
         ).where(Staff.id.in_(ids))
         mentors = db.select(
             literal("mentor"),
@@ -123,7 +135,7 @@ def people(ids) -> dict[int, Person]:
     missing = {i for i in ids if i and i not in known}
     if missing:
         rows = db.session.execute(
-            db.select(Staff.id, Staff.name, Staff.subject, Staff.active).where(
+            db.select(Staff.id, Staff.name, Staff.subject, Staff.colleague).where(
                 Staff.id.in_(missing)
             )
         )
@@ -365,7 +377,8 @@ class AttendanceForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.staff_id.choices = [("", "（请选择教师）"), *active_staff().items()]
+        people = [*active_staff().items(), *mentor_accounts().items()]
+        self.staff_id.choices = [("", "（请选择教师）"), *people]
 
     def validate_staff_id(self, field):
         if not field.data:

@@ -128,7 +128,7 @@ class Directory:
         from intranet.mentoring.models import Pairing  # mentoring builds on the schedule
 
         found = cls()
-        people = select(Staff.id, Staff.role, Staff.political_status).where(Staff.active)
+        people = select(Staff.id, Staff.role, Staff.political_status).where(Staff.colleague)
         pools = select(
             PoolMembership.staff_id,
             PoolMembership.pool,
@@ -272,7 +272,7 @@ def invites_clause(staff_id: int, activity=Activity):
         )
 
     return and_(
-        there_is(me, Staff.active),
+        there_is(me, Staff.colleague),
         or_(named(True), and_(~named(None), by_groups)),
     )
 

@@ -13,9 +13,13 @@ ADMIN = frozenset({"admin"})
 LEADERS = frozenset({"admin", "leader"})
 STUDIO = frozenset({"admin", "leader", "manager"})
 MANAGERS = frozenset({"admin", "manager"})
-EVERYONE = frozenset({"admin", "leader", "manager", "teacher"})
-PUBLIC = EVERYONE | {"anonymous"}
-ROLES = ("anonymous", "teacher", "manager", "leader", "admin")
+EVERYONE = frozenset({"admin", "leader", "manager", "teacher"})  # every colleague
+# 外聘导师: an external mentor's account. Not in EVERYONE: a route lets them in only by naming
+# them (their home, their password, the pairing list); everything else refuses them.
+MENTOR_GUEST = "mentor_guest"
+SIGNED_IN = EVERYONE | {MENTOR_GUEST}
+PUBLIC = SIGNED_IN | {"anonymous"}
+ROLES = ("anonymous", MENTOR_GUEST, "teacher", "manager", "leader", "admin")
 
 
 class Route(NamedTuple):

@@ -1,15 +1,15 @@
 """Access rules of the foundation: auth, home, the staff directory."""
 
-from tests.access import ADMIN, EVERYONE, LEADERS, PUBLIC, STUDIO, Route
+from tests.access import ADMIN, EVERYONE, LEADERS, PUBLIC, SIGNED_IN, STUDIO, Route
 
 ROUTES = {
     "auth.login": Route("GET", "/login", PUBLIC),
     "auth.create_session": Route("POST", "/login", PUBLIC),
-    "auth.logout": Route("POST", "/logout", EVERYONE),
-    "auth.password": Route("GET", "/password", EVERYONE),
-    "auth.update_password": Route("POST", "/password", EVERYONE),
-    "home.index": Route("GET", "/", EVERYONE),
-    "home.todo_count": Route("GET", "/todo/count", EVERYONE),
+    "auth.logout": Route("POST", "/logout", SIGNED_IN),
+    "auth.password": Route("GET", "/password", SIGNED_IN),
+    "auth.update_password": Route("POST", "/password", SIGNED_IN),
+    "home.index": Route("GET", "/", SIGNED_IN),
+    "home.todo_count": Route("GET", "/todo/count", SIGNED_IN),
     "home.healthz": Route("GET", "/healthz", PUBLIC),
     "people.index": Route("GET", "/people", EVERYONE),
     "people.show": Route("GET", "/people/{staff}", EVERYONE),

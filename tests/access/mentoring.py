@@ -7,13 +7,14 @@ from datetime import timedelta
 
 from intranet.clock import school_today
 from intranet.extensions import db
-from tests.access import EVERYONE, MANAGERS, STUDIO, Route
+from tests.access import EVERYONE, MANAGERS, SIGNED_IN, STUDIO, Route
 
 NOBODY = frozenset()
 PAIRING = "/mentoring/pairings/{pairing}"
 
 ROUTES = {
-    "mentoring.index": Route("GET", "/mentoring", EVERYONE),
+    # An external mentor's account sees the list (of their own pairings only) and no more.
+    "mentoring.index": Route("GET", "/mentoring", SIGNED_IN),
     "mentoring.new": Route("GET", "/mentoring/pairings/new", MANAGERS),
     "mentoring.create": Route("POST", "/mentoring/pairings", MANAGERS),
     "mentoring.show": Route("GET", PAIRING, STUDIO, owner="staff"),
@@ -30,6 +31,9 @@ ROUTES = {
     "mentoring.talent.create_external_mentor": Route("POST", "/mentoring/talent/team", MANAGERS),
     "mentoring.talent.toggle_external_mentor": Route(
         "POST", "/mentoring/talent/team/{external_mentor}/active", MANAGERS
+    ),
+    "mentoring.talent.issue_account": Route(
+        "POST", "/mentoring/talent/team/{external_mentor}/account", MANAGERS
     ),
     "mentoring.talent.create_duty": Route("POST", "/mentoring/talent/duties", MANAGERS),
     "mentoring.talent.delete_duty": Route(
