@@ -300,6 +300,20 @@ def test_the_people_admin_pages_never_open_an_experts_account(app, school):
         )
 
 
+def test_a_roster_naming_an_experts_account_is_refused_row_by_row(app, school):
+    """Next year's roster with the expert's 工号 and name (as 校领导): the preview refuses that
+    row with its reason, so a sheet cannot turn the narrow account into a staff one."""
+    from tests.test_people import upload
+
+    account_id, username, _ = open_account(app, school)
+    admin = as_user(app, school["admin"], "/people/import")
+    sheet = f"工号,姓名,角色\n{username},{EXPERT},校领导\nt9,新老师,教师\n"
+    preview = upload(admin, sheet.encode(), "名册.csv").get_data(as_text=True)
+    assert "外聘导师的账号，不能通过名册导入修改" in preview
+    with app.app_context():
+        assert db.session.get(Staff, account_id).role == "mentor_guest"
+
+
 def test_the_expert_still_logs_in_sees_their_pairing_and_signs(app, school, auth):
     account_id, username, password = open_account(app, school)
     with app.app_context():

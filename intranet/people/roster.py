@@ -230,6 +230,9 @@ def validate_roster(raw_rows: list[dict[str, str]], by: Staff | None = None) -> 
 def _compare(row: RosterRow, staff: Staff, raw: dict, by: Staff | None, admins: set) -> None:
     """The row names an existing account: what it would change, or why it cannot."""
     row.staff_id = staff.id
+    if not staff.of_school:  # an expert's narrow account never becomes a staff account
+        row.errors.append(f"工号“{staff.username}”是外聘导师的账号，不能通过名册导入修改")
+        return
     if not staff.active:
         row.errors.append(f"工号“{staff.username}”的账号已停用，请先在名录中启用再导入")
         return
