@@ -6,13 +6,14 @@ from urllib.parse import urlencode
 
 from flask import request, url_for
 
+from intranet.forms import whole_number
+
 PAGE = 50
 
 
 def offset_arg() -> int:
     """Where this window starts (?offset=); anything that is not a number means the start."""
-    value = request.args.get("offset", "")
-    return min(int(value), 10**9) if value.isdigit() else 0
+    return min(whole_number(request.args.get("offset")) or 0, 10**9)
 
 
 def next_window_url(endpoint: str, offset: int, **args) -> str:

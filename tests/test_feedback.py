@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from intranet.auth.permissions import FEEDBACK_DAYS
 from intranet.clock import school_today, utcnow
 from intranet.extensions import db
 from intranet.feedback import services
@@ -22,6 +23,8 @@ from tests.test_suggestions import CANARY_IP, CANARY_UA, dump
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 TOMORROW = datetime.combine(START.date() + timedelta(days=1), time(9), tzinfo=BEIJING)
+# The held activity was yesterday: answers are taken until FEEDBACK_DAYS after it.
+CLOSED = TOMORROW + timedelta(days=FEEDBACK_DAYS - 1)
 
 
 @pytest.fixture
@@ -165,23 +168,29 @@ def summary_of(app, staff_id, activity_id):
     return client.get(f"/schedule/activities/{activity_id}").get_data(as_text=True)
 
 
-def test_below_five_answers_readers_see_only_the_count(app, school, travel):
+def test_below_five_answers_readers_see_only_the_count_once_closed(app, school, travel):
     give(app, school, 4, gain="4", useful="有用{i}")
-    travel(TOMORROW)
     page = summary_of(app, school["responsible"], school["held"])
-    assert "已有 4 人反馈，满 5 人后显示" in page
+    assert "反馈收集中" in page and "4 人反馈" not in page
+    travel(CLOSED)
+    page = summary_of(app, school["responsible"], school["held"])
+    assert "4 人反馈，不足 5 人，不显示结果" in page
     assert "有用0" not in page and "很有收获" not in page and "平均" not in page
 
 
-def test_from_five_answers_of_earlier_days_readers_see_the_figures_and_lines(app, school, travel):
+def test_from_five_answers_readers_see_the_figures_and_lines_once_answering_closed(
+    app, school, travel
+):
     give(app, school, 3, gain="4", useful="有用{i}", improve="改进{i}")
     give_more = [school["attendees"][3], school["attendees"][4]]
     for staff_id, gain in zip(give_more, ("3", "1"), strict=True):
         answer(client_of(app, staff_id, school["held"]), school["held"], gain=gain)
-    # Answers join the summary the day after: nobody learns which one just arrived.
+    # While answers are taken nothing shows, not even how many: nobody learns which one came.
     page = summary_of(app, school["manager"], school["held"])
-    assert "已有 5 人反馈" in page and "有用0" not in page
-    travel(TOMORROW)
+    assert "反馈收集中" in page and "5 人反馈" not in page and "有用0" not in page
+    travel(CLOSED - timedelta(days=1))  # the last day answers are taken
+    assert "反馈收集中" in summary_of(app, school["manager"], school["held"])
+    travel(CLOSED)
     for reader in ("manager", "responsible"):
         page = summary_of(app, school[reader], school["held"])
         assert "5</strong> 人反馈" in page
@@ -195,9 +204,55 @@ def test_from_five_answers_of_earlier_days_readers_see_the_figures_and_lines(app
         assert "有用0" not in page and "人反馈" not in page
 
 
+def test_a_reader_polling_while_answers_are_taken_sees_nothing_move(app, school, travel):
+    """The review's attack: read the page, wait for one more answer, read again. While
+    answers are taken the summary is the same before and after every answer, past the fifth
+    too; after closing, answering is refused, so the figures never move by one answer."""
+    give(app, school, 6, gain="4")
+    manager = client_of(app, school["manager"], school["held"])
+
+    def summary_section():
+        page = manager.get(f"/schedule/activities/{school['held']}").get_data(as_text=True)
+        return page.split('id="feedback-summary"')[1].split("</section>")[0]
+
+    before = summary_section()
+    last = client_of(app, school["attendees"][6], school["held"])
+    assert answer(last, school["held"], gain="1", improve="主讲人照本宣科").status_code == 200
+    assert summary_section() == before
+    travel(CLOSED)
+    closed = summary_section()
+    assert "7</strong> 人反馈" in closed and "主讲人照本宣科" in closed
+    late = client_of(app, school["attendees"][7], school["held"])
+    assert answer(late, school["held"], gain="1").status_code == 422
+    assert summary_section().count("<li>") == closed.count("<li>")
+
+
+@pytest.mark.sqlite_only
+def test_the_rows_in_the_file_are_not_in_the_order_the_answers_came(app, school):
+    """SQLite writes a page's rows downward in the order they are inserted: the byte offsets
+    in the file (and in a backup) would give the order of arrival, and the login log's times
+    would name it. Each answer writes the day's answers again in a random order."""
+    order = []
+    for n in range(8):
+        line = f"CANARY{n}X"
+        give_one = client_of(app, school["attendees"][n], school["held"])
+        assert answer(give_one, school["held"], useful=line).status_code == 200
+        order.append(line)
+    database = Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
+    with app.app_context():
+        db.engine.dispose()
+    raw = database.read_bytes()
+    offsets = [raw.find(line.encode()) for line in order]
+    assert all(offset > 0 for offset in offsets) and len(set(offsets)) == len(order)
+    by_place = [line for _, line in sorted(zip(offsets, order, strict=True))]
+    # the order of arrival, either way up, has a chance of 2 in 8! (1 in 20,160)
+    assert by_place not in (order, order[::-1])
+    assert len(answers(app, school["held"])) == 8
+
+
 def test_lines_come_in_random_order_not_in_the_order_given(app, school, travel):
     give(app, school, 8, useful="第{i}条")
-    travel(TOMORROW)
+    travel(CLOSED)
     orders = set()
     for _ in range(3):
         page = summary_of(app, school["manager"], school["held"])

@@ -1,6 +1,7 @@
 """外校来宾 answer 收获 once, right after checking in on the same page (no account): stored like a
-colleague's answer (no guest, no time), counted in the same summaries; a second answer is
-refused politely; the answer holds nothing of the guest."""
+colleague's answer (no guest, no time) but in a pool of its own, as anyone may check in under
+any name; a second answer is refused politely; the answer holds nothing of the guest; a second
+scan with the same name neither answers for that guest nor tells whether they answered."""
 
 import logging
 import re
@@ -10,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import MetaData, func, select
 
+from intranet.auth.permissions import FEEDBACK_DAYS
 from intranet.clock import utcnow
 from intranet.extensions import db
 from intranet.feedback import services
@@ -23,8 +25,8 @@ from tests.test_guests import add_activity, guest_post
 school = test_guests.school
 fresh_rate_limits = test_guests.fresh_rate_limits
 
-TOMORROW = datetime.combine(
-    START.date() + timedelta(days=1), time(9), tzinfo=ZoneInfo("Asia/Shanghai")
+CLOSED = datetime.combine(
+    START.date() + timedelta(days=FEEDBACK_DAYS + 1), time(9), tzinfo=ZoneInfo("Asia/Shanghai")
 )
 PASS = re.compile(r'name="guest" value="([^"]+)"')
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -66,9 +68,22 @@ def test_after_checking_in_a_guest_is_offered_the_question_and_answers_once(app,
     assert again.status_code == 409
     assert "每位来宾只能反馈一次" in again.get_data(as_text=True)
     assert stored(app) == [(activity_id, 3, "分层作业的例子很实用")]
-    # scanning again: told they checked in, and thanked, not asked again
+    # scanning again (anyone can type that name): told they checked in, nothing of feedback
     _, rescanned = check_in(app, activity_id)
-    assert "已经签到过了" in rescanned and "您已反馈" in rescanned and "您的收获？" not in rescanned
+    assert "已经签到过了" in rescanned and "您已反馈" not in rescanned
+    assert "您的收获？" not in rescanned and not PASS.search(rescanned)
+
+
+def test_a_second_scan_under_a_guests_name_cannot_answer_for_them(app, school):
+    """The review's attack: with the day's code, check in under the name of a guest who has
+    not answered yet; the page offers no question and no pass, so nobody answers in their
+    place, and the guest still answers from their own page."""
+    activity_id = add_activity(app, school)
+    guest, page = check_in(app, activity_id)
+    _, copied = check_in(app, activity_id)
+    assert "已经签到过了" in copied and not PASS.search(copied) and "您的收获？" not in copied
+    assert answer(app, guest, page, activity_id, gain="2").status_code == 200
+    assert stored(app) == [(activity_id, 2, "")]
 
 
 def test_a_missing_gain_says_why_and_keeps_the_typed_line(app, school):
@@ -108,7 +123,11 @@ def test_a_deleted_guest_can_no_longer_answer(app, school):
     assert stored(app) == []
 
 
-def test_colleagues_and_guests_answers_are_counted_in_the_same_summaries(app, school, travel):
+def test_guests_answers_are_a_pool_of_their_own(app, school, travel):
+    """The review's attack: a reader holding the day's code checks in four made-up guests who
+    answer, so that one colleague's answer would make five. Guests' answers never count
+    towards the school's own: the colleague's answer stays hidden; the guests' pool shows on
+    the activity's page under its own threshold, and nowhere else."""
     activity_id = add_activity(app, school, status="done")
     with app.app_context():
         db.session.add(
@@ -118,23 +137,26 @@ def test_colleagues_and_guests_answers_are_counted_in_the_same_summaries(app, sc
     teacher = as_user(app, school["teacher"], f"/schedule/activities/{activity_id}")
     r = teacher.post(
         f"/feedback/activities/{activity_id}",
-        data={"gain": "2"},
+        data={"gain": "1", "improve": "讲座太空洞"},
         headers=htmx(**{"X-CSRFToken": teacher.token}),
     )
     assert r.status_code == 200
-    for n, gain in enumerate(("4", "4", "3", "1")):
+    for n, gain in enumerate(("4", "4", "3", "4", "2")):
         client, page = check_in(app, activity_id, name=f"来宾{n}")
         assert answer(app, client, page, activity_id, gain=gain).status_code == 200
+    travel(CLOSED)
     with app.app_context():
-        assert services.summary(activity_id).total == 5
-    travel(TOMORROW)
-    with app.app_context():
-        found = services.summary(activity_id)
-        assert found.shown and found.counts == {4: 2, 3: 1, 2: 1, 1: 1}
-        assert found.good_share == 60
+        activity = db.session.get(Activity, activity_id)
+        ours, theirs = services.summary(activity), services.summary(activity, by_guest=True)
+        assert (ours.total, ours.shown, ours.counts) == (1, False, {})
+        assert theirs.shown and theirs.counts == {4: 3, 3: 1, 2: 1, 1: 0}
         gains = services.gains([school["semester"]])
-        assert gains.per_level(school["semester"])["cluster"].released == 5
-        assert gains.per_form(school["semester"])["theme_seminar"].good == 3
+        assert gains.per_level(school["semester"])["cluster"].released == 0
+    manager = as_user(app, school["manager"], f"/schedule/activities/{activity_id}")
+    page = manager.get(f"/schedule/activities/{activity_id}").get_data(as_text=True)
+    staff_pool = page.split('data-pool="staff"')[1].split('data-pool="guest"')[0]
+    assert "1 人反馈，不足 5 人" in staff_pool and "讲座太空洞" not in page
+    assert "5</strong> 人反馈" in page.split('data-pool="guest"')[1]
 
 
 def snapshot() -> dict[str, set]:

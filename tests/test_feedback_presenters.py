@@ -1,7 +1,7 @@
 """收获 per presenter across semesters: on the leaders' dashboard and on a presenter's own
-profile. An answer counts for each presenter of its activity; each figure shows from five
-released answers, and a total is withheld when, less the semesters shown, it would give away a
-semester hidden for too few answers. One grouped statement, however many presenters."""
+profile. An answer counts for each presenter of its activity; a figure is made of whole
+activities whose answering closed with five answers or more, so a total less the semesters
+shown never gives away a few answers. One grouped statement, however many presenters."""
 
 import re
 
@@ -10,7 +10,7 @@ from intranet.people.models import ExternalMentor, Staff
 from intranet.schedule.models import Activity
 from tests import test_feedback_gains
 from tests.conftest import as_user
-from tests.test_feedback_gains import TODAY, answers, held
+from tests.test_feedback_gains import answers, held
 
 school = test_feedback_gains.school  # five semesters, a manager and a leader
 
@@ -53,27 +53,27 @@ def test_the_dashboard_shows_each_presenters_gain_per_semester_from_five_answers
         db.session.add(expert)
         db.session.commit()
         expert = expert.id
-    # 王导师: six answers (five good) last semester; four this semester: too few to show
+    # 王导师: six answers (five good) last semester; four this semester: that activity counts
+    # nowhere (too few)
     answers(app, presented(app, ids[2], mentor), [4, 4, 3, 3, 3, 1])
     answers(app, presented(app, ids[3], mentor), [4, 4, 4, 4])
     # a seminar both presented, with the 导师团 expert: counts for each of them
     answers(app, presented(app, ids[3], mentor, apprentice, external=[expert]), [3, 3, 2, 2, 1])
-    # 李徒弟 again the semester before: five, all good; given today: not yet counted
+    # 李徒弟 again the semester before: five, all good
     answers(app, presented(app, ids[1], apprentice, form="report_lesson"), [4] * 5)
-    answers(app, presented(app, ids[1], apprentice, form="report_lesson"), [1] * 5, on=TODAY)
-    # 赵少讲: three answers only
+    # 赵少讲: three answers only: no figure anywhere
     answers(app, presented(app, ids[3], quiet, form="lecture"), [4, 4, 4])
 
     html = as_user(app, school["leader"]).get("/dashboard").get_data(as_text=True)
 
     assert header(html) == ["主讲人", "大前学期", "前学期", "上学期", "本学期", "合计"]
-    # 本学期: the four alone would hide, but with the seminar's five they are nine (6 good)
+    # 本学期: the seminar's five only; the lesson with four answers counts nowhere
     assert presenter_row(html, "王导师") == [
         "—",
         "—",
         "83% （6 条）",
-        "67% （9 条）",
-        "73% （15 条）",
+        "40% （5 条）",
+        "64% （11 条）",
     ]
     assert presenter_row(html, "李徒弟") == [
         "—",
@@ -84,25 +84,25 @@ def test_the_dashboard_shows_each_presenters_gain_per_semester_from_five_answers
     ]
     assert presenter_row(html, "钱立群") == ["—", "—", "—", "40% （5 条）", "40% （5 条）"]
     assert "（导师团）" in html.split(">钱立群")[1][:40]
-    assert presenter_row(html, "赵少讲") == ["—", "—", "—", "反馈不足 5 条", "反馈不足 5 条"]
+    assert "赵少讲" not in html.split('id="presenter-gains"')[1].split("</table>")[0]
 
 
-def test_a_total_that_would_give_away_a_hidden_semester_is_withheld(app, make_staff, school):
+def test_an_activity_with_fewer_than_five_answers_counts_for_no_presenter(app, make_staff, school):
+    """周老师: five answers last semester, one this semester. Were the one counted, the total
+    less last semester's five would be that one answer: it counts nowhere. 吴老师: three and two,
+    together five, yet each activity too few: no figure at all."""
     ids = school["semesters"]
     teacher = make_staff(name="周老师")
     other = make_staff(name="吴老师")
-    # 周老师: five shown last semester, one hidden this semester: the total less the five
-    # would be that one answer
     answers(app, presented(app, ids[2], teacher), [4] * 5)
     answers(app, presented(app, ids[3], teacher), [1])
-    # 吴老师: two semesters hidden, three and two: together five, no smaller part shown
     answers(app, presented(app, ids[2], other), [4, 4, 1])
     answers(app, presented(app, ids[3], other), [4, 1])
 
     html = as_user(app, school["leader"]).get("/dashboard").get_data(as_text=True)
 
-    assert presenter_row(html, "周老师")[2:] == ["100% （5 条）", "反馈不足 5 条", "不单独显示"]
-    assert presenter_row(html, "吴老师")[2:] == ["反馈不足 5 条", "反馈不足 5 条", "60% （5 条）"]
+    assert presenter_row(html, "周老师")[2:] == ["100% （5 条）", "—", "100% （5 条）"]
+    assert "吴老师" not in html.split('id="presenter-gains"')[1].split("</table>")[0]
 
 
 def test_only_leaders_see_everyones_presenter_gains_on_the_dashboard(app, make_staff, school):

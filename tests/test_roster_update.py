@@ -136,8 +136,17 @@ def test_confirming_updates_people_records_status_steps_and_keeps_logins(app, cl
         ("boss,陆志远,,,,,中共党员,,,", "自己的政治面貌请由其他管理员登记"),
         ("boss,陆志远,,,,,,,教师,", "不能通过导入修改自己的角色"),
         ("t100,张晓明,,数学,,,,,,1880", "出生年份“1880”不对"),
+        ("t100,张晓明,,数学,,,,,,１９９６", "出生年份“１９９６”不对"),  # isdigit() yet not ASCII
     ],
-    ids=["other-name", "same-person-other-username", "disabled", "own-status", "own-role", "year"],
+    ids=[
+        "other-name",
+        "same-person-other-username",
+        "disabled",
+        "own-status",
+        "own-role",
+        "year",
+        "wide-digits",
+    ],
 )
 def test_rows_that_would_change_the_wrong_person_are_refused_with_a_reason(
     app, client, school, line, reason

@@ -10,6 +10,7 @@ from intranet.achievements.models import Achievement
 from intranet.clock import school_today
 from intranet.extensions import db
 from intranet.people.models import Staff
+from intranet.schedule.models import Semester
 from intranet.suggestions.models import AnonymousSuggestion, Reply, Suggestion
 from intranet.suggestions.services import miss_hash, stats
 from tests.conftest import FAST_HASH, htmx, login_as
@@ -194,6 +195,14 @@ def test_achievements_list_sends_fifty_and_more(app, client, make_staff):
 
 
 def test_a_bad_offset_means_the_start(app, client, leader):
+    """Not a 500 for digits int() refuses ("²".isdigit() is true): every windowed list."""
     add_suggestions(app, leader, named=3)
-    for offset in ("abc", "-5", "99999999999999999999"):
-        assert client.get(f"/suggestions?offset={offset}").status_code == 200
+    with app.app_context():
+        db.session.add(
+            Semester(name="本学期", start=TODAY, end=TODAY + timedelta(days=90), is_current=True)
+        )
+        db.session.commit()
+    lists = ("/suggestions", "/suggestions/public", "/people", "/achievements", "/schedule")
+    for offset in ("abc", "-5", "99999999999999999999", "²", "①", "٣"):
+        for url in lists:
+            assert client.get(f"{url}?offset={offset}").status_code == 200, (url, offset)

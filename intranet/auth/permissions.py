@@ -415,7 +415,10 @@ def _apprentices_of(mentor_id: int) -> set[int]:
 
 # --- activity feedback (活动反馈) ---------------------------------------------------------
 
-FEEDBACK_DAYS = 14  # answers are taken for two weeks after the activity
+# Answers are taken for three days after the activity (as long as the 待办 list holds the
+# question), then read as one batch: a short wait for the responsible person, and no reader
+# ever sees the figures move by one answer.
+FEEDBACK_DAYS = 3
 
 
 def feedback_refusal(user, activity) -> tuple[int, str] | None:

@@ -3,7 +3,7 @@ years, so the plan and the dashboard tell a story. Lessons to watch and seminars
 long trainings less so, and the current semester slips as attendance does (schedule/demo.py).
 
 Some of the guests (外校来宾) at 片区 and 全区 activities answered too, on the check-in page: their
-answers are stored as a colleague's are, so they only add to those activities' answers.
+answers are the guests' pool of those activities (read apart from the school's own).
 
 Only answers: no answered marks, as these belong to no one (a mark is a keyed hash of a
 person, and the demo's answers were never given by anyone)."""
@@ -116,21 +116,31 @@ def seed(rng) -> dict:
             weights = tuple(max(w + s, 1) for w, s in zip(weights, SLIP, strict=True))
         # about half of those present answer, within the three days 待办 holds the question;
         # a third of the guests or so answer right after checking in
-        many = round(came * rng.uniform(0.35, 0.7))
-        many += round(guests.get(activity_id, 0) * guest_rng.uniform(0.2, 0.45))
-        for _ in range(many):
-            gain = rng.choices((4, 3, 2, 1), weights=weights)[0]
-            useful = rng.choice(USEFUL.get(form, USEFUL["other"])) if rng.random() < 0.45 else ""
-            improve = rng.choice(IMPROVE) if rng.random() < (0.15 if gain >= 3 else 0.6) else ""
-            answered = min(day + timedelta(days=rng.choice((0, 0, 0, 1, 2))), today)
-            db.session.add(
-                Feedback(
-                    activity_id=activity_id,
-                    gain=gain,
-                    useful=useful,
-                    improve=improve,
-                    answered_on=answered,
+        pools = (
+            (False, rng, round(came * rng.uniform(0.35, 0.7))),
+            (True, guest_rng, round(guests.get(activity_id, 0) * guest_rng.uniform(0.2, 0.45))),
+        )
+        for by_guest, chance, many in pools:
+            for _ in range(many):
+                gain = chance.choices((4, 3, 2, 1), weights=weights)[0]
+                useful = (
+                    chance.choice(USEFUL.get(form, USEFUL["other"]))
+                    if chance.random() < 0.45
+                    else ""
                 )
-            )
-            answers += 1
+                improve = (
+                    chance.choice(IMPROVE) if chance.random() < (0.15 if gain >= 3 else 0.6) else ""
+                )
+                answered = 0 if by_guest else chance.choice((0, 0, 0, 1, 2))
+                db.session.add(
+                    Feedback(
+                        activity_id=activity_id,
+                        gain=gain,
+                        useful=useful,
+                        improve=improve,
+                        answered_on=min(day + timedelta(days=answered), today),
+                        by_guest=by_guest,
+                    )
+                )
+                answers += 1
     return {"feedback": answers}

@@ -5,14 +5,16 @@ import hmac
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import Select, String, func, literal, select
+from sqlalchemy import Select, String, delete, func, insert, literal, select
 from sqlalchemy import cast as sql_cast
 
+from intranet.auth.permissions import FEEDBACK_DAYS
 from intranet.clock import school_today
 from intranet.extensions import db
-from intranet.feedback.models import GAINS, Answered, Feedback
+from intranet.feedback.models import GAINS, Answered, Feedback, random_key
 from intranet.people.models import ExternalMentor, Staff
 from intranet.schedule.models import (
     Activity,
@@ -67,22 +69,20 @@ class AlreadyAnswered(Exception):
 def answer(activity_id: int, staff_id: int, gain: int, useful: str, improve: str) -> None:
     """Store one answer and the mark that this person gave it, in the caller's transaction; the
     two rows share only the activity. AlreadyAnswered when the mark exists."""
-    _store(activity_id, answerer_key(staff_id, activity_id), gain, useful, improve)
+    _store(activity_id, answerer_key(staff_id, activity_id), gain, useful, improve, False)
 
 
 def answer_as_guest(guest, gain: int, useful: str, improve: str) -> None:
-    """A guest's answer, stored exactly as a colleague's (no guest, no time): only the mark
-    differs, keyed on the guest row. AlreadyAnswered when the mark exists."""
+    """A guest's answer, stored as a colleague's (no guest, no time) in the guests' pool; the
+    mark is keyed on the guest row. AlreadyAnswered when the mark exists."""
     key = guest_key(guest.id, guest.activity_id)
-    _store(guest.activity_id, key, gain, useful, improve)
+    _store(guest.activity_id, key, gain, useful, improve, True)
 
 
 def guest_refusal(activity) -> str | None:
     """Why a guest who checked in may not answer now: as for colleagues, not for a cancelled
     activity and not after FEEDBACK_DAYS; but right away, on the check-in page, as a guest has
     no account to come back with."""
-    from intranet.auth.permissions import FEEDBACK_DAYS
-
     if activity.status == "cancelled":
         return "这次活动已取消，无需反馈。"
     if (school_today() - activity.date).days > FEEDBACK_DAYS:
@@ -90,27 +90,69 @@ def guest_refusal(activity) -> str | None:
     return None
 
 
-def _store(activity_id: int, key: str, gain: int, useful: str, improve: str) -> None:
+def _store(activity_id: int, key: str, gain: int, useful: str, improve: str, by_guest) -> None:
+    """The answer and its mark. The day's answers of the activity are written again with it,
+    in a random order: SQLite fills a page's free space in the order rows are written, so
+    without this the byte offsets of the rows in the file (and in its backups) would be the
+    order they arrived, which the login log's times could then name (SECURITY.md L)."""
     if _marked(activity_id, key):
         raise AlreadyAnswered
     db.session.add(Answered(activity_id=activity_id, answerer=key))
-    db.session.add(
-        Feedback(
-            activity_id=activity_id,
-            gain=gain,
-            useful=useful.strip(),
-            improve=improve.strip(),
-            answered_on=school_today(),
-        )
+    today = school_today()
+    same_day = (Feedback.activity_id == activity_id, Feedback.answered_on == today)
+    columns = [getattr(Feedback, name) for name in _COLUMNS]
+    rows = [row._asdict() for row in db.session.execute(select(*columns).where(*same_day))]
+    db.session.execute(delete(Feedback).where(*same_day))
+    rows.append(
+        {
+            "id": random_key(),
+            "activity_id": activity_id,
+            "gain": gain,
+            "useful": useful.strip(),
+            "improve": improve.strip(),
+            "answered_on": today,
+            "by_guest": by_guest,
+        }
+    )
+    _shuffle(rows)
+    for row in rows:  # one statement each, in this order: a multi-row insert might sort them
+        db.session.execute(insert(Feedback), [row])
+
+
+_COLUMNS = ("id", "activity_id", "gain", "useful", "improve", "answered_on", "by_guest")
+
+
+def closes_on(activity) -> date:
+    """The last day answers are taken (FEEDBACK_DAYS after the activity)."""
+    return activity.date + timedelta(days=FEEDBACK_DAYS)
+
+
+def _closed_before(today: date):
+    """Activities whose answering closed before today: their answers are read as one batch."""
+    return Activity.date < today - timedelta(days=FEEDBACK_DAYS)
+
+
+def shown_activities(by_guest: bool = False):
+    """Activities with at least THRESHOLD answers in a pool: only those count anywhere. A
+    figure over several activities is then made of whole batches of five or more, so no figure
+    less another gives away fewer than five answers."""
+    return (
+        select(Feedback.activity_id)
+        .where(Feedback.by_guest.is_(by_guest))
+        .group_by(Feedback.activity_id)
+        .having(func.count() >= THRESHOLD)
     )
 
 
 @dataclass
 class Summary:
-    """What readers see. Until THRESHOLD answers were released, only `total`."""
+    """What readers see of one pool of an activity's answers (colleagues', or guests'): nothing
+    while answers are taken; then, once, how many, and the figures and lines if THRESHOLD or
+    more."""
 
-    total: int  # every answer, today's included
-    released: int = 0  # answers from before today: the ones the figures and lines are made of
+    closes_on: date  # the last day answers are taken
+    closed: bool = False
+    total: int = 0  # counted once closed
     counts: dict[int, int] = field(default_factory=dict)  # gain -> how many, every value of GAINS
     mean: float = 0.0
     good_share: int = 0  # percent that answered 有收获 or 很有收获
@@ -119,34 +161,28 @@ class Summary:
 
     @property
     def shown(self) -> bool:
-        return self.released >= THRESHOLD
-
-    @property
-    def waiting(self) -> int:
-        """Today's answers: they join the figures tomorrow."""
-        return self.total - self.released
+        return self.closed and self.total >= THRESHOLD
 
 
-def summary(activity_id: int) -> Summary:
-    """The figures and the lines, only when at least THRESHOLD answers arrived before today.
+def summary(activity, by_guest: bool = False) -> Summary:
+    """The figures and the lines of one pool, read as one batch once answering closed, and
+    only from THRESHOLD answers.
 
-    Answers join the summary the day after they were given (the box's daily batch, SECURITY.md
-    L): a reader who opens the page after each check-out cannot tell which answer, which line,
-    is the one that just arrived. The lines come in a new random order at every reading."""
-    today = school_today()
-    total, released = db.session.execute(
-        select(func.count(), func.count().filter(Feedback.answered_on < today)).where(
-            Feedback.activity_id == activity_id
-        )
-    ).one()
-    result = Summary(total=total, released=released)
-    if released < THRESHOLD:
+    Nothing shows while answers are taken, not even how many: a reader who looked after each
+    answer could otherwise tell which figure, which line, had just arrived (SECURITY.md L).
+    The lines come in a new random order at every reading."""
+    result = Summary(closes_on=closes_on(activity))
+    result.closed = closes_on(activity) < school_today()
+    if not result.closed:
         return result
     answers = db.session.execute(
         select(Feedback.gain, Feedback.useful, Feedback.improve).where(
-            Feedback.activity_id == activity_id, Feedback.answered_on < today
+            Feedback.activity_id == activity.id, Feedback.by_guest.is_(by_guest)
         )
     ).all()
+    result.total = len(answers)
+    if not result.shown:
+        return result
     result.counts = dict.fromkeys(GAINS, 0)
     for gain, useful, improve in answers:
         result.counts[gain] = result.counts.get(gain, 0) + 1
@@ -166,19 +202,15 @@ def summary(activity_id: int) -> Summary:
 
 @dataclass
 class Gain:
-    """Released answers of a group of activities and how many said 有收获 or better. Like an
-    activity's summary, nothing but that there are too few shows until THRESHOLD were
-    released (answers count from the day after they were given)."""
+    """Released answers of a group of activities and how many said 有收获 or better: whole
+    activities whose answering closed with THRESHOLD answers or more (_released)."""
 
     released: int = 0
     good: int = 0
-    # A sum shown next to its parts would give away a hidden part by subtraction: such a sum is
-    # withheld too (PresenterGains.total).
-    withheld: bool = False
 
     @property
     def shown(self) -> bool:
-        return self.released >= THRESHOLD and not self.withheld
+        return self.released >= THRESHOLD
 
     @property
     def share(self) -> float | None:
@@ -217,8 +249,14 @@ def gain_tally(semester_ids, with_presenters: bool = False) -> list[Select]:
 
 
 def _released() -> tuple:
-    """Answers given before today (they are released the next day), of live activities."""
-    return (Feedback.answered_on < school_today(), Activity.deleted_at.is_(None))
+    """The school's own answers of live activities whose answering closed with THRESHOLD or
+    more of them (guests' answers are read on the activity's page only)."""
+    return (
+        _closed_before(school_today()),
+        Activity.deleted_at.is_(None),
+        Feedback.by_guest.is_(False),
+        Feedback.activity_id.in_(shown_activities()),
+    )
 
 
 PRESENTED = {Staff: activity_presenter, ExternalMentor: activity_external_presenter}
@@ -321,15 +359,11 @@ class PresenterGains:
 
     @property
     def total(self) -> Gain:
-        """Across the semesters; withheld when the semesters hidden for too few answers hold
-        between one and THRESHOLD - 1 together, as the total less the shown ones would give
-        their figure away."""
+        """Across the semesters: whole activities, as each semester's figure is, so the total
+        less the semesters gives nothing away."""
         found = Gain()
-        hidden = 0
         for gain in self.semesters.values():
             found += gain
-            hidden += 0 if gain.shown else gain.released
-        found.withheld = found.released >= THRESHOLD and 0 < hidden < THRESHOLD
         return found
 
 

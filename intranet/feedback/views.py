@@ -10,6 +10,7 @@ from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy.exc import IntegrityError
 
 from intranet.auth.permissions import (
+    FEEDBACK_DAYS,
     can_read_feedback,
     deny,
     feedback_refusal,
@@ -27,6 +28,7 @@ from intranet.schedule.services import activity_by_checkin_token
 
 bp = Blueprint("feedback", __name__, url_prefix="/feedback")
 NO_STORE = {"Cache-Control": "no-store"}  # shared staff-room computers (SECURITY.md L)
+bp.add_app_template_global(FEEDBACK_DAYS, "feedback_days")  # the rule, as pages explain it
 
 
 @bp.app_template_global()
@@ -48,7 +50,13 @@ def feedback_panel(activity, form=None, error=None) -> dict:
         "form": form or FeedbackForm(formdata=None),
         "error": error,
         "gains": GAINS,
-        "summary": services.summary(activity.id) if readable else None,
+        "summary": services.summary(activity) if readable else None,
+        # guests come to 片区 and 全区 activities only; their answers are a pool of their own
+        "guest_summary": (
+            services.summary(activity, by_guest=True)
+            if readable and activity.level != "school"
+            else None
+        ),
     }
 
 

@@ -29,6 +29,7 @@ from sqlalchemy.orm import aliased
 
 from intranet.achievements.models import Achievement, WorkReport, achievement_attachment
 from intranet.auth.permissions import (
+    FEEDBACK_DAYS,
     LIVE_PAIRING_STATES,
     MENTOR_GUEST,
     attended_as_scorer,
@@ -61,7 +62,6 @@ KINDS = {
 }
 REPLY_DAYS = 14  # there is no read state: a reply stays on the list for two weeks
 TASK_DAYS = 7  # tasks due within a week, and those already overdue
-FEEDBACK_TODO_DAYS = 3  # the 收获 question waits on the list for three days after the activity
 LESSONS_SHOWN = 3  # lessons checked against the scoring rule and listed, soonest to close first
 # A pairing the mentor's rule reaches: the same states as permissions._apprentices_of.
 MENTORED_STATES = ("signed", "active", "completed")
@@ -277,7 +277,7 @@ def _feedback(user, today: date) -> list[Todo]:
         .outerjoin(Answered, Answered.activity_id == Activity.id)
         .where(
             Activity.status != "cancelled",
-            Activity.date >= today - timedelta(days=FEEDBACK_TODO_DAYS),
+            Activity.date >= today - timedelta(days=FEEDBACK_DAYS),
             or_(Activity.date < today, Activity.status == "done"),
             exists().where(
                 Attendance.activity_id == Activity.id,
@@ -297,7 +297,7 @@ def _feedback(user, today: date) -> list[Todo]:
             "feedback",
             f"{theme}：这次活动收获如何？",
             url_for("feedback.show", activity_id=activity_id),
-            f"{cn_short_date(day + timedelta(days=FEEDBACK_TODO_DAYS))}前",
+            f"{cn_short_date(day + timedelta(days=FEEDBACK_DAYS))}前",
         )
         for activity_id, (day, theme) in activities.items()
         if activity_id not in answered

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from intranet.auth.permissions import PERMISSIONS
 from intranet.clock import school_today
 from intranet.extensions import db
+from intranet.forms import whole_number
 from intranet.people import status
 from intranet.people.forms import USERNAME_PATTERN
 from intranet.people.models import CAMPUSES, GENDERS, POLITICAL_STATUSES, ROLES, Staff
@@ -201,8 +202,9 @@ def validate_roster(raw_rows: list[dict[str, str]], by: Staff | None = None) -> 
         birth_year = get("出生年份")
         row.values["birth_year"] = None
         if birth_year:
-            if birth_year.isdigit() and 1940 <= int(birth_year) <= 2010:
-                row.values["birth_year"] = int(birth_year)
+            year = whole_number(birth_year)
+            if year is not None and 1940 <= year <= 2010:
+                row.values["birth_year"] = year
             else:
                 row.errors.append(f"出生年份“{birth_year}”不对（请填四位数年份，如 1995）")
         for header, attribute in (

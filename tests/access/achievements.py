@@ -28,9 +28,9 @@ ROUTES = {
     "achievements.reports.attachment": Route(
         "GET", REPORT + "/attachments/nothing", STUDIO, owner="staff"
     ),
-    # The access world's report is submitted: nobody, its author included, takes files out.
+    # Only the author, while the report is theirs to write (the world's was sent back).
     "achievements.reports.delete_attachment": Route(
-        "POST", REPORT + "/attachments/nothing/delete", frozenset()
+        "POST", REPORT + "/attachments/nothing/delete", frozenset(), owner="staff"
     ),
     "achievements.evaluation.index": Route("GET", "/achievements/evaluation", STUDIO),
     "achievements.evaluation.mine": Route("GET", "/achievements/evaluation/mine", EVERYONE),
@@ -46,8 +46,8 @@ ROUTES = {
 
 
 def objects(app, world) -> dict:
-    """An unverified achievement with a certificate and a submitted (unpublished) report, both
-    the target teacher's."""
+    """An unverified achievement with a certificate and a report sent back to its author
+    (unpublished, the author's to write again), both the target teacher's."""
     from intranet.achievements.models import Achievement, WorkReport
     from intranet.schedule.models import Semester
     from intranet.uploads import Attachment
@@ -68,7 +68,7 @@ def objects(app, world) -> dict:
             attachments=[certificate],
         )
         report = WorkReport(
-            staff_id=world["staff"], semester=semester, body="本学期工作", state="submitted"
+            staff_id=world["staff"], semester=semester, body="本学期工作", state="returned"
         )
         db.session.add_all([achievement, report])
         db.session.commit()

@@ -1,13 +1,16 @@
 """活动反馈 in a real browser, on a phone: a teacher who was there answers from the check-in page
-and sees the thanks; the manager reads the summary once five answers of earlier days exist."""
+and sees the thanks; the manager sees nothing while answers are taken, and the summary once
+answering closed."""
 
 import logging
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
 
+from intranet.auth.permissions import FEEDBACK_DAYS
 from intranet.clock import school_today, utcnow
 from intranet.extensions import db
 from intranet.feedback.models import Feedback
@@ -53,7 +56,9 @@ def held(app, make_staff):
         return {"id": activity.id, "token": activity.checkin_token}
 
 
-def test_a_teacher_answers_on_the_phone_and_the_manager_reads_the_summary(new_page, held, caplog):
+def test_a_teacher_answers_on_the_phone_and_the_manager_reads_the_summary(
+    new_page, held, caplog, travel
+):
     page = new_page(viewport=PHONE_390)
     login(page, "teacher")
     page.goto(f"/schedule/checkin/{held['token']}")
@@ -82,11 +87,16 @@ def test_a_teacher_answers_on_the_phone_and_the_manager_reads_the_summary(new_pa
     login(manager, "manager")
     manager.goto(f"/schedule/activities/{held['id']}")
     summary = manager.locator("#feedback-summary")
-    expect(summary).to_contain_text("5 人反馈")
-    expect(summary).to_contain_text("有收获及以上 80%")
-    expect(summary).to_contain_text("另有 1 条今天的反馈，明天计入")
-    expect(summary.get_by_role("listitem")).to_have_count(3)
-    expect(summary.get_by_text("共读的方法可以用在班上")).to_have_count(0)
+    expect(summary).to_contain_text("反馈收集中")
+    expect(summary).not_to_contain_text("人反馈")
+    # held yesterday: answers are taken until FEEDBACK_DAYS after it, read the day after
+    closed = school_today() + timedelta(days=FEEDBACK_DAYS)
+    travel(datetime.combine(closed, time(9), tzinfo=ZoneInfo("Asia/Shanghai")))
+    manager.reload()
+    expect(summary).to_contain_text("6 人反馈")
+    expect(summary).to_contain_text("有收获及以上 83%")
+    expect(summary.get_by_role("listitem")).to_have_count(4)
+    expect(summary.get_by_text("共读的方法可以用在班上")).to_have_count(1)
     expect(summary.get_by_role("row", name=re.compile("很有收获"))).to_contain_text("2")
     assert axe_violations(manager) == [], describe_violations(axe_violations(manager))
     assert manager.evaluate("document.documentElement.scrollWidth") <= 390
