@@ -101,8 +101,11 @@ class Entry:
     """A form as the page shows it: the library's row and how it was used."""
 
     form: LibraryForm
-    used: int  # live activities of the form
-    last: object  # date of its latest live activity (SQL MAX), None if never used
+    used: int  # live activities of the form, not cancelled
+    last: object  # date of the latest of them (SQL MAX), None if never used
+
+
+HELD = Activity.status != "cancelled"  # a cancelled activity did not use its form
 
 
 def _usage() -> dict[str, tuple[int, object]]:
@@ -110,6 +113,7 @@ def _usage() -> dict[str, tuple[int, object]]:
     rows = db.session.execute(
         Activity.live()
         .with_only_columns(Activity.form, func.count(), func.max(Activity.date))
+        .where(HELD)
         .group_by(Activity.form)
     )
     return {form: (n, last) for form, n, last in rows}
@@ -125,7 +129,7 @@ def _entry(entry: LibraryForm) -> Entry:
     n, last = db.session.execute(
         Activity.live()
         .with_only_columns(func.count(), func.max(Activity.date))
-        .where(Activity.form == entry.key)
+        .where(Activity.form == entry.key, HELD)
     ).one()
     return Entry(entry, n, last)
 
