@@ -20,6 +20,7 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
     event,
+    inspect,
     select,
     text,
 )
@@ -415,6 +416,13 @@ def form_library() -> FormLibrary:
         )
         current_app.extensions[_CACHE] = found
     return found
+
+
+def preload_form_library() -> None:
+    """Read the library when the app starts, so that no page's first request pays for it;
+    skipped on a database not yet upgraded to it (`flask db upgrade` starts the app too)."""
+    if inspect(db.engine).has_table(LibraryForm.__tablename__):
+        form_library()
 
 
 def open_forms() -> tuple[str, ...]:

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import pairwise
 
-from sqlalchemy import func, select
+from sqlalchemy import String, func, literal, select
+from sqlalchemy import cast as sql_cast
 
 from intranet.extensions import db
 from intranet.feedback.services import Gain, Gains, gains
@@ -59,17 +60,39 @@ class Review:
         return [row for row in self.forms.values() if row.flagged]
 
 
-def usage() -> dict[tuple[int, str], Use]:
-    """(semester id, form) -> its activities' count and latest date: one grouped statement."""
-    rows = db.session.execute(
+USED = "used"
+
+
+def usage_tally():
+    """Each form's activities per semester (live, not cancelled), in the shape of the
+    dashboard's tallies (what, key, wait, n) so it can travel in one statement with them:
+    what = "used", key = "form latest-date", wait = the semester's id, n = how many."""
+    latest = sql_cast(func.max(Activity.date), String)  # ISO on SQLite and PostgreSQL
+    return (
         Activity.live()
         .with_only_columns(
-            Activity.semester_id, Activity.form, func.count(), func.max(Activity.date)
+            literal(USED).label("what"),
+            (Activity.form + literal(" ") + latest).label("key"),
+            Activity.semester_id.label("wait"),
+            func.count().label("n"),
         )
         .where(Activity.status != "cancelled")
         .group_by(Activity.semester_id, Activity.form)
     )
-    return {(sid, form): Use(n, last) for sid, form, n, last in rows}
+
+
+def read_usage(rows) -> dict[tuple[int, str], Use]:
+    """usage_tally()'s rows as (semester id, form) -> Use."""
+    found = {}
+    for _, key, semester_id, n in rows:
+        form, last = key.rsplit(" ", 1)
+        found[semester_id, form] = Use(n, date.fromisoformat(last[:10]))
+    return found
+
+
+def usage() -> dict[tuple[int, str], Use]:
+    """(semester id, form) -> its activities' count and latest date: one grouped statement."""
+    return read_usage(db.session.execute(usage_tally()))
 
 
 def last_used(used: dict[tuple[int, str], Use]) -> dict[str, date]:
