@@ -228,3 +228,9 @@ def test_labels_cost_no_query_once_read(app, school, count_queries):
         db.session.commit()
     assert count_queries(teacher, "/schedule") == warm + 1  # read again after the change
     assert count_queries(teacher, "/schedule") == warm
+
+
+def test_adopting_an_unknown_suggestion_says_so(app, school):
+    manager = as_user(app, school["manager"], "/schedule/forms")
+    r = manager.post("/schedule/forms/adopt", data={"key": "nope", "csrf_token": manager.token})
+    assert r.status_code == 422 and "没有这条建议" in r.get_data(as_text=True)

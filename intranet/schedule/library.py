@@ -192,7 +192,7 @@ def adopt():
     chosen = next((s for s in CATALOGUE if s.key == request.form.get("key")), None)
     if chosen is None:
         flash("没有这条建议，请刷新页面再选。", "error")
-        return redirect(url_for(".index"), 303)
+        return _page(status=422)
     taken = db.session.scalar(
         select(LibraryForm.label).where(
             (LibraryForm.key == chosen.key) | (LibraryForm.label == chosen.label)
