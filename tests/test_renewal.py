@@ -111,6 +111,7 @@ def test_retired_form_is_not_proposed():
 def test_falling_needs_two_figures_and_a_drop():
     assert falling([0.9, 0.7]) and falling([0.8, 0.8, 0.6])
     assert not falling([0.8]) and not falling([0.8, 0.8]) and not falling([0.6, 0.7, 0.5])
+    assert falling([0.9, 0.7], by=0.1) and not falling([0.8, 0.75], by=0.1)
 
 
 # --- the plan page -----------------------------------------------------------------------

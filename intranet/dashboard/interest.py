@@ -37,6 +37,7 @@ HELD_KEY = "dashboard_held"  # where services.overview leaves its held activitie
 PRESENTER = "presenter"
 PARTY = frozenset(GROUPS["party"][1])  # a non-Party teacher: any other status, as the reach card
 SHOWN = 3  # forms and presenters named
+GAIN_DROP = 0.1  # the studio's 收获 this far down over the recent semesters raises the alert
 
 
 @dataclass
@@ -120,7 +121,7 @@ def interest(
     result = Interest(
         alert=alert,
         trend=trend,
-        gain_falling=falling([g.share for _, g in trend if g.share is not None]),
+        gain_falling=falling([g.share for _, g in trend if g.share is not None], GAIN_DROP),
         worn=[r.label for r in renewal.flagged],
         rate=None,
         forms=[],

@@ -104,9 +104,14 @@ def last_used(used: dict[tuple[int, str], Use]) -> dict[str, date]:
     return found
 
 
-def falling(shares: list[float]) -> bool:
-    """收获 fell: at least two figures, none above the one before, the last below the first."""
-    return len(shares) >= 2 and all(b <= a for a, b in pairwise(shares)) and shares[-1] < shares[0]
+def falling(shares: list[float], by: float = 0.0) -> bool:
+    """收获 fell: at least two figures, none above the one before, the last more than `by`
+    below the first."""
+    return (
+        len(shares) >= 2
+        and all(b <= a for a, b in pairwise(shares))
+        and shares[0] - shares[-1] > by
+    )
 
 
 def review(
