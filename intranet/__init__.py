@@ -49,6 +49,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     overrides = overrides or {}
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
     app.request_class = StudioRequest
+    # Block tags take their line with them: pages and HTMX partials carry markup, not the
+    # blank lines of the templates' structure (a third of a schedule row form was whitespace).
+    app.jinja_options = {**app.jinja_options, "trim_blocks": True, "lstrip_blocks": True}
     app.instance_path = overrides.get("INSTANCE_PATH") or os.environ.get(
         "INTRANET_INSTANCE", app.instance_path
     )

@@ -98,12 +98,13 @@ def backup(path):
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--skip-bad", is_flag=True, help="Import the good rows even when some are bad.")
 def import_roster(file, skip_bad):
-    """Import staff from a .xlsx or .csv roster; nothing is imported while rows are bad."""
-    from intranet.people import services
+    """Import staff from a .xlsx or .csv roster: new 工号 become accounts, known ones are
+    updated where the sheet differs; nothing is imported while rows are bad."""
+    from intranet.people import roster
 
     try:
-        rows = services.validate_roster(services.read_roster(file.name, file.read_bytes()))
-    except services.RosterError as error:
+        rows = roster.validate_roster(roster.read_roster(file.name, file.read_bytes()))
+    except roster.RosterError as error:
         raise click.ClickException(str(error)) from error
     bad = [row for row in rows if row.errors]
     for row in bad:
@@ -112,12 +113,16 @@ def import_roster(file, skip_bad):
         raise click.ClickException(
             f"{len(bad)} 行有误，未导入任何数据（加 --skip-bad 只导入正确的行）。"
         )
-    created = services.import_rows([row for row in rows if not row.errors])
+    done = roster.apply_roster(rows, by=None)
     db.session.commit()
-    click.echo(f"已导入 {len(created)} 人。一次性密码（首次登录后必须修改）：")
-    for staff, password in created:
+    for staff, lines in done.updated:
+        click.echo(f"已更新 {staff.username} {staff.name}：{'；'.join(lines)}")
+    click.echo(f"已导入 {len(done.created)} 人。一次性密码（首次登录后必须修改）：")
+    for staff, password in done.created:
         click.echo(f"  {staff.username}\t{staff.name}\t{password}")
-    current_app.logger.info("roster imported from cli count=%d", len(created))
+    current_app.logger.info(
+        "roster imported from cli created=%d updated=%d", len(done.created), len(done.updated)
+    )
 
 
 @click.command("generate")

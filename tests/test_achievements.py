@@ -379,3 +379,40 @@ def test_a_manager_neither_verifies_nor_keeps_verified_their_own_achievement(app
     assert r.status_code == 200
     with app.app_context():
         assert db.session.get(Achievement, verified).verified_at is None
+
+
+def test_the_author_takes_a_file_back_out_of_a_report_until_submitting(app, school):
+    """A draft's author deletes one of its files: the row and the file go, the answer is the
+    list alone (the text being typed stays in the page), and a toast names the file. Nobody
+    else may, nor the author once the report is submitted."""
+    teacher = as_user(app, school["teacher"])
+    files = [(io.BytesIO(jpeg()), "现场.jpg"), (io.BytesIO(b"%PDF-1.4\n"), "教案.pdf")]
+    r = send(teacher, "POST", "/achievements/reports/mine", {"body": "草稿", "files": files})
+    assert r.status_code == 200
+    with app.app_context():
+        report = db.session.scalar(db.select(WorkReport))
+        photo, plan = sorted(report.attachments, key=lambda a: a.original_name != "现场.jpg")
+        report_id, photo_id, path = report.id, photo.id, photo.path
+    assert path.exists()
+    url = f"/achievements/reports/{report_id}/attachments/{photo_id}/delete"
+    for someone in ("other", "manager", "leader"):
+        assert send(as_user(app, school[someone]), "POST", url).status_code == 403
+
+    r = send(teacher, "POST", url)
+    body = r.get_data(as_text=True)
+    assert r.status_code == 200 and "现场.jpg" not in body and "教案.pdf" in body
+    assert "<form" not in body and 'id="report-files-' in body
+    assert "已删除附件" in json.loads(r.headers["HX-Trigger"])["toast"]["message"]
+    with app.app_context():
+        report = db.session.get(WorkReport, report_id)
+        assert [a.original_name for a in report.attachments] == ["教案.pdf"]
+        assert db.session.get(type(photo), photo_id) is None
+    assert not path.exists()
+    assert send(teacher, "POST", url).status_code == 404
+
+    with app.app_context():
+        version = db.session.get(WorkReport, report_id).version
+    submit = {"body": "定稿", "action": "submit", "version": version}
+    assert send(teacher, "POST", "/achievements/reports/mine", submit).status_code == 200
+    left = f"/achievements/reports/{report_id}/attachments/{plan.id}/delete"
+    assert send(teacher, "POST", left).status_code == 403

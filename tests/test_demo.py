@@ -205,3 +205,34 @@ def test_the_demo_has_two_school_years_of_feedback_that_the_plan_and_dashboard_s
     page = leader.get("/dashboard").get_data(as_text=True)
     trend = page.split("（全工作室）")[1].split("</table>")[0]
     assert len(re.findall(r"<strong>\d+%</strong>", trend)) == len(semesters)
+
+
+def _reach_total(page: str) -> int:
+    card = page.split('id="dashboard-reach"')[1]
+    return int(re.search(r'stat-value">(\d+)</span><span class="stat-label">外校来宾', card)[1])
+
+
+def test_the_demo_has_guests_whose_reach_grows_and_the_managers_guest_list_shows(demo_app):
+    from intranet.schedule.models import Guest, Semester
+
+    with demo_app.app_context():
+        semesters = db.session.scalars(db.select(Semester).order_by(Semester.start)).all()
+        levels = set(db.session.scalars(db.select(Activity.level).join(Guest.activity).distinct()))
+        one = db.session.scalars(
+            db.select(Guest).join(Guest.activity).where(Activity.semester_id == semesters[0].id)
+        ).first()
+        name, school = one.name, one.school
+    assert levels == {"cluster", "district"}  # guests come to 片区 and 全区 activities only
+    leader = as_user(demo_app, staff_id(demo_app, "xiaozhang"))
+    totals = []
+    for semester in semesters:
+        page = leader.get(f"/dashboard?semester={semester.id}").get_data(as_text=True)
+        card = page.split('id="dashboard-reach"')[1].split("</section>")[0]
+        for where in ("程桥中心小学", "竹镇中心小学", "马集镇中心小学", "区教育局"):
+            assert f'<td data-label="学校">{where}</td>' in card
+        assert "本学期还没有外校来宾签到" not in card
+        totals.append(_reach_total(page))
+    assert totals[0] < totals[1]  # reach grows (the current semester is only partly held)
+    manager = as_user(demo_app, staff_id(demo_app, "guanli"))
+    page = manager.get(f"/schedule/guests?semester={semesters[0].id}").get_data(as_text=True)
+    assert name in page and school in page

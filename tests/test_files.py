@@ -534,12 +534,12 @@ def test_M_a_600000_row_roster_is_refused_in_under_two_seconds(app, make_staff):
 
 
 def test_M_roster_reading_stops_at_the_row_limit(app, make_staff, monkeypatch):
-    from intranet.people import services
+    from intranet.people import roster
 
     read = []
-    original = services._limited
+    original = roster._limited
     monkeypatch.setattr(
-        services, "_limited", lambda rows: original(read.append(1) or row for row in rows)
+        roster, "_limited", lambda rows: original(read.append(1) or row for row in rows)
     )
     r, _ = import_roster(app, make_staff, roster_xlsx(20_000))
     assert r.status_code == 422 and "一次最多导入 2000 行" in r.get_data(as_text=True)

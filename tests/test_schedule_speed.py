@@ -13,6 +13,7 @@ from sqlalchemy import event, insert
 from intranet.clock import school_today, utcnow
 from intranet.extensions import db
 from intranet.people.models import ExternalMentor, Staff, to_pinyin
+from intranet.schedule import views as schedule_views
 from intranet.schedule.models import (
     Activity,
     Attendance,
@@ -279,39 +280,93 @@ def row_ids(html: str) -> list[int]:
     return [int(n) for n in re.findall(r'<tr id="activity-(\d+)" class="activity', html)]
 
 
-def test_the_schedule_shows_a_window_of_rows_and_more_brings_the_next(app, big_school):
-    """200 activities: the first 100 with the page, 更多 the other 100 in its place, in date order
-    and each once; the count is the whole semester's; a month the window continues keeps one
-    head; without JavaScript the link opens the page from that row."""
+def link(page: str, text: str) -> str | None:
+    """The href of the window link whose text starts with `text`, if the page has one."""
+    found = re.search(rf'<a class="button" href="([^"]+)" hx-get="[^"]+"[^>]*>{text}', page)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+@pytest.mark.parametrize("size", [100, 30])
+def test_the_schedule_opens_at_this_month_with_earlier_and_more_around_it(
+    app, big_school, monkeypatch, size
+):
+    """200 activities over four months: the page opens at this month's first row (what is
+    coming up), a window of rows; 更多 brings the rest after them, 更早 the months before in
+    whole months, each month with its head once, every row once and in date order; the count
+    is the whole semester's; without JavaScript either link opens the page from its window.
+    (A window of 30 takes several 更早 to reach the semester's start.)"""
+    monkeypatch.setattr(schedule_views, "ROWS", size)
     manager = as_user(app, big_school["manager"])
     url = f"/schedule?semester={big_school['semester']}"
-    page = page_text(manager, url)
-    assert "共 200 项活动" in page
-    first = row_ids(page)
-    more = re.search(
-        r'<a class="button" href="([^"]+)" hx-get="[^"]+"[^>]*>更多（还有 100 条）', page
-    )
-    assert len(first) == 100 and more
-    link = more.group(1).replace("&amp;", "&")
-    window = manager.get(link, headers=htmx()).get_data(True)
-    second = row_ids(window)
-    assert "<html" not in window and "更多" not in window and len(second) == 100
     with app.app_context():
         in_order = list(
-            db.session.scalars(
-                db.select(Activity.id)
+            db.session.execute(
+                db.select(Activity.id, Activity.date)
                 .where(Activity.semester_id == big_school["semester"])
                 .order_by(Activity.date, Activity.start_time, Activity.id)
             )
         )
-        last = db.session.get(Activity, first[-1]).date
-        after = db.session.get(Activity, second[0]).date
-    assert first + second == in_order
-    heads = re.findall(r'<tr class="month-head"><th colspan="10" scope="rowgroup">([^<]+)<', window)
-    assert (f"{after.year}年{after.month}月" in heads) == (
-        (last.year, last.month) != (after.year, after.month)
-    )
-    assert row_ids(page_text(manager, link)) == second
+    ids = [row.id for row in in_order]
+    opening = next(n for n, row in enumerate(in_order) if row.date >= TODAY.replace(day=1))
+    assert 30 < opening < 100  # the data has months before this one
+
+    page = page_text(manager, url)
+    assert "共 200 项活动" in page
+    first = row_ids(page)
+    assert first == ids[opening : opening + size]
+    assert f"更早的活动（{opening} 条）" in page
+    assert f"更多（还有 {200 - opening - size} 条）" in page
+
+    after = manager.get(link(page, "更多"), headers=htmx()).get_data(True)
+    assert "<html" not in after and "更早" not in after
+    assert row_ids(after) == ids[opening + size : opening + 2 * size]
+
+    earlier, end, starts, window = [], opening, [], page
+    while end:
+        window = manager.get(link(window, "更早"), headers=htmx()).get_data(True)
+        rows = row_ids(window)
+        assert rows and "更多" not in window and "<html" not in window
+        start = end - len(rows)
+        assert len(rows) >= min(size, end)  # about a window, in whole months
+        assert rows == ids[start:end]
+        assert start == 0 or in_order[start - 1].date < in_order[start].date.replace(day=1)
+        heads = re.findall(r'<tr class="month-head"><th [^>]+>([^<]+)<', window)
+        assert heads == sorted(
+            {f"{row.date.year}年{row.date.month}月" for row in in_order[start:end]},
+            key=lambda label: [int(n) for n in re.findall(r"\d+", label)],
+        )
+        assert ("更早的活动" in window) == (start > 0)
+        earlier, end = rows + earlier, start
+        starts.append(start)
+    assert earlier + first == ids[: opening + size]
+    assert len(starts) >= opening // size
+
+    # Without JavaScript, each link opens the page at its window.
+    assert row_ids(page_text(manager, link(page, "更多"))) == row_ids(after)
+    assert row_ids(page_text(manager, link(page, "更早")))[0] == ids[starts[0]]
+
+
+def test_a_semester_with_nothing_left_opens_at_its_last_months(app, big_school):
+    """Nothing from this month on (the semester's last weeks are quiet): the page opens at the
+    last months, not on an empty table."""
+    manager = as_user(app, big_school["manager"])
+    with app.app_context():
+        db.session.execute(db.delete(Activity).where(Activity.date >= TODAY.replace(day=1)))
+        db.session.commit()
+        left = db.session.scalar(db.select(db.func.count()).select_from(Activity))
+    page = page_text(manager, f"/schedule?semester={big_school['semester']}")
+    assert f"共 {left} 项活动" in page and "这个学期还没有符合条件的活动" not in page
+    assert row_ids(page) and "更多" not in page
+
+
+def test_a_past_semester_opens_at_its_start(app, big_school):
+    manager = as_user(app, big_school["manager"])
+    with app.app_context():
+        semester = db.session.get(Semester, big_school["semester"])
+        semester.start, semester.end = TODAY - timedelta(days=400), TODAY - timedelta(days=1)
+        db.session.commit()
+    page = page_text(manager, f"/schedule?semester={big_school['semester']}")
+    assert "更早" not in page and len(row_ids(page)) == 100 and "更多（还有 100 条）" in page
 
 
 def test_the_month_calendar_reads_its_month_only(app, big_school, count_queries):

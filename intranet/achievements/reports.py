@@ -9,7 +9,14 @@ from flask_login import current_user
 from intranet.achievements import services
 from intranet.achievements.forms import ReportForm, ReviewForm
 from intranet.achievements.models import EvaluationScheme, WorkReport
-from intranet.auth.permissions import can, can_read_report, can_review_report, load, require
+from intranet.auth.permissions import (
+    can,
+    can_edit_report,
+    can_read_report,
+    can_review_report,
+    load,
+    require,
+)
 from intranet.concurrency import save, saved_text
 from intranet.extensions import db
 from intranet.htmx import partial_response, render, toast
@@ -181,3 +188,21 @@ def attachment(report, attachment_id):
     if found is None:
         abort(404)
     return serve(found, thumbnail=request.args.get("thumb") == "1")
+
+
+@bp.post("/<int:report_id>/attachments/<attachment_id>/delete")
+@require("achievements.view")
+@load(WorkReport, can_edit_report, key="report_id")
+def delete_attachment(report, attachment_id):
+    """The author takes a file back out of a report still theirs to write. Only the list of
+    files is answered: the text typed in the form around it stays as it is."""
+    found = next((a for a in report.attachments if a.id == attachment_id), None)
+    if found is None:
+        abort(404)
+    report.attachments.remove(found)
+    db.session.delete(found)
+    db.session.commit()
+    delete_file(found)
+    log.info("work report attachment deleted id=%s", report.id)
+    body = partial_response("achievements/_report_files.html", report=report, editable=True)
+    return toast(body, f"已删除附件 {found.label}")

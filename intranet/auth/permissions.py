@@ -47,6 +47,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "evaluation.view_all": STUDIO,
     "evaluation.manage": frozenset({"admin", "manager"}),
     "dashboard.view": STUDIO,
+    # 收获 per presenter: everyone's (dashboard, profiles); a presenter sees their own
+    # (can_see_gains_of)
+    "feedback.presenters": LEADERS,
     "archive.export": STUDIO,
 }
 
@@ -191,6 +194,11 @@ def can_read_report(user, report) -> bool:
         or report.staff_id == user.id
         or can(user, "evaluation.view_all")
     )
+
+
+def can_edit_report(user, report) -> bool:
+    """Only the author, and only while the report is theirs to write (draft or sent back)."""
+    return getattr(user, "id", None) == report.staff_id and report.is_editable
 
 
 def can_review_report(user, report) -> bool:
@@ -424,6 +432,11 @@ def can_read_feedback(user, activity) -> bool:
     """The answers' summary: the activity's responsible person and managers (and only once
     enough answered that no answer points to its author: feedback.services.summary)."""
     return can_edit_activity(user, activity)
+
+
+def can_see_gains_of(user, staff) -> bool:
+    """收获 of the activities a person presented: leaders and admins, and the person."""
+    return can(user, "feedback.presenters") or (_signed_in(user) and user.id == staff.id)
 
 
 def predicates() -> dict:

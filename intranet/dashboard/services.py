@@ -596,7 +596,7 @@ def tallies(
     stmt = achievement_tally(semester)
     parts = []
     if gain_semesters:
-        parts.append(gain_tally(s.id for s in gain_semesters))
+        parts.extend(gain_tally((s.id for s in gain_semesters), with_presenters=True))
     if with_reach:
         parts.extend(reach_tally(semester))
     if with_box:

@@ -59,6 +59,9 @@ def index():
         alert=figures.alert,
         interest=interest.interest(semester, semesters, recent, figures.alert),
         gain=services.gain_figures(semester, recent, gains),
+        # leaders only: a presenter's figures are personal (feedback.presenters)
+        presenters=gains.per_presenter() if can(current_user, "feedback.presenters") else None,
+        gain_semesters=[(s.id, s.name) for s in recent],
         reach=reach,
         reach_chart=bar_chart(
             [name for name, _, _ in reach.schools],

@@ -2,9 +2,13 @@
 years, so the plan and the dashboard tell a story. Lessons to watch and seminars land well,
 long trainings less so, and the current semester slips as attendance does (schedule/demo.py).
 
+Some of the guests (外校来宾) at 片区 and 全区 activities answered too, on the check-in page: their
+answers are stored as a colleague's are, so they only add to those activities' answers.
+
 Only answers: no answered marks, as these belong to no one (a mark is a keyed hash of a
 person, and the demo's answers were never given by anyone)."""
 
+import random
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -12,7 +16,7 @@ from sqlalchemy import func, select
 from intranet.clock import school_today
 from intranet.extensions import db
 from intranet.feedback.models import Feedback
-from intranet.schedule.models import Activity, Attendance, Semester
+from intranet.schedule.models import Activity, Attendance, Guest, Semester
 
 # Weights of 很有收获, 有收获, 一般, 收获不大 by form: what a teacher takes home from each.
 WEIGHTS = {
@@ -98,13 +102,23 @@ def seed(rng) -> dict:
         .where(Activity.status == "done", Activity.date < today)
         .order_by(Activity.date, Activity.id)
     ).all()
+    guests = dict(
+        db.session.execute(
+            select(Guest.activity_id, func.count()).group_by(Guest.activity_id)
+        ).all()
+    )
+    # how many of the guests answer: a stream of its own
+    guest_rng = random.Random(1414)
     answers = 0
     for activity_id, day, form, semester_id, came in rows:
         weights = WEIGHTS.get(form, WEIGHTS["other"])
         if semester_id == current:
             weights = tuple(max(w + s, 1) for w, s in zip(weights, SLIP, strict=True))
-        # about half of those present answer, within the three days 待办 holds the question
-        for _ in range(round(came * rng.uniform(0.35, 0.7))):
+        # about half of those present answer, within the three days 待办 holds the question;
+        # a third of the guests or so answer right after checking in
+        many = round(came * rng.uniform(0.35, 0.7))
+        many += round(guests.get(activity_id, 0) * guest_rng.uniform(0.2, 0.45))
+        for _ in range(many):
             gain = rng.choices((4, 3, 2, 1), weights=weights)[0]
             useful = rng.choice(USEFUL.get(form, USEFUL["other"])) if rng.random() < 0.45 else ""
             improve = rng.choice(IMPROVE) if rng.random() < (0.15 if gain >= 3 else 0.6) else ""

@@ -13,7 +13,13 @@ from sqlalchemy import cast as sql_cast
 from intranet.clock import school_today
 from intranet.extensions import db
 from intranet.feedback.models import GAINS, Answered, Feedback
-from intranet.schedule.models import Activity
+from intranet.people.models import ExternalMentor, Staff
+from intranet.schedule.models import (
+    Activity,
+    Semester,
+    activity_external_presenter,
+    activity_presenter,
+)
 
 THRESHOLD = 5  # fewer answers than this, and readers see only how many there are
 GOOD = 3  # 有收获 or better
@@ -166,10 +172,13 @@ class Gain:
 
     released: int = 0
     good: int = 0
+    # A sum shown next to its parts would give away a hidden part by subtraction: such a sum is
+    # withheld too (PresenterGains.total).
+    withheld: bool = False
 
     @property
     def shown(self) -> bool:
-        return self.released >= THRESHOLD
+        return self.released >= THRESHOLD and not self.withheld
 
     @property
     def share(self) -> float | None:
@@ -182,12 +191,16 @@ class Gain:
         return self
 
 
-def gain_tally(semester_ids) -> Select:
+def gain_tally(semester_ids, with_presenters: bool = False) -> list[Select]:
     """The released answers of the live activities of those semesters, counted per semester,
     level, form and scale value in one grouped statement, as rows of the dashboard's tallies'
     shape (what, key, wait, n) so it can be sent in one statement with them:
-    what = "gain" + the value, key = "level form", wait = the semester's id."""
-    return (
+    what = "gain" + the value, key = "level form", wait = the semester's id.
+    With presenters, two more of that shape: the answers per presenter (colleagues, then the
+    导师团), what = "gainp" + the value, key = "s" or "e", the presenter's id, a space, the
+    name (presenter_tally)."""
+    ids = list(semester_ids)
+    per_form = (
         select(
             (literal("gain") + sql_cast(Feedback.gain, String)).label("what"),
             (Activity.level + literal(" ") + Activity.form).label("key"),
@@ -195,13 +208,48 @@ def gain_tally(semester_ids) -> Select:
             func.count().label("n"),
         )
         .join(Activity, Activity.id == Feedback.activity_id)
-        .where(
-            Feedback.answered_on < school_today(),
-            Activity.deleted_at.is_(None),
-            Activity.semester_id.in_(list(semester_ids)),
-        )
+        .where(*_released(), Activity.semester_id.in_(ids))
         .group_by(Activity.semester_id, Activity.level, Activity.form, Feedback.gain)
     )
+    if not with_presenters:
+        return [per_form]
+    return [per_form, presenter_tally(Staff, ids), presenter_tally(ExternalMentor, ids)]
+
+
+def _released() -> tuple:
+    """Answers given before today (they are released the next day), of live activities."""
+    return (Feedback.answered_on < school_today(), Activity.deleted_at.is_(None))
+
+
+PRESENTED = {Staff: activity_presenter, ExternalMentor: activity_external_presenter}
+
+
+def presenter_tally(who, semester_ids=None, person_id: int | None = None) -> Select:
+    """Released answers per presenter (`who`: Staff or ExternalMentor), semester and scale
+    value, in the tallies' shape (gain_tally). An answer counts for each presenter of its
+    activity. Of those semesters (all when None), of one person (person_id) or everyone."""
+    presented = PRESENTED[who]
+    presenter = next(column for column in presented.c if column.name != "activity_id")
+    kind = "e" if who is ExternalMentor else "s"
+    stmt = (
+        select(
+            (literal("gainp") + sql_cast(Feedback.gain, String)).label("what"),
+            (literal(kind) + sql_cast(who.id, String) + literal(" ") + who.name).label("key"),
+            Activity.semester_id.label("wait"),
+            func.count().label("n"),
+        )
+        .select_from(Feedback)
+        .join(Activity, Activity.id == Feedback.activity_id)
+        .join(presented, presented.c.activity_id == Activity.id)
+        .join(who, who.id == presenter)
+        .where(*_released())
+        .group_by(who.id, who.name, Activity.semester_id, Feedback.gain)
+    )
+    if semester_ids is not None:
+        stmt = stmt.where(Activity.semester_id.in_(list(semester_ids)))
+    if person_id is not None:
+        stmt = stmt.where(who.id == person_id)
+    return stmt
 
 
 def is_gain_row(what: str) -> bool:
@@ -214,7 +262,13 @@ class Gains:
 
     def __init__(self, rows):
         self.rows = []
+        self.presenter_rows = []  # (semester id, "s" or "e", id, name, Gain): presenter_tally
         for what, key, semester_id, n in rows:
+            if what.startswith("gainp"):
+                good = n if int(what.removeprefix("gainp")) >= GOOD else 0
+                ident, name = key.split(" ", 1)
+                self.presenter_rows.append((semester_id, ident[0], ident[1:], name, Gain(n, good)))
+                continue
             level, form = key.split(" ", 1)
             good = n if int(what.removeprefix("gain")) >= GOOD else 0
             self.rows.append((semester_id, level, form, Gain(n, good)))
@@ -235,7 +289,58 @@ class Gains:
     def of_semester(self, semester_id: int) -> Gain:
         return self._by(semester_id, lambda level, form: "")[""]
 
+    def per_presenter(self) -> list["PresenterGains"]:
+        """Each presenter's Gain per semester: colleagues first, most answers first."""
+        found: dict[tuple[str, str], PresenterGains] = {}
+        for semester_id, kind, ident, name, gain in self.presenter_rows:
+            person = found.setdefault((kind, ident), PresenterGains(name, kind == "e"))
+            person.semesters.setdefault(semester_id, Gain())
+            person.semesters[semester_id] += gain
+        return sorted(found.values(), key=lambda p: (p.external, -p.total.released, p.name))
+
 
 def gains(semester_ids) -> Gains:
     """gain_tally() of those semesters, read: one query."""
-    return Gains(db.session.execute(gain_tally(semester_ids)).all())
+    return Gains(db.session.execute(gain_tally(semester_ids)[0]).all())
+
+
+# --- 收获 per presenter, across semesters ---------------------------------------------------
+
+
+@dataclass
+class PresenterGains:
+    """One presenter's 收获: the answers to the activities they presented, per semester. An
+    answer counts for each presenter of its activity."""
+
+    name: str
+    external: bool  # 导师团 (ExternalMentor), not a colleague
+    semesters: dict[int, Gain] = field(default_factory=dict)  # semester id -> its Gain
+
+    def of(self, semester_id: int) -> Gain:
+        return self.semesters.get(semester_id, Gain())
+
+    @property
+    def total(self) -> Gain:
+        """Across the semesters; withheld when the semesters hidden for too few answers hold
+        between one and THRESHOLD - 1 together, as the total less the shown ones would give
+        their figure away."""
+        found = Gain()
+        hidden = 0
+        for gain in self.semesters.values():
+            found += gain
+            hidden += 0 if gain.shown else gain.released
+        found.withheld = found.released >= THRESHOLD and 0 < hidden < THRESHOLD
+        return found
+
+
+def own_gains(staff: Staff) -> tuple[list[PresenterGains], list[tuple[int, str]]]:
+    """收获 of the activities a colleague presented, every semester, in one statement: their
+    PresenterGains (none before any answer) and the semesters with answers (id, name), oldest
+    first."""
+    tally = presenter_tally(Staff, person_id=staff.id).subquery()
+    rows = db.session.execute(
+        select(tally, Semester.name, Semester.start).join(Semester, Semester.id == tally.c.wait)
+    ).all()
+    semesters = sorted({(start, wait, name) for _, _, wait, _, name, start in rows})
+    found = Gains([row[:4] for row in rows])
+    return found.per_presenter(), [(semester_id, name) for _, semester_id, name in semesters]

@@ -13,6 +13,7 @@ from intranet.auth.permissions import (
     can,
     can_change_status,
     can_disable_account,
+    can_see_gains_of,
     can_see_status_history,
     deny,
     load,
@@ -21,8 +22,9 @@ from intranet.auth.permissions import (
 from intranet.auth.views import start_session
 from intranet.clock import school_today
 from intranet.extensions import db
+from intranet.feedback.services import own_gains
 from intranet.htmx import is_htmx, render, toast
-from intranet.people import services, status
+from intranet.people import roster, services, status
 from intranet.people.forms import RosterUploadForm, StaffForm, StatusChangeForm
 from intranet.people.models import (
     CAMPUSES,
@@ -93,7 +95,16 @@ def index():
 @require("people.view")
 def show(staff_id):
     person = _get_staff(staff_id)
-    return render("people/show.html", "people/_staff.html", person=person, **_status(person))
+    context = _status(person) | _gains(person)
+    return render("people/show.html", "people/_staff.html", person=person, **context)
+
+
+def _gains(person: Staff) -> dict:
+    """收获 of the activities this person presented, every semester: for them and leaders."""
+    if not can_see_gains_of(current_user, person):
+        return {}
+    presented, semesters = own_gains(person)
+    return {"presenters": presented, "gain_semesters": semesters}
 
 
 def _status(person: Staff, form: StatusChangeForm | None = None) -> dict:
@@ -228,7 +239,7 @@ def end_sessions(staff_id):
 @require("people.export")
 def export():
     staff = db.session.scalars(services.directory_query(*_directory_args())).all()
-    return download(services.export_workbook(staff), "教职工名册.xlsx")
+    return download(roster.export_workbook(staff), "教职工名册.xlsx")
 
 
 @bp.get("/import")
@@ -245,16 +256,19 @@ def preview_import():
     if not form.validate() or upload is None or not upload.filename:
         return render_template("people/import.html", form=form, error="请选择名册文件。"), 422
     try:
-        rows = services.validate_roster(services.read_roster(upload.filename, upload.read()))
-    except services.RosterError as error:
+        raw = roster.read_roster(upload.filename, upload.read())
+    except roster.RosterError as error:
         return render_template("people/import.html", form=form, error=str(error)), 422
-    good = [asdict(row) for row in rows if not row.errors]
+    rows = roster.validate_roster(raw, by=current_user)
+    good = [asdict(row) for row in rows if row.kind in ("new", "changed")]
     return render_template(
         "people/import.html",
         form=form,
         rows=rows,
+        kinds={kind: [r for r in rows if r.kind == kind] for kind in roster.ROW_KINDS},
         good_count=len(good),
         payload=_roster_signer().dumps(good) if good else "",
+        change_lines=roster.change_lines,
         statuses=POLITICAL_STATUSES,
         roles=ROLES,
     )
@@ -267,22 +281,26 @@ def confirm_import():
     if not form.validate():
         abort(400)
     try:
-        good = _roster_signer().loads(request.form.get("payload", ""))
-    except BadSignature:
+        good = [
+            roster.RosterRow(**r) for r in _roster_signer().loads(request.form.get("payload", ""))
+        ]
+    except (BadSignature, TypeError):
         abort(400)
     # Check again: someone may have created one of these 工号 since the preview.
-    rows = services.validate_roster(
-        [{"工号": r["values"]["username"], "姓名": r["values"]["name"]} for r in good]
-    )
-    if any(row.errors for row in rows):
+    new = [row for row in good if row.kind == "new"]
+    if services.usernames_taken([row.values["username"] for row in new]):
         message = "预览之后名册中的部分工号已被占用，请重新上传名册核对。"
         return render_template("people/import.html", form=form, error=message), 409
-    created = services.import_rows([services.RosterRow(**r) for r in good])
-    for staff, _password in created:
-        status.record_new_staff(staff, current_user, "import")
+    done = roster.apply_roster(good, current_user)
     db.session.commit()
-    log.info("roster imported count=%d by=%s", len(created), current_user.username)
-    return render_template("people/imported.html", created=created)
+    log.info(
+        "roster imported created=%d updated=%d refused=%d by=%s",
+        len(done.created),
+        len(done.updated),
+        len(done.refused),
+        current_user.username,
+    )
+    return render_template("people/imported.html", done=done)
 
 
 @bp.get("/import/template.csv")

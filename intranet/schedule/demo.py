@@ -3,21 +3,28 @@ attendance and records; attendance sags late in the current semester, as the see
 
 Every activity has invitees: the coming ones by the default groups of their form (so an ordinary
 teacher sees the school-wide training on the home page), the held ones by name, the people the
-roll was called for (the pools and pairings that make up the studio are seeded later)."""
+roll was called for (the pools and pairings that make up the studio are seeded later).
 
+The held 片区 and 全区 activities had guests (外校来宾): teachers of the host partner school and
+the other two, and the district's teaching researchers, more each semester, so the dashboard's
+reach card shows the studio's reach growing; a 送教 brings most of the host school's teachers."""
+
+import random
 from collections import Counter
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
 from intranet.clock import school_today, school_zone
 from intranet.extensions import db
+from intranet.people.demo import GIVEN, SURNAMES
 from intranet.people.models import ExternalMentor, Staff
 from intranet.schedule.invitees import default_groups
 from intranet.schedule.models import (
     Activity,
     ActivityInvitee,
     Attendance,
+    Guest,
     PartnerSchool,
     PlanTarget,
     Semester,
@@ -309,7 +316,8 @@ def seed(rng) -> dict:
             if activity.status == "done":
                 _attend(rng, activity, staff, semester, semesters[-1])
             activities += 1
-    return {"activities": activities}
+    db.session.flush()
+    return {"activities": activities, "guests": _seed_guests(schools, semesters, today)}
 
 
 def _status(rng, day: date, today: date) -> str:
@@ -357,3 +365,61 @@ def _attend(rng, activity, staff, semester, current) -> None:
         f"本次{activity.form_label}按计划开展，{activity.theme}。"
         "参与教师围绕主题交流研讨，形成了改进意见，后续在教研组内跟进落实。"
     )
+
+
+# Typed in by guests, not on the partner list: the district's own (区教育局 on the reach card)
+# and a neighbouring school now and then (其他学校).
+DISTRICT_DESKS = ("六合区教育局教研室", "六合区教师发展中心", "六合区教师进修学校")
+OTHER_SCHOOLS = ("横梁中心小学", "冶山中心小学")
+GUEST_SUBJECTS = ("语文", "数学", "英语", "科学", "道德与法治", "音乐", "美术")
+
+
+def _seed_guests(schools, semesters, today: date) -> int:
+    """Guests at the held 片区 and 全区 activities, a few more each semester (semester n of
+    three: the host school sends 5 + 3n to a seminar and 12 + 5n to a 送教; the other partners
+    and the district a handful). Its own random stream, so the areas seeded after the schedule
+    get the same demo as before guests existed."""
+    rng = random.Random(14)
+    by_name = {school.name: school for school in schools}
+    count = 0
+    for n, semester in enumerate(semesters):
+        held = db.session.scalars(
+            select(Activity)
+            .where(
+                Activity.semester_id == semester.id,
+                Activity.level.in_(("cluster", "district")),
+                Activity.status == "done",
+                Activity.date < today,
+            )
+            .order_by(Activity.date, Activity.id)
+        ).all()
+        for activity in held:
+            host = activity.partner_school or by_name.get(activity.place)
+            outreach = activity.form == "outreach"
+            visitors = [(host, rng.randint(12, 16) + 5 * n if outreach else 5 + 3 * n)]
+            visitors += [(s, rng.randint(0, 1 + n)) for s in schools if s is not host]
+            visitors += [(rng.choice(DISTRICT_DESKS), rng.randint(1, 2 + n))]
+            if rng.random() < 0.3:
+                visitors.append((rng.choice(OTHER_SCHOOLS), 1))
+            arrived = datetime.combine(activity.date, activity.start_time, school_zone())
+            seen = set()
+            for where, many in visitors:
+                school_name = where if isinstance(where, str) else where.name
+                for _ in range(many):
+                    name = rng.choice(SURNAMES) + rng.choice(GIVEN)
+                    if (name, school_name) in seen:
+                        continue
+                    seen.add((name, school_name))
+                    minutes = rng.randint(-20, 5)
+                    db.session.add(
+                        Guest(
+                            activity_id=activity.id,
+                            name=name,
+                            school=school_name,
+                            partner_school_id=None if isinstance(where, str) else where.id,
+                            subject=rng.choice(GUEST_SUBJECTS),
+                            checked_in_at=(arrived + timedelta(minutes=minutes)).astimezone(UTC),
+                        )
+                    )
+                    count += 1
+    return count

@@ -80,6 +80,39 @@ def by_month(activities, after: date | None = None) -> list[tuple[str, list[Acti
     ]
 
 
+def rows_before(query, day: date) -> int:
+    """How many of the query's rows (in date order) come before `day`."""
+    return db.session.scalar(
+        select(func.count()).select_from(query.where(Activity.date < day).order_by(None).subquery())
+    )
+
+
+def opening_row(query, semester: Semester, size: int) -> int:
+    """Where the table opens: at this month in the semester under way (what a teacher looks
+    for is coming up, and a window from the semester's first day would hide it behind 更多),
+    at the start of any other semester. A month boundary, so the month keeps its head."""
+    today = school_today()
+    if not semester.contains(today):
+        return 0
+    rows = query.order_by(None).subquery()
+    before, total = db.session.execute(
+        select(func.count().filter(rows.c.date < today.replace(day=1)), func.count()).select_from(
+            rows
+        )
+    ).one()
+    # Nothing left this month or after: open at the last months rather than on nothing.
+    return before if before < total else earlier_start(query, total, size)
+
+
+def earlier_start(query, end: int, size: int) -> int:
+    """The first row of the window before row `end`: about `size` rows, in whole months, so
+    each month of it has its head and the months after it are not split."""
+    day = db.session.scalar(
+        query.with_only_columns(Activity.date).offset(max(end - size, 0)).limit(1)
+    )
+    return 0 if day is None else rows_before(query, day.replace(day=1))
+
+
 def filter_options(responsible: str) -> dict[str, list[tuple[int, str]]]:
     """The filters' options in one statement: the person the 责任人 filter is on, if any (the
     filter is a people picker searching this semester's people, as a list it would grow with

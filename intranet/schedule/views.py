@@ -110,22 +110,21 @@ def index():
     query = services.activities_query(semester, filters)
     view = "calendar" if request.args.get("view") == "calendar" else "table"
     month = services.month_of(request.args.get("month"), semester)
-    offset = offset_arg() if view == "table" else 0
     if view == "calendar":  # the month's activities, however long the semester
-        activities, before = _rows(services.in_month(query, month)), None
-        total = len(activities)
+        activities = _rows(services.in_month(query, month))
+        window = _window_of(activities, len(activities))
+    elif "before" in request.args and is_htmx():  # 更早: the months before, in its place
+        end = as_id(request.args["before"]) or 0
+        start = services.earlier_start(query, end, ROWS)
+        activities = [row[0] for row in _rows(query, start, end - start)] if end else []
+        return render_template("schedule/_row_window.html", **_window_of(activities, 0, start))
     else:  # a window of rows, 更多 brings the next: the page costs the same at any size
+        offset = _first_row(query, semester)
         activities, total, before = _window(query, offset)
-    window = {
-        "activities": activities,
-        "months": services.by_month(activities, before),
-        "total": total,
-        "offset": offset,
-        "next_url": _with_args(offset=offset + ROWS),
-        "rights": _row_rights(activities),
-    }
-    if view == "table" and offset and is_htmx():
-        return render_template("schedule/_row_window.html", **window)
+        if "offset" in request.args and is_htmx():  # 更多: the rows after, in its place
+            window = _window_of(activities, total, 0, offset, before)
+            return render_template("schedule/_row_window.html", **window)
+        window = _window_of(activities, total, offset, offset, before)
     options = services.filter_options(filters["responsible"])
     return render(
         "schedule/index.html",
@@ -146,6 +145,31 @@ def index():
             "next": _with_args(month=services.shift_month(month, 1)),
         },
     )
+
+
+def _first_row(query, semester) -> int:
+    """The table's first row: where a 更多 or 更早 link (opened without JavaScript) points, or
+    where the semester opens."""
+    if "offset" in request.args:
+        return offset_arg()
+    if "before" in request.args:
+        return services.earlier_start(query, as_id(request.args["before"]) or 0, ROWS)
+    return services.opening_row(query, semester, ROWS)
+
+
+def _window_of(activities, total, earlier=0, offset=0, before=None) -> dict:
+    """What a window of rows renders with: its rows by month, 更早 when `earlier` rows come
+    before it, 更多 when rows come after (`total` counts the rows from the first)."""
+    return {
+        "activities": activities,
+        "months": services.by_month(activities, before),
+        "total": total,
+        "earlier": earlier,
+        "earlier_url": _with_args(before=earlier),
+        "later": max(total - offset - len(activities), 0),
+        "next_url": _with_args(offset=offset + ROWS),
+        "rights": _row_rights(activities),
+    }
 
 
 def _row_rights(activities) -> dict:

@@ -28,6 +28,10 @@ ROUTES = {
     "achievements.reports.attachment": Route(
         "GET", REPORT + "/attachments/nothing", STUDIO, owner="staff"
     ),
+    # The access world's report is submitted: nobody, its author included, takes files out.
+    "achievements.reports.delete_attachment": Route(
+        "POST", REPORT + "/attachments/nothing/delete", frozenset()
+    ),
     "achievements.evaluation.index": Route("GET", "/achievements/evaluation", STUDIO),
     "achievements.evaluation.mine": Route("GET", "/achievements/evaluation/mine", EVERYONE),
     "achievements.evaluation.show": Route(

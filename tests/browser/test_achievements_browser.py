@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from intranet.clock import school_today
 from intranet.extensions import db
 from intranet.schedule.models import Semester
-from tests.browser.conftest import PHONE, login, screenshot
+from tests.browser.conftest import PHONE, PHONE_390, login, screenshot
 
 TODAY = school_today()
 
@@ -90,6 +90,36 @@ def test_report_written_returned_then_published(new_page, studio):
     manager.get_by_role("button", name="保存").click()
     expect(manager.locator("#messages")).to_contain_text("已公开")
     screenshot(manager, "achievements-report-published")
+
+
+def test_a_teacher_takes_a_wrong_file_out_of_a_draft_on_a_phone(new_page, studio, tmp_path):
+    """A draft saved with two files, one of them the wrong one: on a phone the teacher deletes
+    it (after confirming) while in the middle of typing; the text typed stays, the right file
+    stays, and the report then saves."""
+    wrong, right = tmp_path / "别的学期.png", tmp_path / "听课记录.png"
+    Image.new("RGB", (80, 60), "gray").save(wrong)
+    Image.new("RGB", (80, 60), "white").save(right)
+    page = new_page(viewport=PHONE_390)
+    login(page, "t1")
+    page.goto("/achievements/reports/mine")
+    page.get_by_label("汇报内容").fill("本学期上汇报课一节。")
+    page.get_by_label("附件").set_input_files([str(wrong), str(right)])
+    page.get_by_role("button", name="保存草稿").click()
+    expect(page.locator("#messages")).to_contain_text("草稿已保存")
+    page.get_by_label("汇报内容").fill("本学期上汇报课一节，听课十二节。")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="删除附件 别的学期.png").click()
+    expect(page.locator("#messages")).to_contain_text("已删除附件 别的学期.png")
+    files = page.locator("ul.files")
+    expect(files).not_to_contain_text("别的学期.png")
+    expect(files).to_contain_text("听课记录.png")
+    expect(page.get_by_label("汇报内容")).to_have_value("本学期上汇报课一节，听课十二节。")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.get_by_role("button", name="保存草稿").click()
+    expect(page.locator("#messages")).to_contain_text("草稿已保存")
+    page.reload()
+    expect(page.get_by_label("汇报内容")).to_have_value("本学期上汇报课一节，听课十二节。")
+    expect(page.locator("ul.files")).not_to_contain_text("别的学期.png")
 
 
 def test_a_bad_scheme_value_is_refused_and_everything_typed_kept(page, studio):

@@ -12,6 +12,7 @@ from intranet.schedule import services
 from intranet.schedule.models import Activity, Semester
 from tests.browser.conftest import (
     PHONE,
+    PHONE_390,
     axe_violations,
     describe_violations,
     login,
@@ -262,6 +263,42 @@ def test_more_brings_the_rest_of_a_long_semester_and_a_row_in_it_edits(page, app
     theme.press("Enter")
     expect(page.get_by_role("link", name="集体备课：期末复习")).to_be_visible()
     assert_no_page_load(page)
+
+
+def test_a_phone_opens_the_schedule_at_this_month_and_earlier_brings_the_months_before(
+    new_page, app, schedule
+):
+    """At 390 px a teacher opens the schedule on what is coming up (this month); the months
+    before wait behind 更早, which puts them above in place, each under its month's head."""
+    first_of_month = TODAY.replace(day=1)
+    with app.app_context():
+        semester_id = db.session.get(Activity, schedule["activity"]).semester_id
+        db.session.add_all(
+            Activity(
+                semester_id=semester_id,
+                date=first_of_month - timedelta(days=1 + n),
+                theme=f"读书交流第{n + 1}次",
+                form="reading_exchange",
+            )
+            for n in range(3)
+        )
+        db.session.commit()
+    page = new_page(viewport=PHONE_390)
+    login(page, "t1")
+    page.goto("/schedule")
+    page.evaluate("window.__sameDocument = true")
+    rows = page.locator("tr.activity")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("名师展示课：《秋天的雨》")
+    page.get_by_role("link", name="更早的活动（3 条）").click()
+    expect(rows).to_have_count(4)
+    expect(rows.first).to_contain_text("读书交流第3次")
+    expect(rows.last).to_contain_text("名师展示课：《秋天的雨》")
+    before = first_of_month - timedelta(days=1)
+    expect(page.get_by_role("rowheader", name=f"{before.year}年{before.month}月")).to_be_visible()
+    expect(page.get_by_role("link", name="更早的活动")).to_have_count(0)
+    assert_no_page_load(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
 def test_attendance_and_record_kept_on_the_activity_page(page, schedule, tmp_path):
