@@ -110,3 +110,22 @@ def test_steady_studio_shows_no_alert(app, client, leader):
         db.session.commit()
     login_as(client, app, leader)
     assert 'id="dashboard-interest"' not in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_a_manager_sees_who_draws_people_but_no_presenter_gain(app, client, make_staff):
+    manager = make_staff(role="manager", username="guanli", name="徐丽萍")
+    with app.app_context():
+        valued = Staff(username="lxy", name="李秀英", role="teacher", political_status="member")
+        drawing = Staff(username="zm", name="赵敏", role="teacher", political_status="member")
+        db.session.add_all([valued, drawing])
+        last_year = semester("去年", 400, 250)
+        now = semester("本学期", 60, -60, current=True)
+        held(last_year, "lecture", 390, [valued], [valued, drawing], good=9, poor=1)
+        held(now, "lecture", 30, good=2, poor=8)
+        held(now, "theme_seminar", 20, [drawing], [valued, drawing])
+        db.session.commit()
+    login_as(client, app, manager)
+    card = client.get("/dashboard").get_data(as_text=True)
+    card = card[card.index('id="dashboard-interest"') :]
+    assert "主讲人：赵敏（出勤" in card  # attendance is the studio's business
+    assert "请<strong>李秀英</strong>" not in card  # 收获 per presenter is for leaders only

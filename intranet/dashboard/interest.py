@@ -5,24 +5,22 @@ people valued, a presenter people valued who has not presented this school year,
 non-Party teacher when there was none this school year.
 
 Attendance is the overview's (services.overview: 应到 = invitees on the day and anyone marked,
-the same held activities, handed over in the request's session); 收获 is feedback's. One
-statement of its own: the 收获 of every semester, each presenter's, and the forms' use per
-semester (renewal.usage_tally), in one union."""
+the same held activities, handed over in the request's session); 收获 is feedback's
+(gain_tally, per presenter too). One statement of its own: the 收获 of every semester up to the
+dashboard's, the presenters' names, and the forms' use per semester (renewal.usage_tally)."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import String, func, literal, select, union_all
-from sqlalchemy import cast as sql_cast
+from sqlalchemy import Select, literal, select, union_all
 
 from intranet.clock import school_today
 from intranet.dashboard.services import GROUPS, Alert, _staff_ids
 from intranet.extensions import db
-from intranet.feedback.models import Feedback
-from intranet.feedback.services import GOOD, Gain, Gains, gain_tally, is_gain_row
+from intranet.feedback.services import Gain, Gains, PresenterGains, gain_tally, is_gain_row
 from intranet.people.models import Staff
 from intranet.people.status import school_year_of, year_span
-from intranet.schedule.models import FORMS, Activity, Semester, activity_presenter
+from intranet.schedule.models import FORMS, Semester
 from intranet.schedule.renewal import (
     GOOD_SHARE,
     USED,
@@ -72,48 +70,34 @@ class Interest:
         return bool(self.alert or self.gain_falling or self.worn)
 
 
-def presenter_tally(named=()) -> list:
-    """Released answers per presenter and scale value, in the tallies' shape: what = "presenter"
-    + the value, key = "political-status name", wait = the staff id; and a row (what =
-    "presenter", n = 0) for each of the `named` staff ids, to name those without answers."""
-    who = Staff.political_status + literal(" ") + Staff.name
-    names = select(literal(PRESENTER), who, Staff.id, literal(0)).where(Staff.id.in_(named))
-    return [
-        names,
-        (
-            select(
-                (literal(PRESENTER) + sql_cast(Feedback.gain, String)).label("what"),
-                who.label("key"),
-                Staff.id.label("wait"),
-                func.count().label("n"),
-            )
-            .select_from(Feedback)
-            .join(Activity, Activity.id == Feedback.activity_id)
-            .join(activity_presenter, activity_presenter.c.activity_id == Activity.id)
-            .join(Staff, Staff.id == activity_presenter.c.staff_id)
-            .where(Activity.deleted_at.is_(None), Feedback.answered_on < school_today())
-            .group_by(Staff.id, Staff.political_status, Staff.name, Feedback.gain)
-        ),
-    ]
+def presenter_names(named) -> Select:
+    """The names of these colleagues, in the tallies' shape (what = "presenter", key = the
+    name, wait = the id, n = 0): presenters who drew people may have no answers to name them."""
+    return select(literal(PRESENTER), Staff.name, Staff.id, literal(0)).where(Staff.id.in_(named))
 
 
 def interest(
-    semester: Semester, semesters: list[Semester], recent: list[Semester], alert: Alert | None
+    semester: Semester,
+    semesters: list[Semester],
+    recent: list[Semester],
+    alert: Alert | None,
+    with_presenters: bool,
 ) -> Interest:
     """The alert for the dashboard's semester: `semesters` newest first (all_semesters()),
-    `recent` the gain_semesters() the dashboard shows, `alert` the overview's."""
+    `recent` the gain_semesters() the dashboard shows, `alert` the overview's. A presenter's
+    收获 is personal (feedback.presenters): `with_presenters` only for those who may see it;
+    others see who draws people by attendance alone."""
     today = school_today()
     rows, invitations = db.session.info.pop(HELD_KEY, ((), None))
     upto = [s for s in semesters if s.start <= semester.start]
     named = sorted({p for a in rows for p in _staff_ids(a.presenters)})
-    found_rows, presenter_rows, used_rows = [], [], []
-    for row in db.session.execute(
-        union_all(gain_tally(s.id for s in upto), *presenter_tally(named), usage_tally())
-    ):
+    found_rows, name_rows, used_rows = [], [], []
+    tallied = gain_tally((s.id for s in upto), with_presenters=with_presenters)
+    for row in db.session.execute(union_all(*tallied, presenter_names(named), usage_tally())):
         if is_gain_row(row.what):
             found_rows.append(tuple(row))
         else:
-            (used_rows if row.what == USED else presenter_rows).append(tuple(row))
+            (used_rows if row.what == USED else name_rows).append(tuple(row))
     found = Gains(found_rows)
     oldest_first = sorted(semesters, key=lambda s: s.start)
     renewal = review(oldest_first, semester, read_usage(used_rows), found, today)
@@ -128,26 +112,21 @@ def interest(
         presenters=[],
         try_form=next(iter(renewal.proposed), None),
     )
-    people = _presenters(presenter_rows)
+    people = _presenters(name_rows, found)
     _attendance(result, rows, invitations, found, recent, people)
     _suggest(result, rows, invitations, people, today)
     return result
 
 
-@dataclass
-class _Person:
-    name: str
-    political: str
-    gain: Gain = field(default_factory=Gain)
-
-
-def _presenters(rows) -> dict[int, _Person]:
-    people: dict[int, _Person] = {}
-    for what, key, staff_id, n in rows:
-        political, name = key.split(" ", 1)
-        person = people.setdefault(staff_id, _Person(name, political))
-        if value := what.removeprefix(PRESENTER):
-            person.gain += Gain(n, n if int(value) >= GOOD else 0)
+def _presenters(name_rows, found: Gains) -> dict[int, PresenterGains]:
+    """Colleagues who presented, by id: their names and their 收获 per semester (withheld
+    totals as feedback.PresenterGains has them)."""
+    people = {staff_id: PresenterGains(name, False) for _, name, staff_id, _ in name_rows}
+    for semester_id, kind, ident, name, gain in found.presenter_rows:
+        if kind == "s":
+            person = people.setdefault(int(ident), PresenterGains(name, False))
+            person.semesters.setdefault(semester_id, Gain())
+            person.semesters[semester_id] += gain
     return people
 
 
@@ -184,7 +163,7 @@ def _attendance(result, rows, invitations, found, recent, people) -> None:
     ]
     result.forms = _best(forms, result.rate)
     presenters = [
-        Drawing(people[key].name, p, e, people[key].gain)
+        Drawing(people[key].name, p, e, people[key].total)
         for key, (p, e) in by_presenter.items()
         if e and key in people
     ]
@@ -205,12 +184,12 @@ def _suggest(result, rows, invitations, people, today) -> None:
     presented = {p for a in this_year for p in _staff_ids(a.presenters)}
     active = invitations.directory.staff if invitations is not None else {}
     valued = [
-        (person.gain.share, person.name, person.gain)
+        (total.share, person.name, total)
         for staff_id, person in people.items()
         if staff_id in active
         and staff_id not in presented
-        and person.gain.share is not None
-        and person.gain.share >= GOOD_SHARE
+        and (total := person.total).share is not None
+        and total.share >= GOOD_SHARE
     ]
     if valued:
         _, name, gain = max(valued, key=lambda v: (v[0], v[1]))
