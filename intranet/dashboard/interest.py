@@ -5,17 +5,20 @@ people valued, a presenter people valued who has not presented this school year,
 non-Party teacher when there was none this school year.
 
 Attendance is the overview's (services.overview: 应到 = invitees on the day and anyone marked,
-the same held activities, handed over in the request's session); 收获 is feedback's
-(gain_tally, per presenter too). One statement of its own: the 收获 of every semester up to the
-dashboard's, the presenters' names, and the forms' use per semester (renewal.usage_tally)."""
+the same held activities, handed over in the request's session); 收获 is feedback's: of the
+recent semesters (per presenter too) as the dashboard's tallies read it. One statement of its
+own: the 收获 of the semesters before those, the presenters' names, and the forms' use per
+semester (renewal.usage_tally)."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from flask_login import current_user
 from sqlalchemy import Select, literal, select, union_all
 
+from intranet.auth.permissions import can
 from intranet.clock import school_today
-from intranet.dashboard.services import GROUPS, Alert, _staff_ids
+from intranet.dashboard.services import GROUPS, Alert, Overview, _staff_ids, gain_semesters
 from intranet.extensions import db
 from intranet.feedback.services import Gain, Gains, PresenterGains, gain_tally, is_gain_row
 from intranet.people.models import Staff
@@ -76,34 +79,35 @@ def presenter_names(named) -> Select:
     return select(literal(PRESENTER), Staff.name, Staff.id, literal(0)).where(Staff.id.in_(named))
 
 
-def interest(
-    semester: Semester,
-    semesters: list[Semester],
-    recent: list[Semester],
-    alert: Alert | None,
-    with_presenters: bool,
-) -> Interest:
+def alert(semester: Semester, semesters: list[Semester], figures: Overview, shown: Gains):
     """The alert for the dashboard's semester: `semesters` newest first (all_semesters()),
-    `recent` the gain_semesters() the dashboard shows, `alert` the overview's. A presenter's
-    收获 is personal (feedback.presenters): `with_presenters` only for those who may see it;
-    others see who draws people by attendance alone."""
+    `figures` the overview and `shown` the 收获 of the recent semesters (gain_semesters) its
+    tallies read, per presenter too. A presenter's 收获 is personal: only those who may see it
+    (feedback.presenters) get it here; others see who draws people by attendance alone."""
+    recent = gain_semesters(semester, semesters)
+    with_presenters = can(current_user, "feedback.presenters")
     today = school_today()
     rows, invitations = db.session.info.pop(HELD_KEY, ((), None))
-    upto = [s for s in semesters if s.start <= semester.start]
+    # The semesters before the recent ones: their 收获 per form, for the forms to bring back.
+    recent_ids = {s.id for s in recent}
+    older = [s.id for s in semesters if s.start <= semester.start and s.id not in recent_ids]
     named = sorted({p for a in rows for p in _staff_ids(a.presenters)})
     found_rows, name_rows, used_rows = [], [], []
-    tallied = gain_tally((s.id for s in upto), with_presenters=with_presenters)
-    for row in db.session.execute(union_all(*tallied, presenter_names(named), usage_tally())):
+    parts = [*gain_tally(older), presenter_names(named), usage_tally()]
+    for row in db.session.execute(union_all(*parts)):
         if is_gain_row(row.what):
             found_rows.append(tuple(row))
         else:
             (used_rows if row.what == USED else name_rows).append(tuple(row))
     found = Gains(found_rows)
+    found.rows.extend(shown.rows)
+    if with_presenters:
+        found.presenter_rows.extend(shown.presenter_rows)
     oldest_first = sorted(semesters, key=lambda s: s.start)
     renewal = review(oldest_first, semester, read_usage(used_rows), found, today)
     trend = [(s.name, found.of_semester(s.id)) for s in recent]
     result = Interest(
-        alert=alert,
+        alert=figures.alert,
         trend=trend,
         gain_falling=falling([g.share for _, g in trend if g.share is not None], GAIN_DROP),
         worn=[r.label for r in renewal.flagged],
@@ -112,6 +116,8 @@ def interest(
         presenters=[],
         try_form=next(iter(renewal.proposed), None),
     )
+    if not result.raised:  # what draws and what to try are shown with an alert only
+        return result
     people = _presenters(name_rows, found)
     _attendance(result, rows, invitations, found, recent, people)
     _suggest(result, rows, invitations, people, today)
@@ -119,8 +125,8 @@ def interest(
 
 
 def _presenters(name_rows, found: Gains) -> dict[int, PresenterGains]:
-    """Colleagues who presented, by id: their names and their 收获 per semester (withheld
-    totals as feedback.PresenterGains has them)."""
+    """Colleagues who presented, by id: their names and their 收获 per recent semester
+    (withheld totals as feedback.PresenterGains has them)."""
     people = {staff_id: PresenterGains(name, False) for _, name, staff_id, _ in name_rows}
     for semester_id, kind, ident, name, gain in found.presenter_rows:
         if kind == "s":

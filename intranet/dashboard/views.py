@@ -57,9 +57,7 @@ def index():
             percent=True,
         ),
         alert=figures.alert,
-        interest=interest.interest(
-            semester, semesters, recent, figures.alert, can(current_user, "feedback.presenters")
-        ),
+        interest=interest.alert(semester, semesters, figures, gains),
         gain=services.gain_figures(semester, recent, gains),
         # leaders only: a presenter's figures are personal (feedback.presenters)
         presenters=gains.per_presenter() if can(current_user, "feedback.presenters") else None,
