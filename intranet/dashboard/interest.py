@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from flask_login import current_user
-from sqlalchemy import Select, literal, select, union_all
+from sqlalchemy import Select, bindparam, literal, select, union_all
 
 from intranet.auth.permissions import can
 from intranet.clock import school_today
@@ -73,9 +73,12 @@ class Interest:
         return bool(self.alert or self.gain_falling or self.worn)
 
 
-def presenter_names(named) -> Select:
-    """The names of these colleagues, in the tallies' shape (what = "presenter", key = the
-    name, wait = the id, n = 0): presenters who drew people may have no answers to name them."""
+def presenter_names() -> Select:
+    """The names of the colleagues in the bound list `named`, in the tallies' shape (what =
+    "presenter", key = the name, wait = the id, n = 0): presenters who drew people may have no
+    answers to name them. The list is bound at execution, so the statement is built the same
+    way whatever the ids (SQLAlchemy's statement cache)."""
+    named = bindparam("named", expanding=True)
     return select(literal(PRESENTER), Staff.name, Staff.id, literal(0)).where(Staff.id.in_(named))
 
 
@@ -93,8 +96,8 @@ def alert(semester: Semester, semesters: list[Semester], figures: Overview, show
     older = [s.id for s in semesters if s.start <= semester.start and s.id not in recent_ids]
     named = sorted({p for a in rows for p in _staff_ids(a.presenters)})
     found_rows, name_rows, used_rows = [], [], []
-    parts = [*gain_tally(older), presenter_names(named), usage_tally()]
-    for row in db.session.execute(union_all(*parts)):
+    parts = [*gain_tally(older), presenter_names(), usage_tally()]
+    for row in db.session.execute(union_all(*parts), {"named": named}):
         if is_gain_row(row.what):
             found_rows.append(tuple(row))
         else:
