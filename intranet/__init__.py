@@ -71,6 +71,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.init_app(app)
     with app.app_context():
         init_engine(db.engine)
+        import_module("intranet.schedule.models").preload_form_library()
 
     app.url_map.converters["int"] = IdConverter
     for area in AREAS:

@@ -500,6 +500,7 @@ def overview(semester: Semester, today: date, until: date) -> Overview:
             named = directory.named[row.id] = dict.fromkeys(_staff_ids(row.named_in), True)
             named.update(dict.fromkeys(_staff_ids(row.named_out), False))
     invitations = Invitations(directory)
+    db.session.info["dashboard_held"] = rows, invitations  # the interest alert's (interest.py)
     groups = {
         key: Group(key, label, people=len(members[key] & invitations.active))
         for key, (label, _) in GROUPS.items()

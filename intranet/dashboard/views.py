@@ -9,7 +9,7 @@ from intranet.achievements.services import achievements_query
 from intranet.auth.permissions import can, require
 from intranet.charts import bar_chart
 from intranet.clock import school_today
-from intranet.dashboard import services
+from intranet.dashboard import interest, services
 from intranet.extensions import db
 from intranet.forms import year_month
 from intranet.htmx import render
@@ -57,6 +57,7 @@ def index():
             percent=True,
         ),
         alert=figures.alert,
+        interest=interest.alert(semester, semesters, figures, gains),
         gain=services.gain_figures(semester, recent, gains),
         # leaders only: a presenter's figures are personal (feedback.presenters)
         presenters=gains.per_presenter() if can(current_user, "feedback.presenters") else None,

@@ -6,6 +6,7 @@ from datetime import timedelta
 from flask import g
 from sqlalchemy import literal, union_all
 from wtforms import (
+    BooleanField,
     DateField,
     IntegerField,
     SelectField,
@@ -44,8 +45,10 @@ from intranet.schedule.models import (
     INVITE_GROUPS,
     LEVELS,
     STATUSES,
+    LibraryForm,
     PartnerSchool,
     Semester,
+    open_forms,
 )
 
 
@@ -196,7 +199,9 @@ class ActivityForm(Versioned, Form):
     place = StringField("地点", validators=[at_most("地点", 60)])
     level = SelectField("级别", choices=choices(LEVELS), default="school")
     # Not named "form": a control of that name shadows the <form> element's own property.
-    kind = SelectField("形式", choices=choices(FORMS), default="demo_lesson")
+    # The library's open forms (活动形式库), set per form: a retired one only for the activity
+    # that has it already.
+    kind = SelectField("形式", default="demo_lesson")
     theme = StringField("主题", validators=required_text("活动主题", 120))
     procedure = TextAreaField("活动程序", validators=[at_most("活动程序", 4000)])
     responsible_id = PersonField("责任人")
@@ -219,6 +224,10 @@ class ActivityForm(Versioned, Form):
         self.presenter_ids.choices = named
         self.external_presenter_ids.choices = lists["mentor"]
         self.partner_school_id.choices = [("", "（无）"), *lists["school"]]
+        kept = getattr(stored or kwargs.get("obj"), "form", None)  # the stored form, if any
+        self.kind.choices = choices(
+            {key: label for key, label in FORMS.items() if key in open_forms() or key == kept}
+        )
 
     @classmethod
     def of(cls, activity) -> "ActivityForm":
@@ -327,6 +336,33 @@ class SemesterForm(Form):
                 raise ValidationError("结束日期要晚于开始日期。")
             if field.data - self.start.data > timedelta(days=250):
                 raise ValidationError("一个学期不超过 250 天，请检查日期。")
+
+
+class LibraryEntryForm(Versioned, Form):
+    """A form of activity in the 活动形式库: new, or edited in place under the save protocol."""
+
+    label = StringField("名称", validators=required_text("形式名称", 20))
+    description = StringField("简介", validators=[at_most("简介", 200)])
+    how = TextAreaField("怎样开展", validators=[at_most("怎样开展", 2000)])
+    is_lesson = BooleanField("是一节课（观课、评分）")
+
+    def __init__(self, *args, existing: LibraryForm | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._existing = existing if existing is not None else kwargs.get("obj")
+
+    def validate_label(self, field):
+        field.data = field.data.strip()
+        query = db.select(LibraryForm.id).where(LibraryForm.label == field.data)
+        if self._existing is not None:
+            query = query.where(LibraryForm.id != self._existing.id)
+        if db.session.scalar(query):
+            raise ValidationError("形式库里已经有同名的形式。")
+
+    def apply(self, entry: LibraryForm) -> None:
+        entry.label = self.label.data
+        entry.description = (self.description.data or "").strip()
+        entry.how = (self.how.data or "").strip().replace("\r\n", "\n")
+        entry.is_lesson = bool(self.is_lesson.data)
 
 
 class PartnerSchoolForm(Form):
@@ -468,13 +504,16 @@ class PlanTargetsForm(Form):
     MAX = 200
 
     @classmethod
-    def build(cls, formdata=None):
+    def build(cls, formdata=None, forms=None):
+        """`forms`: the keys of the grid's rows (planning.plan_forms), every form by default."""
+
         class Grid(cls):
             pass
 
+        forms = list(FORMS) if forms is None else forms
         message = f"请填 0 到 {cls.MAX} 的整数。"
         for level in LEVELS:
-            for form in FORMS:
+            for form in forms:
                 setattr(
                     Grid,
                     f"count_{level}_{form}",
@@ -487,7 +526,7 @@ class PlanTargetsForm(Form):
                 )
         grid = Grid(formdata=formdata)
         for level in LEVELS:
-            for form in FORMS:
+            for form in forms:
                 grid[f"count_{level}_{form}"].cell = (level, form)
         return grid
 

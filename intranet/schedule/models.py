@@ -1,9 +1,13 @@
 """The semester activity schedule: semesters, partner schools, activities and who came."""
 
 import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from flask import current_app, has_app_context
 from sqlalchemy import (
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -15,10 +19,12 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    event,
+    inspect,
     select,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from intranet.clock import school_today, utcnow
 from intranet.extensions import db
@@ -27,7 +33,9 @@ from intranet.uploads import Attachment
 
 # Code name -> what users read; the order is the order of every list, filter and export.
 LEVELS = {"school": "校内", "cluster": "片区", "district": "全区"}
-FORMS = {
+# The forms of activity are the 活动形式库 (LibraryForm, managers keep it); these are its seed
+# (migration 0022) and what labels a form when no application is running (bench set-up, imports).
+SEED_FORMS = {
     "demo_lesson": "展示课",
     "report_lesson": "汇报课",
     "theme_seminar": "主题研讨",
@@ -38,7 +46,36 @@ FORMS = {
     "lesson_preparation": "集体备课",
     "other": "其他",
 }
-LESSON_FORMS = ("demo_lesson", "report_lesson")  # lessons that are observed and scored
+SEED_LESSON_FORMS = ("demo_lesson", "report_lesson")  # lessons that are observed and scored
+
+
+class _FormLabels(Mapping):
+    """FORMS: form key -> what users read, for every form in the library (retired ones too, as
+    they still label old activities), in the library's order. Read from one cached lookup."""
+
+    def __getitem__(self, key):
+        return form_library().labels[key]
+
+    def __iter__(self):
+        return iter(form_library().labels)
+
+    def __len__(self):
+        return len(form_library().labels)
+
+
+class _LessonForms(Sequence):
+    """LESSON_FORMS: the keys of the forms that are lessons, observed and scored."""
+
+    def __getitem__(self, index):
+        return form_library().lessons[index]
+
+    def __len__(self):
+        return len(form_library().lessons)
+
+
+FORMS = _FormLabels()
+LESSON_FORMS = _LessonForms()
+
 STATUSES = {"planned": "计划", "done": "已完成", "postponed": "延期", "cancelled": "取消"}
 ATTENDANCE = {"present": "出席", "excused": "请假", "absent": "缺席"}
 # Who an activity is for (参加对象), by group; intranet/schedule/invitees.py says who is in each
@@ -323,3 +360,90 @@ class Guest(db.Model):
     checked_in_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     activity: Mapped[Activity] = relationship()
+
+
+class LibraryForm(db.Model):
+    """活动形式库: a form of activity managers keep, with what it is and how it runs. Activities
+    and the plan store its `key`; a retired form is offered for no new activity but still names
+    the old ones, and a form that was used is never deleted."""
+
+    __tablename__ = "activity_form"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(24), unique=True)
+    label: Mapped[str] = mapped_column(String(20), unique=True)
+    description: Mapped[str] = mapped_column(String(200), default="")  # one line: what it is
+    how: Mapped[str] = mapped_column(Text, default="")  # how it runs, one step per line
+    is_lesson: Mapped[bool] = mapped_column(Boolean, default=False)  # observed and scored
+    position: Mapped[int] = mapped_column(Integer, default=0)  # the order of every list
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+@dataclass(frozen=True)
+class FormLibrary:
+    """The library as every page reads it: labels of all forms, the lessons, the forms open
+    for new activities; each in the library's order."""
+
+    labels: dict[str, str]
+    lessons: tuple[str, ...]
+    active: tuple[str, ...]
+
+
+SEED_LIBRARY = FormLibrary(SEED_FORMS, SEED_LESSON_FORMS, tuple(SEED_FORMS))
+_CACHE = "form_library"
+
+
+def form_library() -> FormLibrary:
+    """The library, read once per application and read again after a change to it was
+    committed or rolled back (the events below): no page pays a query for its labels. Without
+    an application (imports, bench set-up) the seed."""
+    if not has_app_context():
+        return SEED_LIBRARY
+    found = current_app.extensions.get(_CACHE)
+    if found is None:
+        rows = db.session.execute(
+            select(
+                LibraryForm.key, LibraryForm.label, LibraryForm.is_lesson, LibraryForm.retired
+            ).order_by(LibraryForm.position, LibraryForm.id)
+        ).all()
+        found = FormLibrary(
+            {row.key: row.label for row in rows},
+            tuple(row.key for row in rows if row.is_lesson),
+            tuple(row.key for row in rows if not row.retired),
+        )
+        current_app.extensions[_CACHE] = found
+    return found
+
+
+def preload_form_library() -> None:
+    """Read the library when the app starts, so that no page's first request pays for it;
+    skipped on a database not yet upgraded to it (`flask db upgrade` starts the app too)."""
+    if inspect(db.engine).has_table(LibraryForm.__tablename__):
+        form_library()
+
+
+def open_forms() -> tuple[str, ...]:
+    """The keys of the forms a new activity or plan may choose: not retired."""
+    return form_library().active
+
+
+def _forget_library() -> None:
+    if has_app_context():
+        current_app.extensions.pop(_CACHE, None)
+
+
+@event.listens_for(Session, "after_flush")
+def _library_flushed(session, _context):
+    if any(isinstance(o, LibraryForm) for o in (*session.new, *session.dirty, *session.deleted)):
+        session.info["form_library_changed"] = True
+        _forget_library()  # read again, within this transaction, with the change
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _library_settled(session, *_args):
+    if session.info.pop("form_library_changed", False):
+        _forget_library()

@@ -4,8 +4,8 @@ activities (活动次数), and copying one semester's plan into the next."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from intranet.auth.permissions import require
+from intranet.clock import school_today
 from intranet.extensions import db
-from intranet.feedback.services import gains
 from intranet.htmx import toast
 from intranet.schedule import services
 from intranet.schedule.forms import (
@@ -15,7 +15,8 @@ from intranet.schedule.forms import (
     SemesterForm,
     weeks_between,
 )
-from intranet.schedule.models import FORMS, LEVELS, PartnerSchool, Semester
+from intranet.schedule.models import FORMS, LEVELS, PartnerSchool, Semester, open_forms
+from intranet.schedule.renewal import plan_review
 
 # Nested in the schedule blueprint: endpoints read schedule.planning.<view>.
 bp = Blueprint("planning", __name__)
@@ -102,16 +103,25 @@ def toggle_partner_school(school_id):
     return redirect(url_for(".semesters"), 303)
 
 
+def plan_forms(grid) -> list[str]:
+    """The plan's rows: the forms open for new activities, and a retired one while the plan
+    still counts on it (so its count can be cleared), in the library's order."""
+    planned = {form for (_, form), count in grid.items() if count}
+    return [key for key in FORMS if key in open_forms() or key in planned]
+
+
 def _plan_page(semester, grid, errors=None, copy_form=None, status=200):
+    review = plan_review(semester, school_today())
     return render_template(
         "schedule/plan.html",
         semester=semester,
         grid=grid,
         errors=errors or {},
         progress={(row.level, row.form): row for row in services.plan_progress(semester)},
-        gains=gains([semester.id]).per_form(semester.id),
+        gains=review.found.per_form(semester.id),
+        review=review,
         levels=LEVELS,
-        forms=FORMS,
+        forms={key: FORMS[key] for key in plan_forms(grid)},
         targets_form=PlanTargetsForm(formdata=None),
         copy_form=copy_form or _copy_form(semester, formdata=None),
     ), status
@@ -136,7 +146,7 @@ def plan(semester_id):
 @require("schedule.manage")
 def update_plan(semester_id):
     semester = db.get_or_404(Semester, semester_id)
-    form = PlanTargetsForm.build(request.form)
+    form = PlanTargetsForm.build(request.form, plan_forms(services.targets_grid(semester)))
     if not form.validate():
         if form.csrf_token.errors:
             abort(400)

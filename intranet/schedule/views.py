@@ -31,7 +31,7 @@ from intranet.forms import ID_MAX, as_id
 from intranet.htmx import is_htmx, partial_response, render, toast
 from intranet.people.models import Staff, new_token
 from intranet.people.services import directory_query
-from intranet.schedule import guests, invitees, planning, services
+from intranet.schedule import guests, invitees, library, planning, services
 from intranet.schedule.forms import (
     ActivityForm,
     AttendanceForm,
@@ -64,6 +64,7 @@ from intranet.windows import offset_arg
 bp = Blueprint("schedule", __name__, url_prefix="/schedule")
 bp.register_blueprint(planning.bp)
 bp.register_blueprint(guests.bp)
+bp.register_blueprint(library.bp)
 log = logging.getLogger("intranet.schedule")
 
 MAX_FILES_PER_ACTIVITY = 40

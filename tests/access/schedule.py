@@ -65,6 +65,15 @@ ROUTES = {
     "schedule.planning.plan": Route("GET", "/schedule/semesters/{semester}/plan", MANAGERS),
     "schedule.planning.update_plan": Route("POST", "/schedule/semesters/{semester}/plan", MANAGERS),
     "schedule.planning.copy": Route("POST", "/schedule/semesters/{semester}/copy", MANAGERS),
+    # 活动形式库: whoever plans the semester keeps the forms.
+    "schedule.library.index": Route("GET", "/schedule/forms", MANAGERS),
+    "schedule.library.create": Route("POST", "/schedule/forms", MANAGERS),
+    "schedule.library.adopt": Route("POST", "/schedule/forms/adopt", MANAGERS),
+    "schedule.library.show": Route("GET", "/schedule/forms/{library_form}", MANAGERS),
+    "schedule.library.edit": Route("GET", "/schedule/forms/{library_form}/edit", MANAGERS),
+    "schedule.library.update": Route("PUT", "/schedule/forms/{library_form}", MANAGERS),
+    "schedule.library.retire": Route("POST", "/schedule/forms/{library_form}/retire", MANAGERS),
+    "schedule.library.delete": Route("DELETE", "/schedule/forms/{library_form}", MANAGERS),
     "schedule.planning.create_partner_school": Route("POST", "/schedule/partner-schools", MANAGERS),
     "schedule.planning.toggle_partner_school": Route(
         "POST", "/schedule/partner-schools/{partner_school}/active", MANAGERS
@@ -73,8 +82,16 @@ ROUTES = {
 
 
 def objects(app, world) -> dict:
+    from sqlalchemy import select
+
     from intranet.people.models import Staff
-    from intranet.schedule.models import Activity, Attendance, PartnerSchool, Semester
+    from intranet.schedule.models import (
+        Activity,
+        Attendance,
+        LibraryForm,
+        PartnerSchool,
+        Semester,
+    )
 
     with app.app_context():
         today = school_today()
@@ -120,4 +137,7 @@ def objects(app, world) -> dict:
             "cluster_activity": cluster.id,
             "cluster_checkin_token": cluster.checkin_token,
             "ical_token": db.session.get(Staff, world["staff"]).ical_token,
+            "library_form": db.session.scalar(
+                select(LibraryForm.id).where(LibraryForm.key == "lecture")
+            ),
         }

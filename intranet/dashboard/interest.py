@@ -1,0 +1,210 @@
+"""The interest alert (兴趣预警) on the dashboard: when attendance against invitees falls, or the
+studio's 收获 falls over the recent semesters, or a form is worn out, it says so, names the forms
+and presenters that still draw people, and suggests what to try: a form rested for a year that
+people valued, a presenter people valued who has not presented this school year, a lecture by a
+non-Party teacher when there was none this school year.
+
+Attendance is the overview's (services.overview: 应到 = invitees on the day and anyone marked,
+the same held activities, handed over in the request's session); 收获 is feedback's: of the
+recent semesters (per presenter too) as the dashboard's tallies read it. One statement of its
+own: the 收获 of the semesters before those, the presenters' names, and the forms' use per
+semester (renewal.usage_tally)."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from flask_login import current_user
+from sqlalchemy import Select, bindparam, literal, select, union_all
+
+from intranet.auth.permissions import can
+from intranet.clock import school_today
+from intranet.dashboard.services import GROUPS, Alert, Overview, _staff_ids, gain_semesters
+from intranet.extensions import db
+from intranet.feedback.services import Gain, Gains, PresenterGains, gain_tally, is_gain_row
+from intranet.people.models import Staff
+from intranet.people.status import school_year_of, year_span
+from intranet.schedule.models import FORMS, Semester
+from intranet.schedule.renewal import (
+    GOOD_SHARE,
+    USED,
+    Proposal,
+    falling,
+    read_usage,
+    review,
+    usage_tally,
+)
+
+HELD_KEY = "dashboard_held"  # where services.overview leaves its held activities for us
+PRESENTER = "presenter"
+PARTY = frozenset(GROUPS["party"][1])  # a non-Party teacher: any other status, as the reach card
+SHOWN = 3  # forms and presenters named
+GAIN_DROP = 0.1  # the studio's 收获 this far down over the recent semesters raises the alert
+
+
+@dataclass
+class Drawing:
+    """A form or presenter whose activities drew at least the studio's rate."""
+
+    label: str
+    present: int
+    expected: int
+    gain: Gain = field(default_factory=Gain)
+
+    @property
+    def rate(self) -> float:
+        return self.present / self.expected
+
+
+@dataclass
+class Interest:
+    alert: Alert | None  # attendance clearly fell (services.falling_attendance)
+    trend: list[tuple[str, Gain]]  # the studio's 收获 over the recent semesters, oldest first
+    gain_falling: bool
+    worn: list[str]  # labels of forms flagged on the plan (four semesters, falling 收获)
+    rate: float | None  # attendance of the held activities looked at
+    forms: list[Drawing]
+    presenters: list[Drawing]
+    try_form: Proposal | None = None
+    try_presenter: tuple[str, Gain] | None = None
+    try_non_party: bool = False  # no lecture by a non-Party teacher this school year
+
+    @property
+    def raised(self) -> bool:
+        return bool(self.alert or self.gain_falling or self.worn)
+
+
+def presenter_names() -> Select:
+    """The names of the colleagues in the bound list `named`, in the tallies' shape (what =
+    "presenter", key = the name, wait = the id, n = 0): presenters who drew people may have no
+    answers to name them. The list is bound at execution, so the statement is built the same
+    way whatever the ids (SQLAlchemy's statement cache)."""
+    named = bindparam("named", expanding=True)
+    return select(literal(PRESENTER), Staff.name, Staff.id, literal(0)).where(Staff.id.in_(named))
+
+
+def alert(semester: Semester, semesters: list[Semester], figures: Overview, shown: Gains):
+    """The alert for the dashboard's semester: `semesters` newest first (all_semesters()),
+    `figures` the overview and `shown` the 收获 of the recent semesters (gain_semesters) its
+    tallies read, per presenter too. A presenter's 收获 is personal: only those who may see it
+    (feedback.presenters) get it here; others see who draws people by attendance alone."""
+    recent = gain_semesters(semester, semesters)
+    with_presenters = can(current_user, "feedback.presenters")
+    today = school_today()
+    rows, invitations = db.session.info.pop(HELD_KEY, ((), None))
+    # The semesters before the recent ones: their 收获 per form, for the forms to bring back.
+    recent_ids = {s.id for s in recent}
+    older = [s.id for s in semesters if s.start <= semester.start and s.id not in recent_ids]
+    named = sorted({p for a in rows for p in _staff_ids(a.presenters)})
+    found_rows, name_rows, used_rows = [], [], []
+    parts = [*gain_tally(older), presenter_names(), usage_tally()]
+    for row in db.session.execute(union_all(*parts), {"named": named}):
+        if is_gain_row(row.what):
+            found_rows.append(tuple(row))
+        else:
+            (used_rows if row.what == USED else name_rows).append(tuple(row))
+    found = Gains(found_rows)
+    found.rows.extend(shown.rows)
+    if with_presenters:
+        found.presenter_rows.extend(shown.presenter_rows)
+    oldest_first = sorted(semesters, key=lambda s: s.start)
+    renewal = review(oldest_first, semester, read_usage(used_rows), found, today)
+    trend = [(s.name, found.of_semester(s.id)) for s in recent]
+    result = Interest(
+        alert=figures.alert,
+        trend=trend,
+        gain_falling=falling([g.share for _, g in trend if g.share is not None], GAIN_DROP),
+        worn=[r.label for r in renewal.flagged],
+        rate=None,
+        forms=[],
+        presenters=[],
+        try_form=next(iter(renewal.proposed), None),
+    )
+    if not result.raised:  # what draws and what to try are shown with an alert only
+        return result
+    people = _presenters(name_rows, found)
+    _attendance(result, rows, invitations, found, recent, people)
+    _suggest(result, rows, invitations, people, today)
+    return result
+
+
+def _presenters(name_rows, found: Gains) -> dict[int, PresenterGains]:
+    """Colleagues who presented, by id: their names and their 收获 per recent semester
+    (withheld totals as feedback.PresenterGains has them)."""
+    people = {staff_id: PresenterGains(name, False) for _, name, staff_id, _ in name_rows}
+    for semester_id, kind, ident, name, gain in found.presenter_rows:
+        if kind == "s":
+            person = people.setdefault(int(ident), PresenterGains(name, False))
+            person.semesters.setdefault(semester_id, Gain())
+            person.semesters[semester_id] += gain
+    return people
+
+
+def _turnout(rows, invitations):
+    """(row, present, expected) of each held activity, counted as services.overview counts."""
+    for a in rows:
+        invited, _ = invitations.invited(a)
+        present = _staff_ids(a.present)
+        others = (present | _staff_ids(a.marked)) - invited
+        yield a, len(present), len(invited) + len(others)
+
+
+def _attendance(result, rows, invitations, found, recent, people) -> None:
+    if invitations is None:
+        return
+    by_form: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    by_presenter: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for a, present, expected in _turnout(rows, invitations):
+        for counts in (by_form[a.form], *(by_presenter[p] for p in _staff_ids(a.presenters))):
+            counts[0] += present
+            counts[1] += expected
+    total = [sum(c[0] for c in by_form.values()), sum(c[1] for c in by_form.values())]
+    if not total[1]:
+        return
+    result.rate = total[0] / total[1]
+    form_gains: dict[str, Gain] = defaultdict(Gain)
+    for s in recent:
+        for key, gain in found.per_form(s.id).items():
+            form_gains[key] += gain
+    forms = [
+        Drawing(FORMS.get(key, key), p, e, form_gains.get(key, Gain()))
+        for key, (p, e) in by_form.items()
+        if e
+    ]
+    result.forms = _best(forms, result.rate)
+    presenters = [
+        Drawing(people[key].name, p, e, people[key].total)
+        for key, (p, e) in by_presenter.items()
+        if e and key in people
+    ]
+    result.presenters = _best(presenters, result.rate)
+
+
+def _best(found: list[Drawing], rate: float) -> list[Drawing]:
+    """Those that drew at least the studio's rate, and whose 收获 (when shown) is good."""
+    drawing = [
+        d for d in found if d.rate >= rate and (d.gain.share is None or d.gain.share >= GOOD_SHARE)
+    ]
+    return sorted(drawing, key=lambda d: (-d.rate, d.label))[:SHOWN]
+
+
+def _suggest(result, rows, invitations, people, today) -> None:
+    start, _ = year_span(school_year_of(today))
+    this_year = [a for a in rows if a.date >= start]
+    presented = {p for a in this_year for p in _staff_ids(a.presenters)}
+    active = invitations.directory.staff if invitations is not None else {}
+    valued = [
+        (total.share, person.name, total)
+        for staff_id, person in people.items()
+        if staff_id in active
+        and staff_id not in presented
+        and (total := person.total).share is not None
+        and total.share >= GOOD_SHARE
+    ]
+    if valued:
+        _, name, gain = max(valued, key=lambda v: (v[0], v[1]))
+        result.try_presenter = (name, gain)
+    result.try_non_party = not any(
+        a.form == "lecture"
+        and any(p in active and active[p][1] not in PARTY for p in _staff_ids(a.presenters))
+        for a in this_year
+    )

@@ -1,0 +1,131 @@
+"""The dashboard's interest alert (dashboard/interest.py): when 收获 falls it names what still
+draws people (attendance against invitees) and suggests a rested form people valued, a valued
+presenter who has not presented this school year, and a non-Party teacher's lecture."""
+
+from datetime import timedelta
+
+import pytest
+
+from intranet.clock import school_today
+from intranet.extensions import db
+from intranet.feedback.models import Feedback
+from intranet.people.models import Staff
+from intranet.schedule.models import Activity, Attendance, Semester
+from tests.conftest import login_as
+
+TODAY = school_today()
+
+
+def semester(name, start, end, current=False) -> Semester:
+    return Semester(
+        name=name,
+        start=TODAY - timedelta(days=start),
+        end=TODAY - timedelta(days=end),
+        is_current=current,
+    )
+
+
+def held(term, form, days_ago, presenters=(), present=(), good=0, poor=0) -> Activity:
+    """A done activity for everyone (全体教师), who was present, and its released 收获."""
+    activity = Activity(
+        semester=term,
+        date=TODAY - timedelta(days=days_ago),
+        theme=f"{form}活动",
+        form=form,
+        status="done",
+        invite_groups="staff",
+    )
+    activity.presenters = list(presenters)
+    db.session.add(activity)
+    db.session.flush()
+    db.session.add_all(Attendance(activity_id=activity.id, staff_id=p.id) for p in present)
+    yesterday = TODAY - timedelta(days=1)
+    db.session.add_all(
+        Feedback(activity_id=activity.id, gain=4 if n < good else 1, answered_on=yesterday)
+        for n in range(good + poor)
+    )
+    return activity
+
+
+@pytest.fixture
+def leader(app, make_staff):
+    return make_staff(role="leader", username="xiaozhang", name="周文华")
+
+
+def test_falling_gain_raises_the_alert_with_what_draws_and_what_to_try(app, client, leader):
+    with app.app_context():
+        people = {
+            name: Staff(username=name, name=name, role="teacher", political_status=status)
+            for name, status in (
+                ("陈志刚", "member"),  # presents this year, 收获 poor
+                ("李秀英", "member"),  # valued last school year, nothing this year
+                ("赵敏", "non_party"),  # draws everyone to a 主题研讨
+                ("钱伟", "masses"),
+            )
+        }
+        db.session.add_all(people.values())
+        everyone = list(people.values())
+        old = semester("两年前", 700, 560)
+        last_year = semester("去年", 400, 250)
+        now = semester("本学期", 60, -60, current=True)
+        held(old, "reading_exchange", 690, good=6)
+        held(last_year, "lecture", 390, [people["李秀英"]], everyone, good=6)
+        held(now, "lecture", 30, [people["陈志刚"]], everyone[:1], good=4, poor=6)
+        held(now, "theme_seminar", 20, [people["赵敏"]], everyone)
+        db.session.commit()
+    login_as(client, app, leader)
+    page = client.get("/dashboard").get_data(as_text=True)
+    card = page[page.index('id="dashboard-interest"') :]
+    card = card[: card.index("</section>")]
+    assert "收获在下降" in card and "两年前 100% → 去年 100% → 本学期 40%" in card
+    draws = card[card.index("仍然吸引人的") : card.index("可以试试")]
+    assert "主题研讨" in draws and "赵敏" in draws
+    assert "陈志刚" not in draws  # few came, and those who did gained little
+    assert "重新采用<strong>读书交流</strong>" in card
+    assert "请<strong>李秀英</strong>主讲一次" in card
+    assert "请一位非党员教师开一次专题讲座" in card
+
+
+def test_a_non_party_lecture_this_year_is_not_asked_for(app, client, leader):
+    with app.app_context():
+        teacher = Staff(username="zm", name="赵敏", role="teacher", political_status="non_party")
+        db.session.add(teacher)
+        last_year = semester("去年", 400, 250)
+        now = semester("本学期", 60, -60, current=True)
+        held(last_year, "lecture", 390, good=9, poor=1)
+        held(now, "lecture", 30, [teacher], [teacher], good=2, poor=8)
+        db.session.commit()
+    login_as(client, app, leader)
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "收获在下降" in page
+    assert "非党员教师开一次专题讲座" not in page
+
+
+def test_steady_studio_shows_no_alert(app, client, leader):
+    with app.app_context():
+        now = semester("本学期", 60, -60, current=True)
+        teacher = Staff(username="zm", name="赵敏", role="teacher")
+        db.session.add(teacher)
+        held(now, "lecture", 30, [teacher], [teacher], good=8, poor=1)
+        db.session.commit()
+    login_as(client, app, leader)
+    assert 'id="dashboard-interest"' not in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_a_manager_sees_who_draws_people_but_no_presenter_gain(app, client, make_staff):
+    manager = make_staff(role="manager", username="guanli", name="徐丽萍")
+    with app.app_context():
+        valued = Staff(username="lxy", name="李秀英", role="teacher", political_status="member")
+        drawing = Staff(username="zm", name="赵敏", role="teacher", political_status="member")
+        db.session.add_all([valued, drawing])
+        last_year = semester("去年", 400, 250)
+        now = semester("本学期", 60, -60, current=True)
+        held(last_year, "lecture", 390, [valued], [valued, drawing], good=9, poor=1)
+        held(now, "lecture", 30, good=2, poor=8)
+        held(now, "theme_seminar", 20, [drawing], [valued, drawing])
+        db.session.commit()
+    login_as(client, app, manager)
+    card = client.get("/dashboard").get_data(as_text=True)
+    card = card[card.index('id="dashboard-interest"') :]
+    assert "主讲人：赵敏（出勤" in card  # attendance is the studio's business
+    assert "请<strong>李秀英</strong>" not in card  # 收获 per presenter is for leaders only
