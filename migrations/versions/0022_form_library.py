@@ -3,14 +3,14 @@ the fixed set the app had until now, under the same keys, so every activity and 
 keeps its meaning; 展示课 and 汇报课 stay the lessons that are observed and scored.
 
 Revision ID: 0022
-Revises: 0020
+Revises: 0021
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0022"
-down_revision = "0020"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
