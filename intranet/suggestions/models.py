@@ -65,8 +65,8 @@ def public_only() -> dict:
     """The condition of the public suggestions' partial indexes, as each database spells what
     the public lists ask (services._public), so its planner uses them."""
     return {
-        "sqlite_where": text("is_public = 1 AND duplicate_of IS NULL"),
-        "postgresql_where": text("is_public AND duplicate_of IS NULL"),
+        "sqlite_where": text("is_public = 1"),
+        "postgresql_where": text("is_public"),
     }
 
 
@@ -109,7 +109,7 @@ class Suggestion(BoxItem, db.Model):
     __table_args__ = (
         Index("ix_suggestion_created_on_id", "created_on", "id"),
         Index("ix_suggestion_tally", "duplicate_of", "status", "category", "created_on"),
-        Index("ix_suggestion_public", "created_on", "id", **public_only()),
+        Index("ix_suggestion_public", "created_on", "id", "duplicate_of", **public_only()),
     )
     kind = "named"
 
@@ -137,7 +137,9 @@ class AnonymousSuggestion(BoxItem, db.Model):
         Index("ix_anonymous_suggestion_created_on_id", "created_on", "id"),
         Index("ix_anonymous_suggestion_tally", "duplicate_of", "status", "category", "created_on"),
         # Partial: nothing arrives public, so no arrival writes to it.
-        Index("ix_anonymous_suggestion_public", "created_on", "id", **public_only()),
+        Index(
+            "ix_anonymous_suggestion_public", "created_on", "id", "duplicate_of", **public_only()
+        ),
         {"sqlite_with_rowid": False},
     )
     kind = "anonymous"

@@ -283,6 +283,13 @@ def _box_select(model, name: str, status: str, category: str, merged: bool):
     return _box_filters(stmt, model, status, category, merged)
 
 
+def unmerged(model):
+    """`duplicate_of IS NULL`, written so that SQLite's planner, which has no statistics, does
+    not take the tally index for it (its first column matches it by equality) and then sort
+    ten years of rows: the date indexes answer the box's windows and its live counts."""
+    return func.coalesce(model.duplicate_of, "") == ""
+
+
 def _box_filters(stmt, model, status: str, category: str, merged: bool):
     """What leaders may see now (released()), narrowed by the box's filters."""
     stmt = stmt.where(released(model))
@@ -291,20 +298,14 @@ def _box_filters(stmt, model, status: str, category: str, merged: bool):
     if category:
         stmt = stmt.where(model.category == category)
     if not merged:
-        stmt = stmt.where(model.duplicate_of.is_(None))
+        stmt = stmt.where(unmerged(model))
     return stmt
-
-
-def by_date(stmt, model):
-    """`stmt` reading `model` off its date index on SQLite, whose planner would otherwise take
-    the tally index (it matches `duplicate_of IS NULL` by equality) and sort every row."""
-    return stmt.with_hint(model, f"INDEXED BY ix_{model.__tablename__}_created_on_id", "sqlite")
 
 
 def _live(model):
     """The rows counted live rather than kept in the tallies (tally.py): what leaders may see
     now, merged ones left out, dated after the tallies' day."""
-    return (released(model), model.duplicate_of.is_(None), model.created_on > tally.through_day())
+    return (released(model), unmerged(model), model.created_on > tally.through_day())
 
 
 def box_counts() -> dict[tuple[str, str, str], int]:
@@ -316,12 +317,9 @@ def box_counts() -> dict[tuple[str, str, str], int]:
         union_all(
             select(Tally.kind, Tally.status, Tally.category, Tally.n),
             *(
-                by_date(
-                    select(literal(name), model.status, model.category, func.count())
-                    .where(*_live(model))
-                    .group_by(model.status, model.category),
-                    model,
-                )
+                select(literal(name), model.status, model.category, func.count())
+                .where(*_live(model))
+                .group_by(model.status, model.category)
                 for model, name, _ in tally.KINDS
             ),
         )
@@ -347,7 +345,7 @@ def box_window(
     for model, name in ((Suggestion, "named"), (AnonymousSuggestion, "anonymous")):
         if kind and kind != name:
             continue
-        stmt = by_date(_box_select(model, name, status, category, merged=False), model).order_by(
+        stmt = _box_select(model, name, status, category, merged=False).order_by(
             model.created_on.desc(), model.id
         )
         if limit is not None:
@@ -369,9 +367,9 @@ PUBLIC = ((Suggestion, "n"), (AnonymousSuggestion, "a"))
 
 
 def _public(model):
-    """A public suggestion, not merged: the condition of the partial index ix_<table>_public,
-    which no arrival touches (nothing arrives public)."""
-    return (model.is_public, model.duplicate_of.is_(None))
+    """A public suggestion, not merged, read off the partial index ix_<table>_public (of the
+    public ones, which no arrival touches: nothing arrives public)."""
+    return (model.is_public, unmerged(model))
 
 
 def public_window(offset: int = 0, limit: int = PAGE) -> tuple[list[BoxItem], int]:
@@ -541,12 +539,9 @@ def _status_tally() -> list:
             Tally.n.label("n"),
         ),
         *(
-            by_date(
-                select(literal("status"), model.status, cast(null(), Integer), func.count())
-                .where(*_live(model))
-                .group_by(model.status),
-                model,
-            )
+            select(literal("status"), model.status, cast(null(), Integer), func.count())
+            .where(*_live(model))
+            .group_by(model.status)
             for model, _, _ in tally.KINDS
         ),
     ]
@@ -558,12 +553,11 @@ def _wait_tally() -> list:
 
     def live(model, column):
         first = tally.first_reply(model, column)
-        waits = by_date(
-            select(_days_between(first, model.created_on).label("wait")).where(
-                *_live(model), first.is_not(None)
-            ),
-            model,
-        ).subquery()
+        waits = (
+            select(_days_between(first, model.created_on).label("wait"))
+            .where(*_live(model), first.is_not(None))
+            .subquery()
+        )
         return select(literal("wait"), cast(null(), String), waits.c.wait, func.count()).group_by(
             waits.c.wait
         )

@@ -22,8 +22,8 @@ branch_labels = None
 depends_on = None
 
 PUBLIC = {
-    "sqlite_where": sa.text("is_public = 1 AND duplicate_of IS NULL"),
-    "postgresql_where": sa.text("is_public AND duplicate_of IS NULL"),
+    "sqlite_where": sa.text("is_public = 1"),
+    "postgresql_where": sa.text("is_public"),
 }
 
 
@@ -48,9 +48,14 @@ def upgrade():
         sa.Column("through", sa.Date(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_suggestion_tally_date")),
     )
-    op.create_index("ix_suggestion_public", "suggestion", ["created_on", "id"], **PUBLIC)
     op.create_index(
-        "ix_anonymous_suggestion_public", "anonymous_suggestion", ["created_on", "id"], **PUBLIC
+        "ix_suggestion_public", "suggestion", ["created_on", "id", "duplicate_of"], **PUBLIC
+    )
+    op.create_index(
+        "ix_anonymous_suggestion_public",
+        "anonymous_suggestion",
+        ["created_on", "id", "duplicate_of"],
+        **PUBLIC,
     )
     fill()
 
