@@ -9,7 +9,7 @@ from intranet.achievements.services import achievements_query
 from intranet.auth.permissions import can, require
 from intranet.charts import bar_chart
 from intranet.clock import school_today
-from intranet.dashboard import services
+from intranet.dashboard import kept, services
 from intranet.extensions import db
 from intranet.forms import year_month
 from intranet.htmx import render
@@ -33,12 +33,15 @@ def index():
     semester = requested(request.args, semesters)
     today = school_today()
     progress = plan_progress(semester)
-    figures = services.overview(semester, today, _until(semester))
-    months, groups, health = figures.months, figures.groups, figures.health
     reads_box = can(current_user, "suggestions.manage")
     recent = services.gain_semesters(semester, semesters)
-    levels, box_tallies, gains, reach = services.tallies(semester, reads_box, recent, True)
-    return render_template(
+    until = _until(semester)
+    levels, box_tallies, gains, reach, kept_figures = services.tallies(
+        semester, reads_box, recent, True, kept_from=services.window_start(until)
+    )
+    figures = services.overview(semester, today, until, kept_figures, semesters)
+    months, groups, health = figures.months, figures.groups, figures.health
+    page = render_template(
         "dashboard/index.html",
         semester=semester,
         semesters=semesters,
@@ -91,6 +94,8 @@ def index():
         # when an anonymous suggestion arrived (SECURITY.md L).
         box=suggestion_stats(today, tallies=box_tallies) if reads_box else None,
     )
+    kept.keep(figures.to_keep)  # after rendering: its commit would make the page reload rows
+    return page
 
 
 def _detail(what: str, **args) -> str:

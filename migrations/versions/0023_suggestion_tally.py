@@ -1,5 +1,6 @@
-"""The box's statistics kept as they change (suggestions/tally.py), and partial indexes of the
-public suggestions.
+"""The box's statistics kept as they change (suggestions/tally.py), partial indexes of the
+public suggestions, and the dashboard's kept figures of closed semesters (dashboard/kept.py:
+worked out by the first dashboard that needs them, so nothing to fill here).
 
 suggestion_tally and suggestion_wait_tally count every suggestion dated up to one day, held in
 suggestion_tally_date; later ones are counted live. A school upgrading keeps its figures: the
@@ -56,6 +57,23 @@ def upgrade():
         "anonymous_suggestion",
         ["created_on", "id", "duplicate_of"],
         **PUBLIC,
+    )
+    op.create_table(
+        "semester_month_figure",
+        sa.Column("semester_id", sa.Integer(), nullable=False),
+        sa.Column("month", sa.String(7), nullable=False),
+        sa.Column("form", sa.String(24), nullable=False),
+        sa.Column("present", sa.Integer(), nullable=False),
+        sa.Column("expected", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["semester_id"],
+            ["semester.id"],
+            name=op.f("fk_semester_month_figure_semester_id_semester"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "semester_id", "month", "form", name=op.f("pk_semester_month_figure")
+        ),
     )
     fill()
 
@@ -130,6 +148,7 @@ def fill():
 
 
 def downgrade():
+    op.drop_table("semester_month_figure")
     op.drop_index("ix_anonymous_suggestion_public", table_name="anonymous_suggestion")
     op.drop_index("ix_suggestion_public", table_name="suggestion")
     op.drop_table("suggestion_tally_date")
