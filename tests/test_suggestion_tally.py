@@ -324,3 +324,13 @@ def test_box_pages_read_no_suggestion_or_reply_table_whole(app, make_staff, role
                 assert f"SCAN {table}" not in lines, plan  # every row with its body
             assert not [line for line in lines if "SCAN suggestion_reply" in line], plan
             assert "_tally (duplicate_of=?)" not in plan, plan
+
+
+def test_after_every_table_was_emptied_the_next_leaders_action_keeps_figures_again(box):
+    for model in (Tally, WaitTally, TallyDate):
+        db.session.execute(db.delete(model))
+    db.session.commit()
+    assert shown() == recount()  # all counted live meanwhile
+    reply(box["n3"], box["leader"])
+    assert_figures_equal_a_recount()
+    assert through() == TODAY - timedelta(days=1)

@@ -99,7 +99,10 @@ def advance(session: Session, to: date) -> None:
     session.flush()
     connection = session.connection()
     start = _through(connection)
-    if start is None or to <= start:
+    if start is None:  # emptied with every table (the demo's reset): nothing is kept
+        connection.execute(insert(TallyDate).values(id=1, through=NOTHING_YET))
+        start = NOTHING_YET
+    if to <= start:
         return
     _add(connection, *_count(connection, *_dated(start, to)))
     connection.execute(update(TallyDate).where(TallyDate.id == 1).values(through=to))
