@@ -16,6 +16,7 @@ from intranet.suggestions import services, tally
 from intranet.suggestions.models import (
     AnonymousSuggestion,
     InThread,
+    PublicTally,
     Reply,
     Suggestion,
     Tally,
@@ -75,6 +76,18 @@ def shown() -> tuple[Counter, Counter]:
     return +Counter(services.box_counts()), +waits
 
 
+def public_recount() -> Counter:
+    counts: Counter = Counter()
+    for model, kind, _ in tally.KINDS:
+        for item in db.session.scalars(select(model)).unique():
+            counts[kind] += bool(item.is_public and not item.duplicate_of)
+    return +counts
+
+
+def public_kept() -> Counter:
+    return +Counter({t.kind: t.n for t in db.session.scalars(select(PublicTally))})
+
+
 def through() -> date:
     return db.session.get(TallyDate, 1).through
 
@@ -83,6 +96,8 @@ def assert_figures_equal_a_recount():
     db.session.commit()
     assert kept() == recount(through())
     assert shown() == recount()
+    assert public_kept() == public_recount()
+    assert db.session.scalar(select(services.public_total())) == public_recount().total()
 
 
 @pytest.fixture
@@ -146,6 +161,12 @@ CHANGES = {
     "a merge of a live item": lambda b: services.mark_duplicate(
         services.find(b["a4"]), services.find(b["a3"])
     ),
+    "made public": lambda b: setattr(services.find(b["a2"]), "is_public", True),
+    "a public one merged": lambda b: [
+        setattr(services.find(b["n4"]), "is_public", True),
+        db.session.flush(),
+        services.mark_duplicate(services.find(b["n4"]), services.find(b["n2"])),
+    ],
     "a category corrected": lambda b: setattr(services.find(b["a2"]), "category", "other"),
     "a deleted suggestion": lambda b: db.session.delete(services.find(b["a1"])),
     "a deleted reply": lambda b: db.session.delete(
@@ -251,6 +272,7 @@ def test_upgrading_fills_the_kept_figures_from_the_rows_a_school_has(tmp_path, t
                 " created_on) VALUES (?, 1, ?, 't', 'b', ?, 0, ?)",
                 [
                     ("s1", "teaching", "adopted", "2026-11-01"),
+                    ("s4", "teaching", "adopted", "2026-11-02"),
                     ("s2", "other", "pending", "2026-11-15"),
                     ("s3", "other", "declined", "2026-11-18"),
                 ],
@@ -264,6 +286,7 @@ def test_upgrading_fills_the_kept_figures_from_the_rows_a_school_has(tmp_path, t
                     ("k2", "l2", "party", "pending", "2026-11-19"),
                 ],
             )
+            raw.execute("UPDATE suggestion SET is_public = 1 WHERE id = 's4'")
             raw.executemany(
                 "INSERT INTO suggestion_reply (id, position, author_id, is_follow_up, body,"
                 " created_on, named_id, anonymous_id) VALUES (?, 1, 1, ?, 'r', ?, ?, ?)",
@@ -279,6 +302,7 @@ def test_upgrading_fills_the_kept_figures_from_the_rows_a_school_has(tmp_path, t
         assert kept() == recount(day(17))
         assert kept()[1] == Counter({4: 1, 7: 1})
         assert shown() == recount()
+        assert public_kept() == public_recount() == Counter({"named": 1})
         db.engine.dispose()
 
 

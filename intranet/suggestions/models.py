@@ -275,3 +275,13 @@ class TallyDate(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     through: Mapped[date] = mapped_column(Date)
+
+
+class PublicTally(db.Model):
+    """How many public suggestions of each kind there are, merged ones left out: made public by
+    leaders only, so no arrival changes it."""
+
+    __tablename__ = "suggestion_public_tally"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)

@@ -2,9 +2,10 @@
 
 Every suggestion dated up to one day, `through` (TallyDate), is counted in two small tables,
 merged ones left out: per (kind, status, category) (Tally), and per days waited for a leader's
-first reply (WaitTally). A suggestion dated later is counted live off the date indexes: the few
-days since `through`. A page's figures are the tables plus that live part (services.box_counts,
-services.stats_tallies).
+first reply (WaitTally). A suggestion dated later is counted live off the date indexes: the
+few days since `through`. Public suggestions are counted per kind whatever their date
+(PublicTally): only leaders make one public. A page's figures are the tables plus that live
+part (services.box_counts, services.stats_tallies, services.public_total).
 
 The tables follow every change made through the session: a flush hook counts the suggestions a
 flush touches before it and after it and adds the difference. `through` moves forward with the
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from intranet.suggestions.models import (
     AnonymousSuggestion,
+    PublicTally,
     Reply,
     Suggestion,
     Tally,
@@ -73,12 +75,30 @@ def _count(connection, *where_by_kind) -> tuple[Counter, Counter]:
     return counts, waits
 
 
+def _public(connection, touched: dict[str, set[str]] | None = None) -> Counter:
+    """How many public unmerged suggestions there are per kind, among `touched` (all when
+    None), as the database holds them now."""
+    found: Counter = Counter()
+    for model, kind, _ in KINDS:
+        where = [model.is_public, model.duplicate_of.is_(None)]
+        if touched is not None:
+            if not touched[kind]:
+                continue
+            where.append(model.id.in_(touched[kind]))
+        found[kind] = connection.scalar(select(func.count()).where(*where))
+    return found
+
+
 def _through(connection) -> date | None:
     return connection.scalar(select(TallyDate.through).where(TallyDate.id == 1))
 
 
-def _add(connection, counts: Counter, waits: Counter, sign: int = 1) -> None:
-    for table, found in ((Tally.__table__, counts), (WaitTally.__table__, waits)):
+def _add(connection, counts: Counter, waits: Counter, public: Counter | None = None) -> None:
+    for table, found in (
+        (Tally.__table__, counts),
+        (WaitTally.__table__, waits),
+        (PublicTally.__table__, public or Counter()),
+    ):
         keys = [c.name for c in table.primary_key]
         for key, n in found.items():
             if not n:
@@ -87,10 +107,10 @@ def _add(connection, counts: Counter, waits: Counter, sign: int = 1) -> None:
             changed = connection.execute(
                 update(table)
                 .where(*(table.c[name] == value for name, value in key.items()))
-                .values(n=table.c.n + sign * n)
+                .values(n=table.c.n + n)
             ).rowcount
             if not changed:
-                connection.execute(insert(table).values(**key, n=sign * n))
+                connection.execute(insert(table).values(**key, n=n))
 
 
 def advance(session: Session, to: date) -> None:
@@ -112,10 +132,9 @@ def rebuild(session: Session, to: date) -> None:
     """Count everything dated up to `to` (a released day) afresh."""
     session.flush()
     connection = session.connection()
-    connection.execute(delete(Tally))
-    connection.execute(delete(WaitTally))
-    connection.execute(delete(TallyDate))
-    _add(connection, *_count(connection, *_dated(NOTHING_YET, to)))
+    for model in (Tally, WaitTally, PublicTally, TallyDate):
+        connection.execute(delete(model))
+    _add(connection, *_count(connection, *_dated(NOTHING_YET, to)), _public(connection))
     connection.execute(insert(TallyDate).values(id=1, through=to))
 
 
@@ -158,22 +177,26 @@ def _before_flush(session: Session, _context, _instances) -> None:
         return
     connection = session.connection()
     through = _through(connection)
-    if through is None:
-        return
-    where = _of(touched, through)
-    session.info["suggestion_tally"] = (where, _count(connection, *where))
+    where = _of(touched, through) if through is not None else [None] * len(KINDS)
+    session.info["suggestion_tally"] = (
+        touched,
+        where,
+        _count(connection, *where),
+        _public(connection, touched),
+    )
 
 
 def _after_flush(session: Session, _context) -> None:
     pending = session.info.pop("suggestion_tally", None)
     if pending is None:
         return
-    where, (counts, waits) = pending
+    touched, where, (counts, waits), public = pending
     connection = session.connection()
     now_counts, now_waits = _count(connection, *where)
-    now_counts.subtract(counts)
-    now_waits.subtract(waits)
-    _add(connection, now_counts, now_waits)
+    now_public = _public(connection, touched)
+    for now, before in ((now_counts, counts), (now_waits, waits), (now_public, public)):
+        now.subtract(before)
+    _add(connection, now_counts, now_waits, now_public)
 
 
 def listen() -> None:

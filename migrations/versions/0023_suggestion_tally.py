@@ -49,6 +49,12 @@ def upgrade():
         sa.Column("through", sa.Date(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_suggestion_tally_date")),
     )
+    op.create_table(
+        "suggestion_public_tally",
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("kind", name=op.f("pk_suggestion_public_tally")),
+    )
     op.create_index(
         "ix_suggestion_public", "suggestion", ["created_on", "id", "duplicate_of"], **PUBLIC
     )
@@ -100,13 +106,19 @@ def fill():
             sa.column("category"),
             sa.column("duplicate_of"),
             sa.column("created_on", sa.Date),
+            sa.column("is_public", sa.Boolean),
         )
         kinds.append((table, kind, thread))
     newest = [bind.scalar(sa.select(sa.func.max(t.c.created_on))) for t, _, _ in kinds]
     newest = [day for day in newest if day is not None]
     through = max(newest) - timedelta(days=2) if newest else date.min
-    counts, waits = Counter(), Counter()
+    counts, waits, public = Counter(), Counter(), Counter()
     for table, kind, thread in kinds:
+        public[kind] = bind.scalar(
+            sa.select(sa.func.count()).where(
+                table.c.is_public.is_(True), table.c.duplicate_of.is_(None)
+            )
+        )
         first = (
             sa.select(sa.func.min(reply.c.created_on))
             .where(thread == table.c.id, reply.c.is_follow_up.is_(False))
@@ -142,6 +154,10 @@ def fill():
             [{"days": days, "n": n} for days, n in waits.items()],
         )
     op.bulk_insert(
+        sa.table("suggestion_public_tally", sa.column("kind"), sa.column("n")),
+        [{"kind": kind, "n": n} for kind, n in public.items()],
+    )
+    op.bulk_insert(
         sa.table("suggestion_tally_date", sa.column("id"), sa.column("through", sa.Date)),
         [{"id": 1, "through": through}],
     )
@@ -152,5 +168,6 @@ def downgrade():
     op.drop_index("ix_anonymous_suggestion_public", table_name="anonymous_suggestion")
     op.drop_index("ix_suggestion_public", table_name="suggestion")
     op.drop_table("suggestion_tally_date")
+    op.drop_table("suggestion_public_tally")
     op.drop_table("suggestion_wait_tally")
     op.drop_table("suggestion_tally")
