@@ -3,6 +3,7 @@
 of the semester's rows, and any change to the semester's activities drops them."""
 
 import pytest
+from sqlalchemy import event
 
 from intranet.dashboard import services
 from intranet.dashboard.models import MonthFigure
@@ -95,3 +96,31 @@ def test_a_past_semester_chosen_in_the_switch_is_worked_out_not_read(app, client
         assert chosen[:2] == figures(viewed["before"], with_kept=False)[:2]
     r = client.get(f"/dashboard?semester={viewed['before']}")
     assert r.status_code == 200
+
+
+def test_saving_this_semesters_rows_drops_nothing_and_sends_no_delete(app, viewed):
+    """Only ended semesters are kept: a check-in or a save of this semester's activity, whose
+    semester the session holds, leaves the kept figures alone without asking the database."""
+    statements = []
+    with app.app_context():
+        engine = db.engine
+
+    def listener(_connection, _cursor, statement, *_args):
+        statements.append(statement)
+
+    with app.app_context():
+        semester = db.session.get(Semester, viewed["semester"])  # held, as a save's view does
+        activity = db.session.scalar(
+            db.select(Activity).where(Activity.semester_id == viewed["semester"])
+        )
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            activity.theme = "改过的主题"
+            db.session.add(
+                Attendance(activity_id=activity.id, staff_id=viewed["leader"], status="present")
+            )
+            db.session.commit()
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        assert kept_semesters() == {viewed["before"]} and semester.end >= TODAY
+    assert not [s for s in statements if "semester_month_figure" in s]

@@ -18,6 +18,7 @@ from sqlalchemy import cast as sql_cast
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from intranet.clock import school_today
 from intranet.dashboard.models import MonthFigure
 from intranet.extensions import db
 from intranet.schedule.models import Activity, ActivityInvitee, Attendance, Semester
@@ -107,21 +108,38 @@ def keep(figures: dict[int, dict[tuple[int, int], dict[str, list[int]]]]) -> Non
 
 
 def _touched(session: Session) -> tuple[set[int], set[int]]:
-    """(semester ids, activity ids) whose kept figures a flush may change."""
+    """(semester ids, activity ids) whose kept figures a flush may change. An activity of a
+    semester not yet ended, as the session already holds it, is left out: only ended semesters
+    are kept, so saving this semester's rows and check-ins drops nothing and costs nothing."""
     semesters: set[int] = set()
     activities: set[int] = set()
     for item in (*session.new, *session.dirty, *session.deleted):
         if isinstance(item, Activity):
-            semesters.add(item.semester_id)
             history = db.inspect(item).attrs.semester_id.history
-            semesters.update(history.deleted or ())
+            for semester in (item.semester_id, *(history.deleted or ())):
+                if not _running(session, semester):
+                    semesters.add(semester)
         elif isinstance(item, Attendance | ActivityInvitee):
-            activities.add(item.activity_id)
+            activity = session.identity_map.get(
+                db.inspect(Activity).identity_key_from_primary_key((item.activity_id,))
+            )
+            if activity is None or not _running(session, activity.semester_id):
+                activities.add(item.activity_id)
         elif isinstance(item, Semester):
-            semesters.add(item.id)
+            semesters.add(item.id)  # its dates may have changed: never left out
     semesters.discard(None)
     activities.discard(None)
     return semesters, activities
+
+
+def _running(session: Session, semester_id) -> bool:
+    """Whether the session holds this semester, unchanged, and it has not ended."""
+    key = db.inspect(Semester).identity_key_from_primary_key((semester_id,))
+    semester = session.identity_map.get(key)
+    if semester is None or semester in session.dirty:
+        return False
+    end = vars(semester).get("end")  # as loaded; an expired one would cost a query here
+    return end is not None and end >= school_today()
 
 
 def _before_flush(session: Session, _context, _instances) -> None:
