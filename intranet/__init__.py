@@ -10,9 +10,11 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from intranet import cli, config, demo, errors, files, formatting, semesters
 from intranet.auth import throttle
+from intranet.dashboard import kept
 from intranet.db import init_engine
 from intranet.extensions import csrf, db, limiter, login_manager, migrate
 from intranet.forms import IdConverter, drop_control_characters
+from intranet.suggestions import tally
 
 # One blueprint per area, registered in this order; each area's views.py defines `bp`.
 AREAS = (
@@ -62,6 +64,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"], x_proto=1)
 
     db.init_app(app)
+    tally.listen()  # the box's statistics follow every flush
+    kept.listen()  # and a closed semester's kept figures go when it changes
     migrate.init_app(app, db, directory=os.path.normpath(MIGRATIONS), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -30,8 +30,9 @@ from intranet.schedule.models import (
     Semester,
     activity_presenter,
 )
+from intranet.suggestions import tally
 from intranet.suggestions.models import CATEGORIES, AnonymousSuggestion, Reply, Suggestion
-from intranet.suggestions.services import RECEIPT_HASH, miss_hash
+from intranet.suggestions.services import RECEIPT_HASH, miss_hash, released_through
 
 BASE = {
     "staff": 600,
@@ -277,6 +278,7 @@ def generate(scale: float, password: str, seed: int = 1) -> dict[str, int]:
         session.execute(insert(AnonymousSuggestion), anonymous)
     if replies:
         session.execute(insert(Reply), replies)
+    tally.rebuild(session, released_through())  # the bulk inserts went around the session
     written["suggestions"] = len(named) + len(anonymous)
     written["replies"] = len(replies)
 

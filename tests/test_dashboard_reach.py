@@ -20,7 +20,7 @@ from intranet.schedule.models import (
 from tests.conftest import login_as
 
 TODAY = school_today()
-MAX_QUERIES = 9  # 8, and the interest alert's one union (dashboard/interest.py)
+MAX_QUERIES = 8  # the interest alert travels in the tallies (dashboard/interest.py)
 
 
 @pytest.fixture
@@ -214,7 +214,9 @@ def test_leaders_read_the_reach_on_the_dashboard(app, client, school):
 
 def test_the_reach_adds_no_query_to_the_dashboard(app, client, school, count_queries):
     login_as(client, app, school["leader"])
+    client.get("/dashboard")  # keeps the closed semesters' figures (kept.py), once
     empty = count_queries(client, "/dashboard")
     build(app, school)
     build(app, school)
+    client.get("/dashboard")  # keeps the closed semesters' figures (kept.py), once
     assert count_queries(client, "/dashboard") == empty <= MAX_QUERIES

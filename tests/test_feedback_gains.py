@@ -18,7 +18,7 @@ from tests.conftest import login_as
 
 TODAY = school_today()
 YESTERDAY = TODAY - timedelta(days=1)
-MAX_DASHBOARD_QUERIES = 9  # tests/test_dashboard_figures.py (the interest alert adds one)
+MAX_DASHBOARD_QUERIES = 8  # tests/test_dashboard_figures.py
 
 
 @pytest.fixture
@@ -185,8 +185,10 @@ def test_the_dashboard_with_feedback_stays_within_its_query_budget(
 ):
     login_as(client, app, school["leader"])
     answers(app, held(app, school["semester"], "lecture"), [4] * 5)
+    client.get("/dashboard")  # the first view keeps the ended semesters' figures (kept.py)
     small = count_queries(client, "/dashboard")
     for semester in school["semesters"]:
         for form in ("demo_lesson", "report_lesson", "outreach"):
             answers(app, held(app, semester, form, "cluster"), [4, 3, 2, 1] * 2)
+    client.get("/dashboard")  # their activities changed: kept again
     assert count_queries(client, "/dashboard") == small <= MAX_DASHBOARD_QUERIES

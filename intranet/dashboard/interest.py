@@ -6,24 +6,25 @@ non-Party teacher when there was none this school year.
 
 Attendance is the overview's (services.overview: 应到 = invitees on the day and anyone marked,
 the same held activities, handed over in the request's session); 收获 is feedback's: of the
-recent semesters (per presenter too) as the dashboard's tallies read it. One statement of its
-own: the 收获 of the semesters before those, the presenters' names, and the forms' use per
-semester (renewal.usage_tally)."""
+recent semesters (per presenter too) as the dashboard's tallies read it. What else it needs
+travels in those tallies' one statement (parts): the 收获 of the semesters before those, the
+presenters' names, and the forms' use per semester (renewal.usage_tally)."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 
 from flask_login import current_user
-from sqlalchemy import Select, bindparam, literal, select, union_all
+from sqlalchemy import Select, literal, select
 
 from intranet.auth.permissions import can
 from intranet.clock import school_today
 from intranet.dashboard.services import GROUPS, Alert, Overview, _staff_ids, gain_semesters
 from intranet.extensions import db
-from intranet.feedback.services import Gain, Gains, PresenterGains, gain_tally, is_gain_row
+from intranet.feedback.services import Gain, Gains, PresenterGains, gain_tally
 from intranet.people.models import Staff
 from intranet.people.status import school_year_of, year_span
-from intranet.schedule.models import FORMS, Semester
+from intranet.schedule.models import FORMS, Activity, Semester, activity_presenter
 from intranet.schedule.renewal import (
     GOOD_SHARE,
     USED,
@@ -73,39 +74,47 @@ class Interest:
         return bool(self.alert or self.gain_falling or self.worn)
 
 
-def presenter_names() -> Select:
-    """The names of the colleagues in the bound list `named`, in the tallies' shape (what =
-    "presenter", key = the name, wait = the id, n = 0): presenters who drew people may have no
-    answers to name them. The list is bound at execution, so the statement is built the same
-    way whatever the ids (SQLAlchemy's statement cache)."""
-    named = bindparam("named", expanding=True)
-    return select(literal(PRESENTER), Staff.name, Staff.id, literal(0)).where(Staff.id.in_(named))
+WHATS = frozenset({PRESENTER, USED})  # the rows of parts() that tallies() hands back apart
 
 
-def alert(semester: Semester, semesters: list[Semester], figures: Overview, shown: Gains):
+def presenter_names(since: date) -> Select:
+    """The names of the colleagues who presented a live activity since `since` (the overview's
+    window), in the tallies' shape (what = "presenter", key = the name, wait = the id, n = 0):
+    presenters who drew people may have no answers to name them."""
+    presented = (
+        select(activity_presenter.c.staff_id)
+        .join(Activity, Activity.id == activity_presenter.c.activity_id)
+        .where(Activity.date >= since, Activity.deleted_at.is_(None))
+    )
+    return select(literal(PRESENTER), Staff.name, Staff.id, literal(0)).where(
+        Staff.id.in_(presented)
+    )
+
+
+def parts(semester: Semester, semesters: list[Semester], since: date) -> list[Select]:
+    """What the alert reads, as statements of the dashboard's tallies (sent in their one
+    statement): the 收获 per form of the semesters before the recent ones (to bring back a form
+    rested for a year), the names of those who presented since `since`, each form's use."""
+    recent = {s.id for s in gain_semesters(semester, semesters)}
+    older = [s.id for s in semesters if s.start <= semester.start and s.id not in recent]
+    return [*gain_tally(older), presenter_names(since), usage_tally()]
+
+
+def alert(semester: Semester, semesters: list[Semester], figures: Overview, shown: Gains, rows):
     """The alert for the dashboard's semester: `semesters` newest first (all_semesters()),
-    `figures` the overview and `shown` the 收获 of the recent semesters (gain_semesters) its
-    tallies read, per presenter too. A presenter's 收获 is personal: only those who may see it
-    (feedback.presenters) get it here; others see who draws people by attendance alone."""
+    `figures` the overview, `shown` the 收获 its tallies read (the recent semesters per form
+    and per presenter, and parts()' older ones per form) and `rows` parts()' other rows. A
+    presenter's 收获 is personal: only those who may see it (feedback.presenters) get it here;
+    others see who draws people by attendance alone."""
     recent = gain_semesters(semester, semesters)
-    with_presenters = can(current_user, "feedback.presenters")
     today = school_today()
-    rows, invitations = db.session.info.pop(HELD_KEY, ((), None))
-    # The semesters before the recent ones: their 收获 per form, for the forms to bring back.
-    recent_ids = {s.id for s in recent}
-    older = [s.id for s in semesters if s.start <= semester.start and s.id not in recent_ids]
-    named = sorted({p for a in rows for p in _staff_ids(a.presenters)})
-    found_rows, name_rows, used_rows = [], [], []
-    parts = [*gain_tally(older), presenter_names(), usage_tally()]
-    for row in db.session.execute(union_all(*parts), {"named": named}):
-        if is_gain_row(row.what):
-            found_rows.append(tuple(row))
-        else:
-            (used_rows if row.what == USED else name_rows).append(tuple(row))
-    found = Gains(found_rows)
-    found.rows.extend(shown.rows)
-    if with_presenters:
-        found.presenter_rows.extend(shown.presenter_rows)
+    held, invitations = db.session.info.pop(HELD_KEY, ((), None))
+    name_rows = [row for row in rows if row[0] == PRESENTER]
+    used_rows = [row for row in rows if row[0] == USED]
+    found = Gains([])
+    found.rows = shown.rows
+    if can(current_user, "feedback.presenters"):
+        found.presenter_rows = shown.presenter_rows
     oldest_first = sorted(semesters, key=lambda s: s.start)
     renewal = review(oldest_first, semester, read_usage(used_rows), found, today)
     trend = [(s.name, found.of_semester(s.id)) for s in recent]
@@ -122,8 +131,8 @@ def alert(semester: Semester, semesters: list[Semester], figures: Overview, show
     if not result.raised:  # what draws and what to try are shown with an alert only
         return result
     people = _presenters(name_rows, found)
-    _attendance(result, rows, invitations, found, recent, people)
-    _suggest(result, rows, invitations, people, today)
+    _attendance(result, held, invitations, found, recent, people)
+    _suggest(result, held, invitations, people, today)
     return result
 
 

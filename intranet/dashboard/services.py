@@ -32,6 +32,7 @@ from sqlalchemy import cast as sql_cast
 from intranet.achievements.models import LEVELS as ACHIEVEMENT_LEVELS
 from intranet.achievements.models import Achievement
 from intranet.auth.permissions import MANAGEMENT_GROUP
+from intranet.dashboard.kept import KEPT, Kept, kept_tally, month_key
 from intranet.extensions import db
 from intranet.feedback.services import Gain, Gains, gain_tally, is_gain_row
 from intranet.mentoring.models import Pairing, PairingTask
@@ -228,6 +229,11 @@ def shift(year: int, month: int, by: int) -> tuple[int, int]:
     return index // 12, index % 12 + 1
 
 
+def window_start(until: date) -> str:
+    """The first month of the dashboard's window ending in until's month, as "2026-03"."""
+    return month_key(*shift(until.year, until.month, -(WINDOW_MONTHS - 1)))
+
+
 def attendance_by_month(until: date, months: int = WINDOW_MONTHS) -> list[Month]:
     """Attendance of held activities in the `months` months up to `until`, oldest first:
     present ÷ invited (应到) of the month."""
@@ -389,9 +395,13 @@ class Overview:
     alert: Alert | None
     groups: list[Group]
     health: list[PairingState]
+    # closed semesters' figures worked out for this page, for kept.keep() once it is rendered
+    to_keep: dict = field(default_factory=dict)
 
 
-def _held_facts(semester: Semester, first: date, after: date):
+def _held_facts(
+    semester: Semester, first: date, after: date, kept: set[int] = frozenset(), fill=frozenset()
+):
     """One statement: the held activities of the semester or dated in [first, after), one row
     each, with its people as comma-separated lists of staff ids that the database builds from
     the indexes (attendance from its tally index): present, marked otherwise, presenters, named
@@ -426,7 +436,12 @@ def _held_facts(semester: Semester, first: date, after: date):
             *_held(
                 or_(
                     Activity.semester_id == semester.id,
-                    and_(Activity.date >= first, Activity.date < after),
+                    Activity.semester_id.in_(fill),  # whole, to be kept
+                    and_(
+                        Activity.date >= first,
+                        Activity.date < after,
+                        Activity.semester_id.not_in(kept),
+                    ),
                 )
             )
         )
@@ -482,7 +497,13 @@ def _directory(today: date) -> tuple[Directory, dict[str, frozenset], dict]:
     return found, {key: frozenset(ids) for key, ids in members.items()}, pairings
 
 
-def overview(semester: Semester, today: date, until: date) -> Overview:
+def overview(
+    semester: Semester,
+    today: date,
+    until: date,
+    kept: Kept | None = None,
+    semesters: list[Semester] | None = None,
+) -> Overview:
     """Attendance by month, the alert, participation by group and pairings behind: the same
     figures as attendance_by_month(), falling_attendance(), participation() and mentoring's
     pairing_health(), from three statements however many years the school has.
@@ -490,10 +511,22 @@ def overview(semester: Semester, today: date, until: date) -> Overview:
     Only counts are kept, worked out with set operations: an activity's 应到 is its invitees
     (shared between activities with the same groups on the same day, never copied) and those
     marked though not invited; a group's share of it is the group's share of the invitees
-    (counted once per shared set) plus its share of the others."""
+    (counted once per shared set) plus its share of the others.
+
+    Semesters that ended before `until` come from `kept` (tallies() read them) when they are
+    kept; those of `semesters` in the window that are not yet are worked out whole and kept
+    (dashboard/kept.py)."""
     first = shift(until.year, until.month, -(WINDOW_MONTHS - 1))
     after = month_start(*shift(until.year, until.month, 1))  # all of until's month, for the alert
-    rows = _held_facts(semester, month_start(*first), after)
+    kept = kept or Kept()
+    ended = {s.id: s for s in semesters or () if s.end < today and s.id != semester.id}
+    usable = {i for i in kept.semesters if i in ended and ended[i].end <= until}
+    fill = {
+        i
+        for i, s in ended.items()
+        if i not in kept.semesters and s.end <= until and s.end >= month_start(*first)
+    }
+    rows = _held_facts(semester, month_start(*first), after, usable, fill)
     directory, members, pairings = _directory(today)
     for row in rows:
         if row.named_in or row.named_out:
@@ -515,19 +548,27 @@ def overview(semester: Semester, today: date, until: date) -> Overview:
         lambda: defaultdict(lambda: [0, 0])
     )
     reported = set()
+    to_keep: dict[int, dict] = {i: {} for i in fill}
+    for semester_id in usable:
+        for month, forms in kept.figures.get(semester_id, {}).items():
+            for form, (present, expected) in forms.items():
+                _count_month(by_key, by_form, month, form, present, expected)
     for a in rows:
         invited, shared = invitations.invited(a)
         present = _staff_ids(a.present)
         others = (present | _staff_ids(a.marked)) - invited  # marked though not invited
         expected = len(invited) + len(others)
         month = (a.date.year, a.date.month)
-        found = by_key.get(month)
-        if found and a.date <= until:
-            found.total += expected
-            found.present += len(present)
-        rates = by_form[month][a.form]
-        rates[0] += len(present)
-        rates[1] += expected
+        if a.semester_id in to_keep:
+            figure = to_keep[a.semester_id].setdefault(month, {}).setdefault(a.form, [0, 0])
+            figure[0] += len(present)
+            figure[1] += expected
+        if a.date <= until:
+            _count_month(by_key, by_form, month, a.form, len(present), expected)
+        else:  # the rest of until's month still counts for the alert's forms
+            rates = by_form[month][a.form]
+            rates[0] += len(present)
+            rates[1] += expected
         if a.semester_id != semester.id:
             continue
         counts = in_group.get(id(invited)) if shared else None
@@ -557,7 +598,20 @@ def overview(semester: Semester, today: date, until: date) -> Overview:
         PairingState(pairing, reasons_behind(semester, today, late, apprentice in reported))
         for pairing, (late, apprentice) in pairings.items()
     ]
-    return Overview(months, falling_attendance(months, month_rates), list(groups.values()), health)
+    return Overview(
+        months, falling_attendance(months, month_rates), list(groups.values()), health, to_keep
+    )
+
+
+def _count_month(by_key, by_form, month, form, present: int, expected: int) -> None:
+    """Add an activity's (or a kept figure's) present and 应到 to its month and form."""
+    found = by_key.get(month)
+    if found:
+        found.total += expected
+        found.present += present
+    rates = by_form[month][form]
+    rates[0] += present
+    rates[1] += expected
 
 
 def _member_group(person: int, members: dict[str, frozenset]) -> str:
@@ -591,24 +645,36 @@ def tallies(
     with_box: bool,
     gain_semesters: list[Semester] | None = None,
     with_reach: bool = False,
-) -> tuple[dict[str, Counter], list, Gains, "Reach"]:
+    kept_from: str | None = None,
+    extra: tuple = (),
+    extra_whats: frozenset = frozenset(),
+) -> tuple[dict[str, Counter], list, Gains, "Reach", Kept, list]:
     """achievements_by_level(), for those who read the box the rows of the box's statistics,
-    收获 of `gain_semesters` (feedback's gain_tally) and, with_reach, the semester's reach
-    beyond the school (reach_tally): one statement."""
+    收获 of `gain_semesters` (feedback's gain_tally), with_reach, the semester's reach
+    beyond the school (reach_tally), from month `kept_from` ("2026-03") the closed semesters'
+    kept attendance figures (kept.py), and `extra` statements of the same shape (the interest
+    alert's, interest.parts): their 收获 rows join the 收获, those whose `what` is one of
+    `extra_whats` come back apart. One statement."""
     stmt = achievement_tally(semester)
-    parts = []
+    parts = list(extra)
     if gain_semesters:
         parts.extend(gain_tally((s.id for s in gain_semesters), with_presenters=True))
     if with_reach:
         parts.extend(reach_tally(semester))
     if with_box:
         parts.extend(suggestion_tallies())
+    if kept_from is not None:
+        parts.append(kept_tally(kept_from))
     if parts:
         stmt = union_all(stmt, *parts)
     counts = {"verified": Counter(), "pending": Counter()}
-    box, gain_rows, reach_rows = [], [], []
+    box, gain_rows, reach_rows, kept_rows, extra_rows = [], [], [], [], []
     for row in db.session.execute(stmt):
-        if row.what in counts:
+        if row.what in extra_whats:
+            extra_rows.append(tuple(row))
+        elif row.what == KEPT:
+            kept_rows.append(tuple(row))
+        elif row.what in counts:
             counts[row.what][row.key] += row.n
         elif is_gain_row(row.what):
             gain_rows.append(tuple(row))
@@ -616,7 +682,7 @@ def tallies(
             reach_rows.append(tuple(row))
         else:
             box.append(tuple(row))
-    return counts, box, Gains(gain_rows), Reach.of(reach_rows)
+    return counts, box, Gains(gain_rows), Reach.of(reach_rows), Kept.of(kept_rows), extra_rows
 
 
 def achievements_by_level(semester: Semester) -> dict[str, Counter]:

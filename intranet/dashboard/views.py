@@ -1,6 +1,8 @@
 """The leaders' dashboard (校长驾驶舱): one screen of charts for the semester; every bar opens
 its detail below the charts (HTMX), or as its own page without JavaScript."""
 
+from datetime import date
+
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
 
@@ -9,7 +11,7 @@ from intranet.achievements.services import achievements_query
 from intranet.auth.permissions import can, require
 from intranet.charts import bar_chart
 from intranet.clock import school_today
-from intranet.dashboard import interest, services
+from intranet.dashboard import interest, kept, services
 from intranet.extensions import db
 from intranet.forms import year_month
 from intranet.htmx import render
@@ -33,12 +35,22 @@ def index():
     semester = requested(request.args, semesters)
     today = school_today()
     progress = plan_progress(semester)
-    figures = services.overview(semester, today, _until(semester))
-    months, groups, health = figures.months, figures.groups, figures.health
     reads_box = can(current_user, "suggestions.manage")
     recent = services.gain_semesters(semester, semesters)
-    levels, box_tallies, gains, reach = services.tallies(semester, reads_box, recent, True)
-    return render_template(
+    until = _until(semester)
+    window = services.window_start(until)
+    levels, box_tallies, gains, reach, kept_figures, interest_rows = services.tallies(
+        semester,
+        reads_box,
+        recent,
+        True,
+        kept_from=window,
+        extra=interest.parts(semester, semesters, date.fromisoformat(f"{window}-01")),
+        extra_whats=interest.WHATS,
+    )
+    figures = services.overview(semester, today, until, kept_figures, semesters)
+    months, groups, health = figures.months, figures.groups, figures.health
+    page = render_template(
         "dashboard/index.html",
         semester=semester,
         semesters=semesters,
@@ -57,7 +69,7 @@ def index():
             percent=True,
         ),
         alert=figures.alert,
-        interest=interest.alert(semester, semesters, figures, gains),
+        interest=interest.alert(semester, semesters, figures, gains, interest_rows),
         gain=services.gain_figures(semester, recent, gains),
         # leaders only: a presenter's figures are personal (feedback.presenters)
         presenters=gains.per_presenter() if can(current_user, "feedback.presenters") else None,
@@ -95,6 +107,8 @@ def index():
         # when an anonymous suggestion arrived (SECURITY.md L).
         box=suggestion_stats(today, tallies=box_tallies) if reads_box else None,
     )
+    kept.keep(figures.to_keep)  # after rendering: its commit would make the page reload rows
+    return page
 
 
 def _detail(what: str, **args) -> str:

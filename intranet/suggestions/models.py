@@ -22,6 +22,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -58,6 +59,15 @@ OPEN_STATUSES = ("pending", "in_progress")
 
 def random_key() -> str:
     return secrets.token_hex(8)
+
+
+def public_only() -> dict:
+    """The condition of the public suggestions' partial indexes, as each database spells what
+    the public lists ask (services._public), so its planner uses them."""
+    return {
+        "sqlite_where": text("is_public = 1"),
+        "postgresql_where": text("is_public"),
+    }
 
 
 class BoxItem:
@@ -99,6 +109,7 @@ class Suggestion(BoxItem, db.Model):
     __table_args__ = (
         Index("ix_suggestion_created_on_id", "created_on", "id"),
         Index("ix_suggestion_tally", "duplicate_of", "status", "category", "created_on"),
+        Index("ix_suggestion_public", "created_on", "id", "duplicate_of", **public_only()),
     )
     kind = "named"
 
@@ -125,6 +136,10 @@ class AnonymousSuggestion(BoxItem, db.Model):
     __table_args__ = (
         Index("ix_anonymous_suggestion_created_on_id", "created_on", "id"),
         Index("ix_anonymous_suggestion_tally", "duplicate_of", "status", "category", "created_on"),
+        # Partial: nothing arrives public, so no arrival writes to it.
+        Index(
+            "ix_anonymous_suggestion_public", "created_on", "id", "duplicate_of", **public_only()
+        ),
         {"sqlite_with_rowid": False},
     )
     kind = "anonymous"
@@ -226,3 +241,47 @@ class Support(db.Model):
 
     thread: Mapped[str] = mapped_column(String(24), primary_key=True)  # a ref
     supporter: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+# --- the statistics, kept as they change (suggestions/tally.py) ---------------------------
+
+
+class Tally(db.Model):
+    """How many suggestions dated up to TallyDate.through, merged ones left out, are in each
+    (kind, status, category): kept by leaders' changes, never by an arrival."""
+
+    __tablename__ = "suggestion_tally"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    category: Mapped[str] = mapped_column(String(16), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class WaitTally(db.Model):
+    """How many of those suggestions waited each number of days for a leader's first reply."""
+
+    __tablename__ = "suggestion_wait_tally"
+
+    days: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class TallyDate(db.Model):
+    """The one row saying up to which day the tallies count: a day already released to leaders,
+    so always before any anonymous suggestion still arriving."""
+
+    __tablename__ = "suggestion_tally_date"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    through: Mapped[date] = mapped_column(Date)
+
+
+class PublicTally(db.Model):
+    """How many public suggestions of each kind there are, merged ones left out: made public by
+    leaders only, so no arrival changes it."""
+
+    __tablename__ = "suggestion_public_tally"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)

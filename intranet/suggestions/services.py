@@ -25,6 +25,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from intranet.clock import school_now
 from intranet.extensions import db
 from intranet.people.models import Staff
+from intranet.suggestions import tally
 from intranet.suggestions.models import (
     CATEGORIES,
     OPEN_STATUSES,
@@ -33,10 +34,13 @@ from intranet.suggestions.models import (
     BoxItem,
     InThread,
     Note,
+    PublicTally,
     Reply,
     StatusChange,
     Suggestion,
     Support,
+    Tally,
+    WaitTally,
 )
 from intranet.windows import PAGE
 
@@ -182,12 +186,15 @@ def add_reply(item: BoxItem, body: str, author=None, follow_up: bool = False) ->
         body=body,
     )
     db.session.add(reply)
+    if not follow_up:
+        tally.advance(db.session, released_through())
     if not follow_up and item.status == "pending":
         change_status(item, "in_progress", author, None)
     return reply
 
 
 def change_status(item: BoxItem, new_status: str, leader, reason: str | None) -> None:
+    tally.advance(db.session, released_through())
     db.session.add(
         StatusChange(
             **InThread.of(item),
@@ -277,6 +284,13 @@ def _box_select(model, name: str, status: str, category: str, merged: bool):
     return _box_filters(stmt, model, status, category, merged)
 
 
+def unmerged(model):
+    """`duplicate_of IS NULL`, written so that SQLite's planner, which has no statistics, does
+    not take the tally index for it (its first column matches it by equality) and then sort
+    ten years of rows: the date indexes answer the box's windows and its live counts."""
+    return func.coalesce(model.duplicate_of, "") == ""
+
+
 def _box_filters(stmt, model, status: str, category: str, merged: bool):
     """What leaders may see now (released()), narrowed by the box's filters."""
     stmt = stmt.where(released(model))
@@ -285,27 +299,36 @@ def _box_filters(stmt, model, status: str, category: str, merged: bool):
     if category:
         stmt = stmt.where(model.category == category)
     if not merged:
-        stmt = stmt.where(model.duplicate_of.is_(None))
+        stmt = stmt.where(unmerged(model))
     return stmt
+
+
+def _live(model):
+    """The rows counted live rather than kept in the tallies (tally.py): what leaders may see
+    now, merged ones left out, dated after the tallies' day."""
+    return (released(model), unmerged(model), model.created_on > tally.through_day())
 
 
 def box_counts() -> dict[tuple[str, str, str], int]:
     """How many suggestions leaders may see now (released(), merged ones left out), by (kind,
     status, category): one statement that gives the list's count under any filter and the
-    statistics' status counts. Each kind is grouped on its own, off its tally index (merged
-    flag, status, category, date), so the rows read are narrow index entries and only a few
-    dozen groups go through the union."""
+    statistics' status counts. The kept tally (tally.py) plus the few days since it, grouped
+    off the date indexes: the cost is the same in the box's first year and its tenth."""
     rows = db.session.execute(
         union_all(
+            select(Tally.kind, Tally.status, Tally.category, Tally.n),
             *(
-                select(literal(name).label("kind"), model.status, model.category, func.count())
-                .where(released(model), model.duplicate_of.is_(None))
+                select(literal(name), model.status, model.category, func.count())
+                .where(*_live(model))
                 .group_by(model.status, model.category)
-                for model, name in ((Suggestion, "named"), (AnonymousSuggestion, "anonymous"))
-            )
+                for model, name, _ in tally.KINDS
+            ),
         )
     )
-    return {(kind, status, category): n for kind, status, category, n in rows}
+    counts: dict[tuple[str, str, str], int] = {}
+    for kind, status, category, n in rows:
+        counts[kind, status, category] = counts.get((kind, status, category), 0) + n
+    return {key: n for key, n in counts.items() if n}
 
 
 def box_window(
@@ -341,33 +364,53 @@ def box_window(
     return rows[offset : None if limit is None else offset + limit], total
 
 
+PUBLIC = ((Suggestion, "n"), (AnonymousSuggestion, "a"))
+
+
+def _public(model):
+    """A public suggestion, not merged, read off the partial index ix_<table>_public (of the
+    public ones, which no arrival touches: nothing arrives public)."""
+    return (model.is_public, unmerged(model))
+
+
 def public_window(offset: int = 0, limit: int = PAGE) -> tuple[list[BoxItem], int]:
-    """One window of the public suggestions, newest day first, and how many there are (counted
-    by the same query, beside each row)."""
+    """One window of the public suggestions, newest day first, and how many there are. Each kind
+    reads its first offset + limit keys off its partial index of public suggestions, and the
+    count of both rides along on every row: the cost follows the window, not the years."""
+    offset = max(offset, 0)
     keys = union_all(
         *(
-            select(literal(name).label("kind"), model.id, model.created_on).where(
-                model.is_public, model.duplicate_of.is_(None)
+            select(
+                select(literal(name).label("kind"), model.id, model.created_on)
+                .where(*_public(model))
+                .order_by(model.created_on.desc(), model.id)
+                .limit(offset + limit)
+                .subquery()
             )
-            for model, name in ((Suggestion, "n"), (AnonymousSuggestion, "a"))
+            for model, name in PUBLIC
         )
     ).subquery()
     window = db.session.execute(
-        select(keys.c.kind, keys.c.id, func.count().over())
+        select(keys.c.kind, keys.c.id, public_total())
         .order_by(keys.c.created_on.desc(), keys.c.id)
-        .offset(max(offset, 0))
+        .offset(offset)
         .limit(limit)
     ).all()
     total = window[0][2] if window else 0
     if not window and offset:  # past the end: still say how many there are
-        total = db.session.scalar(select(func.count()).select_from(keys))
+        total = db.session.scalar(select(public_total()))
     found: dict[str, BoxItem] = {}
-    for model, name in ((Suggestion, "n"), (AnonymousSuggestion, "a")):
+    for model, name in PUBLIC:
         ids = [key for kind, key, _ in window if kind == name]
         if ids:
             for item in db.session.scalars(select(model).where(model.id.in_(ids))).unique():
                 found[f"{name}-{item.id}"] = item
     return [found[f"{kind}-{key}"] for kind, key, _ in window], total
+
+
+def public_total():
+    """How many public suggestions there are, in SQL: the kept count (tally.py)."""
+    return select(func.coalesce(func.sum(PublicTally.n), 0)).scalar_subquery()
 
 
 def support_summary(items: list[BoxItem], staff_id: int) -> tuple[dict[str, int], set[str]]:
@@ -411,6 +454,7 @@ def thread_replies(items: list[BoxItem], public_only: bool = False) -> dict[str,
 
 
 def mark_duplicate(item: BoxItem, original: BoxItem) -> None:
+    tally.advance(db.session, released_through())
     item.duplicate_of = original.ref
 
 
@@ -482,59 +526,55 @@ def _days_between(later, earlier):
     return later - earlier
 
 
-def _status_tally():
-    """(what, key, wait, n) rows: how many items leaders may see now are in each status, per
-    kind (the two kinds' rows add up)."""
-    return union_all(
+def _status_tally() -> list:
+    """(what, key, wait, n) selects: how many items leaders may see now are in each status, the
+    kept tally's rows and the live days' per kind (rows of one status add up)."""
+    return [
+        select(
+            literal("status").label("what"),
+            Tally.status.label("key"),
+            cast(null(), Integer).label("wait"),
+            Tally.n.label("n"),
+        ),
         *(
-            select(
-                literal("status").label("what"),
-                model.status.label("key"),
-                cast(null(), Integer).label("wait"),
-                func.count().label("n"),
-            )
-            .where(released(model), model.duplicate_of.is_(None))
+            select(literal("status"), model.status, cast(null(), Integer), func.count())
+            .where(*_live(model))
             .group_by(model.status)
-            for model in (Suggestion, AnonymousSuggestion)
-        )
-    )
+            for model, _, _ in tally.KINDS
+        ),
+    ]
 
 
-def _wait_tally():
-    """(what, key, wait, n) rows: how many items waited each number of days for their first
-    leader's reply (a few hundred rows however many suggestions there are)."""
+def _wait_tally() -> list:
+    """(what, key, wait, n) selects: how many items waited each number of days for their first
+    leader's reply, the kept tally's rows and the live days' (rows of one wait add up)."""
 
-    def first_reply(model, column):
-        """Each item's days from sending to its first leader's reply, one kind at a time (the
-        grouping then follows the reply table's index on that kind's column)."""
-        first = (
-            select(column.label("thread"), func.min(Reply.created_on).label("day"))
-            .where(column.is_not(None), Reply.is_follow_up.is_(False))
-            .group_by(column)
+    def live(model, column):
+        first = tally.first_reply(model, column)
+        waits = (
+            select(_days_between(first, model.created_on).label("wait"))
+            .where(*_live(model), first.is_not(None))
             .subquery()
         )
-        return (
-            select(_days_between(first.c.day, model.created_on).label("wait"))
-            .join(first, first.c.thread == model.id)
-            .where(released(model), model.duplicate_of.is_(None))
+        return select(literal("wait"), cast(null(), String), waits.c.wait, func.count()).group_by(
+            waits.c.wait
         )
 
-    waits = union_all(
-        first_reply(Suggestion, Reply.named_id),
-        first_reply(AnonymousSuggestion, Reply.anonymous_id),
-    ).subquery()
-    return select(
-        literal("wait").label("what"),
-        cast(null(), String).label("key"),
-        waits.c.wait,
-        func.count().label("n"),
-    ).group_by(waits.c.wait)
+    return [
+        select(
+            literal("wait").label("what"),
+            cast(null(), String).label("key"),
+            WaitTally.days.label("wait"),
+            WaitTally.n.label("n"),
+        ),
+        *(live(model, column) for model, _, column in tally.KINDS),
+    ]
 
 
 def stats_tallies() -> list:
     """The statistics' grouped counts as selects of one shape, (what, key, wait, n), so a page
     may send them in one statement with its own counts (the dashboard does)."""
-    return [*_status_tally().selects, _wait_tally()]
+    return [*_status_tally(), *_wait_tally()]
 
 
 def stats(today: date | None = None, counts: dict | None = None, tallies=None) -> dict:
@@ -546,7 +586,7 @@ def stats(today: date | None = None, counts: dict | None = None, tallies=None) -
         if counts is None:
             tallies = db.session.execute(union_all(*stats_tallies())).all()
         else:
-            tallies = db.session.execute(_wait_tally()).all()
+            tallies = db.session.execute(union_all(*_wait_tally())).all()
     by_status: dict[str, int] = {}
     if counts is not None:
         for (_, status, _), n in counts.items():

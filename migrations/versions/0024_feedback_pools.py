@@ -5,14 +5,14 @@ An in-place ADD COLUMN keeps the table WITHOUT ROWID (a batch copy would not). T
 stored before cannot be told apart: they stay in the colleagues' pool, as they were counted.
 
 Revision ID: 0024
-Revises: 0022
+Revises: 0023
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0024"
-down_revision = "0022"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,168 @@
+"""A closed semester's attendance figures, kept once it has ended instead of worked out again
+on every dashboard: the 12-month window reaches back into the semesters before the current one,
+and at a large school those hold most of its rows.
+
+The first dashboard that needs a closed semester's months works them out as before and keeps
+them per (month, form) (MonthFigure); later ones read those rows in the dashboard's one tally
+statement. Kept figures are the semester's finished figures: a change to one of its activities,
+their attendance or named invitees, or to the semester itself, drops them (a flush hook) and the
+next dashboard works them out again. Changes to people (who is active, pools, pairings) do not:
+a finished semester's 应到 stays what it was when it was kept.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import String, delete, event, literal, or_, select
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from intranet.clock import school_today
+from intranet.dashboard.models import MonthFigure
+from intranet.extensions import db
+from intranet.schedule.models import Activity, ActivityInvitee, Attendance, Semester
+
+KEPT = "kept"
+MARKER = ""  # the month of the row that says a semester is kept
+
+
+def month_key(year: int, month: int) -> str:
+    return f"{year:04d}-{month:02d}"
+
+
+def kept_tally(first_month: str):
+    """(what, key, wait, n) rows for the dashboard's tally statement: each kept figure from the
+    window's first month on (key "semester month form", wait present, n 应到) and each kept
+    semester's marker row."""
+    key = (
+        sql_cast(MonthFigure.semester_id, String)
+        + literal(" ")
+        + MonthFigure.month
+        + literal(" ")
+        + MonthFigure.form
+    )
+    return select(
+        literal(KEPT).label("what"),
+        key.label("key"),
+        MonthFigure.present.label("wait"),
+        MonthFigure.expected.label("n"),
+    ).where(or_(MonthFigure.month == MARKER, MonthFigure.month >= first_month))
+
+
+@dataclass
+class Kept:
+    """The kept figures the tally statement brought: which semesters, and per month and form."""
+
+    semesters: set[int] = field(default_factory=set)
+    # semester id -> (year, month) -> form -> [present, 应到]
+    figures: dict = field(default_factory=lambda: defaultdict(dict))
+
+    @classmethod
+    def of(cls, rows) -> "Kept":
+        found = cls()
+        for _, key, present, expected in rows:
+            semester, month, form = key.split(" ", 2)
+            found.semesters.add(int(semester))
+            if month != MARKER:
+                year, number = map(int, month.split("-"))
+                months = found.figures[int(semester)]
+                months.setdefault((year, number), {})[form] = [present, expected]
+        return found
+
+
+def keep(figures: dict[int, dict[tuple[int, int], dict[str, list[int]]]]) -> None:
+    """Store closed semesters' figures (semester id -> month -> form -> [present, 应到]) and
+    commit: one statement, once per semester. Two dashboards keeping the same semester at once:
+    the second one's rows are not needed, and its conflict is not an error."""
+    rows = []
+    for semester, months in figures.items():
+        rows.append(
+            {"semester_id": semester, "month": MARKER, "form": "", "present": 0, "expected": 0}
+        )
+        for (year, month), forms in months.items():
+            for form, (present, expected) in forms.items():
+                rows.append(
+                    {
+                        "semester_id": semester,
+                        "month": month_key(year, month),
+                        "form": form,
+                        "present": present,
+                        "expected": expected,
+                    }
+                )
+    if not rows:
+        return
+    session = db.session()
+    session.expire_on_commit = False  # the page is rendered; nothing it loaded has changed
+    try:
+        session.execute(MonthFigure.__table__.insert(), rows)
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+    finally:
+        session.expire_on_commit = True
+
+
+# --- dropping figures whose semester changed ------------------------------------------------
+
+
+def _touched(session: Session) -> tuple[set[int], set[int]]:
+    """(semester ids, activity ids) whose kept figures a flush may change. An activity of a
+    semester not yet ended, as the session already holds it, is left out: only ended semesters
+    are kept, so saving this semester's rows and check-ins drops nothing and costs nothing."""
+    semesters: set[int] = set()
+    activities: set[int] = set()
+    for item in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(item, Activity):
+            history = db.inspect(item).attrs.semester_id.history
+            for semester in (item.semester_id, *(history.deleted or ())):
+                if not _running(session, semester):
+                    semesters.add(semester)
+        elif isinstance(item, Attendance | ActivityInvitee):
+            activity = session.identity_map.get(
+                db.inspect(Activity).identity_key_from_primary_key((item.activity_id,))
+            )
+            if activity is None or not _running(session, activity.semester_id):
+                activities.add(item.activity_id)
+        elif isinstance(item, Semester):
+            semesters.add(item.id)  # its dates may have changed: never left out
+    semesters.discard(None)
+    activities.discard(None)
+    return semesters, activities
+
+
+def _running(session: Session, semester_id) -> bool:
+    """Whether the session holds this semester, unchanged, and it has not ended."""
+    key = db.inspect(Semester).identity_key_from_primary_key((semester_id,))
+    semester = session.identity_map.get(key)
+    if semester is None or semester in session.dirty:
+        return False
+    end = vars(semester).get("end")  # as loaded; an expired one would cost a query here
+    return end is not None and end >= school_today()
+
+
+def _before_flush(session: Session, _context, _instances) -> None:
+    semesters, activities = _touched(session)
+    if semesters or activities:
+        session.info["kept_figures"] = (semesters, activities)
+
+
+def _after_flush(session: Session, _context) -> None:
+    touched = session.info.pop("kept_figures", None)
+    if touched is None:
+        return
+    semesters, activities = touched
+    of_activities = select(Activity.semester_id).where(Activity.id.in_(activities))
+    session.connection().execute(
+        delete(MonthFigure).where(
+            or_(MonthFigure.semester_id.in_(semesters), MonthFigure.semester_id.in_(of_activities))
+        )
+    )
+
+
+def listen() -> None:
+    """Drop kept figures with every session's flushes (create_app calls it)."""
+    if not event.contains(Session, "before_flush", _before_flush):
+        event.listen(Session, "before_flush", _before_flush)
+        event.listen(Session, "after_flush", _after_flush)
