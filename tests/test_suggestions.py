@@ -991,3 +991,23 @@ def test_anonymous_attachment_downloads_without_a_time_of_day_L(app, people, tra
     moments = (clock_time.time(), START.timestamp(), clock.utcnow().timestamp())
     for number in re.findall(r"\d{9,}", r.headers.get("ETag", "")):
         assert not any(abs(int(number[:10]) - m) < 3 * 86400 for m in moments), r.headers["ETag"]
+
+
+@pytest.mark.sqlite_only
+def test_L_the_rows_in_the_file_are_not_in_the_order_anonymous_suggestions_came(app, people):
+    """SQLite writes a page's rows downward in the order they are inserted: the byte offsets
+    in the file (and in a backup) would give the order of arrival, and the login log's times
+    would name it. Each anonymous suggestion writes the day's again in a random order."""
+    teacher = as_user(app, people["teacher"])
+    order = [f"CANARYBODY{n}X" for n in range(8)]
+    for body in order:
+        assert submit(teacher, body=body).status_code == 200
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(AnonymousSuggestion.id))) == 8
+        db.engine.dispose()
+    raw = Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).read_bytes()
+    offsets = [raw.find(body.encode()) for body in order]
+    assert all(offset > 0 for offset in offsets) and len(set(offsets)) == len(order)
+    by_place = [body for _, body in sorted(zip(offsets, order, strict=True))]
+    # the order of arrival, either way up, has a chance of 2 in 8! (1 in 20,160)
+    assert by_place not in (order, order[::-1])

@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import Select, String, delete, func, insert, literal, select
+from sqlalchemy import Select, String, func, literal, select
 from sqlalchemy import cast as sql_cast
 
+from intranet.arrival import rewrite
 from intranet.auth.permissions import FEEDBACK_DAYS
 from intranet.clock import school_today
 from intranet.extensions import db
-from intranet.feedback.models import GAINS, Answered, Feedback, random_key
+from intranet.feedback.models import GAINS, Answered, Feedback
 from intranet.people.models import ExternalMentor, Staff
 from intranet.schedule.models import (
     Activity,
@@ -91,35 +92,24 @@ def guest_refusal(activity) -> str | None:
 
 
 def _store(activity_id: int, key: str, gain: int, useful: str, improve: str, by_guest) -> None:
-    """The answer and its mark. The day's answers of the activity are written again with it,
-    in a random order: SQLite fills a page's free space in the order rows are written, so
-    without this the byte offsets of the rows in the file (and in its backups) would be the
-    order they arrived, which the login log's times could then name (SECURITY.md L)."""
+    """The answer and its mark; then the day's answers of the activity are written again in a
+    random order, so not even the file's byte order tells the order they came (arrival.py)."""
     if _marked(activity_id, key):
         raise AlreadyAnswered
     db.session.add(Answered(activity_id=activity_id, answerer=key))
     today = school_today()
-    same_day = (Feedback.activity_id == activity_id, Feedback.answered_on == today)
-    columns = [getattr(Feedback, name) for name in _COLUMNS]
-    rows = [row._asdict() for row in db.session.execute(select(*columns).where(*same_day))]
-    db.session.execute(delete(Feedback).where(*same_day))
-    rows.append(
-        {
-            "id": random_key(),
-            "activity_id": activity_id,
-            "gain": gain,
-            "useful": useful.strip(),
-            "improve": improve.strip(),
-            "answered_on": today,
-            "by_guest": by_guest,
-        }
+    db.session.add(
+        Feedback(
+            activity_id=activity_id,
+            gain=gain,
+            useful=useful.strip(),
+            improve=improve.strip(),
+            answered_on=today,
+            by_guest=by_guest,
+        )
     )
-    _shuffle(rows)
-    for row in rows:  # one statement each, in this order: a multi-row insert might sort them
-        db.session.execute(insert(Feedback), [row])
-
-
-_COLUMNS = ("id", "activity_id", "gain", "useful", "improve", "answered_on", "by_guest")
+    db.session.flush()
+    rewrite(Feedback.__table__, Feedback.activity_id == activity_id, Feedback.answered_on == today)
 
 
 def closes_on(activity) -> date:

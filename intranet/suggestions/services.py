@@ -12,6 +12,7 @@ from sqlalchemy import (
     String,
     and_,
     cast,
+    exists,
     func,
     literal,
     null,
@@ -22,7 +23,8 @@ from sqlalchemy import (
 )
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from intranet.clock import school_now
+from intranet.arrival import rewrite, rewritten
+from intranet.clock import school_now, school_today
 from intranet.extensions import db
 from intranet.people.models import Staff
 from intranet.suggestions import tally
@@ -42,6 +44,7 @@ from intranet.suggestions.models import (
     Tally,
     WaitTally,
 )
+from intranet.uploads import Attachment
 from intranet.windows import PAGE
 
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I/1, O/0: copied by hand
@@ -97,7 +100,34 @@ def submit_anonymous(values: dict, attachment=None) -> str:
             **values,
         )
     )
+    db.session.flush()
+    _hide_arrival_order()
     return format_receipt(lookup + secret)
+
+
+def _hide_arrival_order() -> None:
+    """Today's anonymous suggestions and their images, and today's anonymous follow-ups, are
+    written again in a random order (arrival.py). A suggestion that already has a thread (a
+    follow-up) keeps its place: rewriting it would take its replies with it."""
+    today = school_today()
+    alone = (
+        AnonymousSuggestion.created_on == today,
+        ~exists().where(Reply.anonymous_id == AnonymousSuggestion.id),
+        ~exists().where(StatusChange.anonymous_id == AnonymousSuggestion.id),
+    )
+    images = db.session.scalars(
+        select(AnonymousSuggestion.attachment_id).where(
+            *alone, AnonymousSuggestion.attachment_id.is_not(None)
+        )
+    ).all()
+    with rewritten(AnonymousSuggestion.__table__, *alone):
+        rewrite(Attachment.__table__, Attachment.id.in_(images))
+    rewrite(
+        Reply.__table__,
+        Reply.anonymous_id.is_not(None),
+        Reply.is_follow_up.is_(True),
+        Reply.created_on == today,
+    )
 
 
 def find_by_receipt(text: str) -> AnonymousSuggestion | None:
@@ -186,6 +216,9 @@ def add_reply(item: BoxItem, body: str, author=None, follow_up: bool = False) ->
         body=body,
     )
     db.session.add(reply)
+    if follow_up and item.kind == "anonymous":
+        db.session.flush()
+        _hide_arrival_order()
     if not follow_up:
         tally.advance(db.session, released_through())
     if not follow_up and item.status == "pending":
