@@ -34,7 +34,7 @@ from datetime import time as clock_time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flask import current_app, send_file
+from flask import abort, current_app, send_file
 from flask_login import current_user
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import Date, Integer, LargeBinary, String
@@ -317,6 +317,19 @@ def serve(attachment: Attachment, thumbnail: bool = False):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def take_out(attachments: list[Attachment], attachment_id: str) -> Attachment:
+    """Remove one of a record's attachments: from its list, its row (committed) and then its
+    file. 404 when the record has none with that id."""
+    found = next((a for a in attachments if a.id == attachment_id), None)
+    if found is None:
+        abort(404)
+    attachments.remove(found)
+    db.session.delete(found)
+    db.session.commit()
+    delete_file(found)
+    return found
 
 
 def delete_file(attachment: Attachment) -> None:

@@ -21,7 +21,16 @@ from intranet.concurrency import save, saved_text
 from intranet.extensions import db
 from intranet.htmx import partial_response, render, toast
 from intranet.semesters import all_semesters, requested
-from intranet.uploads import IMAGE, OFFICE, PDF, UploadError, delete_file, serve, store_all
+from intranet.uploads import (
+    IMAGE,
+    OFFICE,
+    PDF,
+    UploadError,
+    delete_file,
+    serve,
+    store_all,
+    take_out,
+)
 
 # Nested in the achievements blueprint: endpoints read achievements.reports.<view>.
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -196,13 +205,7 @@ def attachment(report, attachment_id):
 def delete_attachment(report, attachment_id):
     """The author takes a file back out of a report still theirs to write. Only the list of
     files is answered: the text typed in the form around it stays as it is."""
-    found = next((a for a in report.attachments if a.id == attachment_id), None)
-    if found is None:
-        abort(404)
-    report.attachments.remove(found)
-    db.session.delete(found)
-    db.session.commit()
-    delete_file(found)
+    found = take_out(report.attachments, attachment_id)
     log.info("work report attachment deleted id=%s", report.id)
     body = partial_response("achievements/_report_files.html", report=report, editable=True)
     return toast(body, f"已删除附件 {found.label}")

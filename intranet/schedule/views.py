@@ -55,9 +55,9 @@ from intranet.uploads import (
     PDF,
     Attachment,
     UploadError,
-    delete_file,
     serve,
     store_all,
+    take_out,
 )
 from intranet.windows import offset_arg
 
@@ -628,13 +628,7 @@ def _record_partial(activity, form, status=200):
 @require("schedule.view")
 @load(Activity, can_edit_activity, key="activity_id")
 def delete_attachment(activity, attachment_id):
-    attachment = next((a for a in activity.attachments if a.id == attachment_id), None)
-    if attachment is None:
-        abort(404)
-    activity.attachments.remove(attachment)
-    db.session.delete(attachment)
-    db.session.commit()
-    delete_file(attachment)
+    take_out(activity.attachments, attachment_id)
     return _record_partial(activity, RecordForm(formdata=None, obj=activity))
 
 
