@@ -55,7 +55,10 @@ def register(app):
         if isinstance(error, SecurityError):
             # An untrusted Host header: building any URL would fail again, so answer plainly.
             return "请求的主机名不被信任。", 400, {"Content-Type": "text/plain; charset=utf-8"}
-        response = error_response(error.code, getattr(error, "chinese", None))
+        # A route's own Chinese message, or a rate limit's (Flask-Limiter's error_message)
+        limit = getattr(error, "limit", None)
+        chinese = getattr(error, "chinese", None) or getattr(limit, "error_message", None)
+        response = error_response(error.code, chinese)
         if error.code == 405 and getattr(error, "valid_methods", None):
             return *response, {"Allow": ", ".join(error.valid_methods)}
         return response

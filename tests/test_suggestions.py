@@ -1011,3 +1011,16 @@ def test_L_the_rows_in_the_file_are_not_in_the_order_anonymous_suggestions_came(
     by_place = [body for _, body in sorted(zip(offsets, order, strict=True))]
     # the order of arrival, either way up, has a chance of 2 in 8! (1 in 20,160)
     assert by_place not in (order, order[::-1])
+
+
+def test_L_one_person_sends_at_most_ten_suggestions_an_hour(app, people):
+    """Each anonymous suggestion rewrites the day's (arrival.py): a flood from one account is
+    held back, per account and in memory only, with a Chinese message; others still send."""
+    teacher = as_user(app, people["teacher"])
+    for n in range(10):
+        assert submit(teacher, body=f"第{n}条").status_code == 200
+    r = submit(teacher, body="第十一条")
+    assert r.status_code == 429 and "您今天提交的建议太多了" in r.get_data(as_text=True)
+    assert submit(as_user(app, people["other"]), body="另一位老师的").status_code == 200
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(AnonymousSuggestion.id))) == 11

@@ -105,6 +105,12 @@ def submit_anonymous(values: dict, attachment=None) -> str:
     return format_receipt(lookup + secret)
 
 
+# Pictures are rewritten with their suggestions up to this many a day: each costs the whole
+# picture again, so a flood of them (held back by the per-person limit on POST /suggestions)
+# keeps its pictures in place rather than hold the database for seconds per suggestion.
+IMAGES_REWRITTEN = 20
+
+
 def _hide_arrival_order() -> None:
     """Today's anonymous suggestions and their images, and today's anonymous follow-ups, are
     written again in a random order (arrival.py). A suggestion that already has a thread (a
@@ -121,7 +127,8 @@ def _hide_arrival_order() -> None:
         )
     ).all()
     with rewritten(AnonymousSuggestion.__table__, *alone):
-        rewrite(Attachment.__table__, Attachment.id.in_(images))
+        if len(images) <= IMAGES_REWRITTEN:
+            rewrite(Attachment.__table__, Attachment.id.in_(images))
     rewrite(
         Reply.__table__,
         Reply.anonymous_id.is_not(None),

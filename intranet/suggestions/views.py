@@ -61,8 +61,19 @@ def new():
     return render_template("suggestions/new.html", form=SuggestionForm())
 
 
+def _submitter() -> str:
+    """Whose submissions the limit counts: the account, in this process's memory only (the
+    limiter's store), so a shared staff-room computer does not share one allowance."""
+    return f"submitter:{current_user.id}"
+
+
 @bp.post("")
 @require("suggestions.submit")
+@limiter.limit(
+    "10 per hour;30 per day",
+    key_func=_submitter,
+    error_message="您今天提交的建议太多了，请过一段时间再提交。您填写的内容还在页面上。",
+)
 def create():
     form = SuggestionForm()
     anonymous = form.identity.data == "anonymous"
