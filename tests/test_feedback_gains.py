@@ -61,8 +61,7 @@ def held(app, semester_id, form="lecture", level="school", deleted=False, day=No
 def answers(app, activity_id, gains, on=YESTERDAY, by_guest=False) -> None:
     with app.app_context():
         db.session.add_all(
-            Feedback(activity_id=activity_id, gain=gain, answered_on=on, by_guest=by_guest)
-            for gain in gains
+            Feedback(activity_id=activity_id, gain=gain, by_guest=by_guest) for gain in gains
         )
         db.session.commit()
 

@@ -39,10 +39,8 @@ def held(term, form, days_ago, presenters=(), present=(), good=0, poor=0) -> Act
     db.session.add(activity)
     db.session.flush()
     db.session.add_all(Attendance(activity_id=activity.id, staff_id=p.id) for p in present)
-    yesterday = TODAY - timedelta(days=1)
     db.session.add_all(
-        Feedback(activity_id=activity.id, gain=4 if n < good else 1, answered_on=yesterday)
-        for n in range(good + poor)
+        Feedback(activity_id=activity.id, gain=4 if n < good else 1) for n in range(good + poor)
     )
     return activity
 

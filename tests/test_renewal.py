@@ -134,7 +134,6 @@ def test_plan_flags_a_worn_form_and_proposes_a_rested_one(app, make_staff):
             )
         db.session.add_all(terms)
         db.session.flush()
-        day_before = today - timedelta(days=1)
         for n, good in zip(range(1, 5), (9, 7, 6, 4), strict=True):
             term = terms[n]
             activity = Activity(
@@ -146,11 +145,7 @@ def test_plan_flags_a_worn_form_and_proposes_a_rested_one(app, make_staff):
             db.session.add(activity)
             db.session.flush()
             for k in range(10):
-                db.session.add(
-                    Feedback(
-                        activity_id=activity.id, gain=4 if k < good else 1, answered_on=day_before
-                    )
-                )
+                db.session.add(Feedback(activity_id=activity.id, gain=4 if k < good else 1))
         rested = Activity(
             semester_id=terms[0].id,
             date=terms[0].start + timedelta(days=5),
@@ -160,9 +155,7 @@ def test_plan_flags_a_worn_form_and_proposes_a_rested_one(app, make_staff):
         )
         db.session.add(rested)
         db.session.flush()
-        db.session.add_all(
-            Feedback(activity_id=rested.id, gain=4, answered_on=day_before) for _ in range(6)
-        )
+        db.session.add_all(Feedback(activity_id=rested.id, gain=4) for _ in range(6))
         db.session.commit()
         plan_url = f"/schedule/semesters/{terms[4].id}/plan"
     page = as_user(app, manager).get(plan_url).get_data(as_text=True)

@@ -9,7 +9,6 @@ Only answers: no answered marks, as these belong to no one (a mark is a keyed ha
 person, and the demo's answers were never given by anyone)."""
 
 import random
-from datetime import timedelta
 
 from sqlalchemy import func, select
 
@@ -97,7 +96,7 @@ def seed(rng) -> dict:
         .subquery()
     )
     rows = db.session.execute(
-        select(Activity.id, Activity.date, Activity.form, Activity.semester_id, present.c.n)
+        select(Activity.id, Activity.form, Activity.semester_id, present.c.n)
         .join(present, present.c.activity_id == Activity.id)
         .where(Activity.status == "done", Activity.date < today)
         .order_by(Activity.date, Activity.id)
@@ -110,7 +109,7 @@ def seed(rng) -> dict:
     # how many of the guests answer: a stream of its own
     guest_rng = random.Random(1414)
     answers = 0
-    for activity_id, day, form, semester_id, came in rows:
+    for activity_id, form, semester_id, came in rows:
         weights = WEIGHTS.get(form, WEIGHTS["other"])
         if semester_id == current:
             weights = tuple(max(w + s, 1) for w, s in zip(weights, SLIP, strict=True))
@@ -131,14 +130,12 @@ def seed(rng) -> dict:
                 improve = (
                     chance.choice(IMPROVE) if chance.random() < (0.15 if gain >= 3 else 0.6) else ""
                 )
-                answered = 0 if by_guest else chance.choice((0, 0, 0, 1, 2))
                 db.session.add(
                     Feedback(
                         activity_id=activity_id,
                         gain=gain,
                         useful=useful,
                         improve=improve,
-                        answered_on=min(day + timedelta(days=answered), today),
                         by_guest=by_guest,
                     )
                 )

@@ -1,11 +1,11 @@
 """活动反馈: how an activity landed, answered once by each person present and stored without them.
 
 Two tables that share nothing but the activity (SECURITY.md L, §6):
-- `activity_feedback`: the answers (scale value, two optional lines, the date, and whether a
-  guest gave it). No author, no time of day, a random key and WITHOUT ROWID, so neither a
-  column nor the insert order tells who answered or when within the day; and each answer
-  rewrites the day's answers of its activity in a random order (services._store), so the order
-  of the rows in the file's pages does not either.
+- `activity_feedback`: the answers (scale value, two optional lines, and whether a guest gave
+  it). No author, no day or time, a random key and WITHOUT ROWID, so neither a column nor the
+  insert order tells who answered or when; and each answer rewrites its activity's answers in
+  a random order (services._store, arrival.py), so the order of the rows in the file's pages
+  does not either.
 - `activity_feedback_answered`: one mark per answer, "someone with this key answered this
   activity", so a person answers once. The key is an HMAC under a secret held only in memory
   (services.answerer_key); and as the marks carry nothing of the answer and no order either,
@@ -13,12 +13,10 @@ Two tables that share nothing but the activity (SECURITY.md L, §6):
 """
 
 import secrets
-from datetime import date
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, false
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from intranet.clock import school_today
 from intranet.extensions import db
 
 # The four-point scale, best first: value -> what people read.
@@ -31,11 +29,11 @@ def random_key() -> str:
 
 
 class Feedback(db.Model):
-    """One answer: the activity, 收获 (a key of GAINS), two optional lines, the date only."""
+    """One answer: the activity, 收获 (a key of GAINS), two optional lines; no day, no time."""
 
     __tablename__ = "activity_feedback"
     __table_args__ = (
-        Index("ix_activity_feedback_activity_id", "activity_id", "answered_on"),
+        Index("ix_activity_feedback_activity_id", "activity_id"),
         {"sqlite_with_rowid": False},
     )
 
@@ -44,7 +42,6 @@ class Feedback(db.Model):
     gain: Mapped[int] = mapped_column(Integer)
     useful: Mapped[str] = mapped_column(String(LINE_MAX), default="")
     improve: Mapped[str] = mapped_column(String(LINE_MAX), default="")
-    answered_on: Mapped[date] = mapped_column(Date, default=school_today)
     # Guests' answers are a pool of their own (anyone may check in under any name): they never
     # count towards the threshold of the school's own answers (services.summary).
     by_guest: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -92,24 +92,38 @@ def guest_refusal(activity) -> str | None:
 
 
 def _store(activity_id: int, key: str, gain: int, useful: str, improve: str, by_guest) -> None:
-    """The answer and its mark; then the day's answers of the activity are written again in a
-    random order, so not even the file's byte order tells the order they came (arrival.py)."""
+    """The answer and its mark; then the activity's answers (a room's at most) are written
+    again in a random order, so not even the file's byte order tells the order they came
+    (arrival.py)."""
     if _marked(activity_id, key):
         raise AlreadyAnswered
     db.session.add(Answered(activity_id=activity_id, answerer=key))
-    today = school_today()
     db.session.add(
         Feedback(
             activity_id=activity_id,
             gain=gain,
             useful=useful.strip(),
             improve=improve.strip(),
-            answered_on=today,
             by_guest=by_guest,
         )
     )
     db.session.flush()
-    rewrite(Feedback.__table__, Feedback.activity_id == activity_id, Feedback.answered_on == today)
+    rewrite(Feedback.__table__, Feedback.activity_id == activity_id)
+
+
+DATE_FIXED = (
+    "这次活动已有人反馈，日期不能再改：反馈按活动日期收集、截止后一次汇总。"
+    "日期确实有误，请删除这次活动后重新安排。"
+)
+
+
+def has_answers(activity_id: int) -> bool:
+    """Whether anyone answered: the activity's date then stays as it is, as moving it would
+    open answering again after its figures were read (one more answer, then close again)."""
+    return (
+        db.session.scalar(select(Feedback.id).where(Feedback.activity_id == activity_id).limit(1))
+        is not None
+    )
 
 
 def closes_on(activity) -> date:

@@ -27,6 +27,7 @@ from intranet.auth.permissions import (
 from intranet.clock import school_today, utcnow
 from intranet.concurrency import save, saved_text
 from intranet.extensions import db, login_manager
+from intranet.feedback import services as feedback
 from intranet.forms import ID_MAX, as_id
 from intranet.htmx import is_htmx, partial_response, render, toast
 from intranet.people.models import Staff, new_token
@@ -344,6 +345,9 @@ def update(activity):
     if not form.validate() or refused:
         if refused:
             form.form_errors.append(_only_managers(refused))
+        return _row_form(activity, form, 422)
+    if form.date.data != activity.date and feedback.has_answers(activity.id):
+        form.date.errors = [feedback.DATE_FIXED]
         return _row_form(activity, form, 422)
     with _kept_after_commit():
         return save(

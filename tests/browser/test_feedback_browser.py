@@ -49,7 +49,6 @@ def held(app, make_staff):
                     activity_id=activity.id,
                     gain=gain,
                     useful=line,
-                    answered_on=today - timedelta(days=1),
                 )
             )
         db.session.commit()

@@ -47,7 +47,6 @@ def worn(app, make_staff):
                 Feedback(
                     activity_id=lecture.id,
                     gain=4 if n < good else 1,
-                    answered_on=TODAY - timedelta(days=1),
                 )
                 for n in range(10)
             )
