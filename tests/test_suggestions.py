@@ -899,6 +899,11 @@ def test_an_anonymous_follow_up_does_not_sit_between_the_days_replies_L(app, peo
     page = leader.get(f"/suggestions/{ref}").get_data(as_text=True)
     order = sorted(("领导八点的回复", "领导十一点的回复", "匿名补充"), key=page.index)
     assert order == ["领导八点的回复", "领导十一点的回复", "匿名补充"]
+    # Nor in what is stored: the replies are numbered among themselves, the follow-up apart
+    # (the replies' status change keeps its time, so a shared count would bracket it).
+    with app.app_context():
+        stored = {r.body: r.position for r in db.session.scalars(db.select(Reply))}
+    assert stored == {"领导八点的回复": 1, "领导十一点的回复": 2, "匿名补充": 1}
 
 
 def test_the_form_says_when_leaders_see_an_anonymous_suggestion(app, people):

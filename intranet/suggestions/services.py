@@ -199,11 +199,14 @@ def thread(item: BoxItem, model):
     return select(model).where(column == item.id)
 
 
+def _anonymous_follow_up():
+    return and_(Reply.is_follow_up, Reply.author_id.is_(None))
+
+
 def conversation_order():
     """A thread by day, a day's anonymous follow-ups after that day's replies: where a follow-up
     fell between two replies of a day would tell leaders the hour it was sent."""
-    anonymous_follow_up = and_(Reply.is_follow_up, Reply.author_id.is_(None))
-    return (Reply.created_on, anonymous_follow_up, Reply.position)
+    return (Reply.created_on, _anonymous_follow_up(), Reply.position)
 
 
 def replies(item: BoxItem, for_leaders: bool = False) -> list[Reply]:
@@ -214,7 +217,14 @@ def replies(item: BoxItem, for_leaders: bool = False) -> list[Reply]:
 
 
 def add_reply(item: BoxItem, body: str, author=None, follow_up: bool = False) -> Reply:
-    count = db.session.scalar(select(func.count()).select_from(thread(item, Reply).subquery()))
+    """A reply or follow-up at the end of its thread. An anonymous follow-up is numbered among
+    anonymous follow-ups only, and the rest among the rest: a position counting both would tell
+    between which two of the leaders' replies (whose status changes keep their time) it came."""
+    anonymous = _anonymous_follow_up()
+    same_kind = anonymous if follow_up and author is None else ~anonymous
+    count = db.session.scalar(
+        select(func.count()).select_from(thread(item, Reply).where(same_kind).subquery())
+    )
     reply = Reply(
         **InThread.of(item),
         position=count + 1,
