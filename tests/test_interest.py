@@ -127,3 +127,23 @@ def test_a_manager_sees_who_draws_people_but_no_presenter_gain(app, client, make
     card = card[card.index('id="dashboard-interest"') :]
     assert "主讲人：赵敏（出勤" in card  # attendance is the studio's business
     assert "请<strong>李秀英</strong>" not in card  # 收获 per presenter is for leaders only
+
+
+def test_the_alert_looks_back_four_school_years_not_ten(app, client, leader):
+    """A form people valued two years ago is proposed; one last used five years ago is not
+    (the alert reads the last eight semesters, so ten years of them cost what four do)."""
+    with app.app_context():
+        terms = [semester(f"第{n}学期", 180 * n + 60, 180 * n - 60) for n in range(10, 0, -1)]
+        now = semester("本学期", 60, -60, current=True)
+        db.session.add_all(terms)
+        held(terms[0], "training", 180 * 10, good=6)  # five years ago
+        held(terms[6], "reading_exchange", 180 * 4, good=6)  # two years ago
+        held(terms[8], "lecture", 180 * 2, good=9, poor=1)
+        held(now, "lecture", 30, good=2, poor=8)
+        db.session.commit()
+    login_as(client, app, leader)
+    page = client.get("/dashboard").get_data(as_text=True)
+    card = page[page.index('id="dashboard-interest"') :]
+    card = card[: card.index("</section>")]
+    assert "重新采用<strong>读书交流</strong>" in card
+    assert "培训" not in card

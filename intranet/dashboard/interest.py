@@ -39,6 +39,7 @@ HELD_KEY = "dashboard_held"  # where services.overview leaves its held activitie
 PRESENTER = "presenter"
 PARTY = frozenset(GROUPS["party"][1])  # a non-Party teacher: any other status, as the reach card
 SHOWN = 3  # forms and presenters named
+LOOKED_AT = 8  # semesters (four school years): a form rested longer than that is not proposed
 GAIN_DROP = 0.1  # the studio's 收获 this far down over the recent semesters raises the alert
 
 
@@ -91,13 +92,20 @@ def presenter_names(since: date) -> Select:
     )
 
 
+def _looked_at(semester: Semester, semesters: list[Semester]) -> list[Semester]:
+    """The LOOKED_AT semesters up to the chosen one, newest first (as `semesters`)."""
+    return [s for s in semesters if s.start <= semester.start][:LOOKED_AT]
+
+
 def parts(semester: Semester, semesters: list[Semester], since: date) -> list[Select]:
     """What the alert reads, as statements of the dashboard's tallies (sent in their one
-    statement): the 收获 per form of the semesters before the recent ones (to bring back a form
-    rested for a year), the names of those who presented since `since`, each form's use."""
+    statement), of the LOOKED_AT semesters up to the chosen one: the 收获 per form of those
+    before the recent ones (to bring back a form rested for a year), each form's use; and the
+    names of those who presented since `since`. Ten years of semesters cost what four do."""
+    upto = _looked_at(semester, semesters)
     recent = {s.id for s in gain_semesters(semester, semesters)}
-    older = [s.id for s in semesters if s.start <= semester.start and s.id not in recent]
-    return [*gain_tally(older), presenter_names(since), usage_tally()]
+    older = [s.id for s in upto if s.id not in recent]
+    return [*gain_tally(older), presenter_names(since), usage_tally([s.id for s in upto])]
 
 
 def alert(semester: Semester, semesters: list[Semester], figures: Overview, shown: Gains, rows):
@@ -115,7 +123,7 @@ def alert(semester: Semester, semesters: list[Semester], figures: Overview, show
     found.rows = shown.rows
     if can(current_user, "feedback.presenters"):
         found.presenter_rows = shown.presenter_rows
-    oldest_first = sorted(semesters, key=lambda s: s.start)
+    oldest_first = sorted(_looked_at(semester, semesters), key=lambda s: s.start)
     renewal = review(oldest_first, semester, read_usage(used_rows), found, today)
     trend = [(s.name, found.of_semester(s.id)) for s in recent]
     result = Interest(

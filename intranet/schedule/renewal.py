@@ -63,12 +63,13 @@ class Review:
 USED = "used"
 
 
-def usage_tally():
+def usage_tally(semester_ids=None):
     """Each form's activities per semester (live, not cancelled), in the shape of the
     dashboard's tallies (what, key, wait, n) so it can travel in one statement with them:
-    what = "used", key = "form latest-date", wait = the semester's id, n = how many."""
+    what = "used", key = "form latest-date", wait = the semester's id, n = how many. Of those
+    semesters only, when given."""
     latest = sql_cast(func.max(Activity.date), String)  # ISO on SQLite and PostgreSQL
-    return (
+    stmt = (
         Activity.live()
         .with_only_columns(
             literal(USED).label("what"),
@@ -79,6 +80,7 @@ def usage_tally():
         .where(Activity.status != "cancelled")
         .group_by(Activity.semester_id, Activity.form)
     )
+    return stmt if semester_ids is None else stmt.where(Activity.semester_id.in_(semester_ids))
 
 
 def read_usage(rows) -> dict[tuple[int, str], Use]:
