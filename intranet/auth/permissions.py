@@ -9,6 +9,7 @@ current_user, pairing)`), so no area keeps a role list or an ownership test of i
 
 import logging
 import sys
+from datetime import date, timedelta
 from functools import wraps
 
 from flask import abort, request
@@ -421,6 +422,20 @@ def _apprentices_of(mentor_id: int) -> set[int]:
 FEEDBACK_DAYS = 3
 
 
+def feedback_closes_on(activity) -> date:
+    """The last day answers are taken."""
+    return activity.date + timedelta(days=FEEDBACK_DAYS)
+
+
+def feedback_window_refusal(activity, today: date) -> str | None:
+    """Why nobody, colleague or guest, answers now: a cancelled activity, or answering closed."""
+    if activity.status == "cancelled":
+        return "这次活动已取消，无需反馈。"
+    if feedback_closes_on(activity) < today:
+        return f"活动结束 {FEEDBACK_DAYS} 天后不再收集反馈，这次活动的反馈已经截止。"
+    return None
+
+
 def feedback_refusal(user, activity) -> tuple[int, str] | None:
     """Why this person may not answer 收获 for this activity now, as (status, reason); None
     when they may: someone marked or checked in present, once it is over (已完成, or its day
@@ -438,13 +453,11 @@ def feedback_refusal(user, activity) -> tuple[int, str] | None:
     )
     if not db.session.scalar(select(present.exists())):
         return 403, "was not present at this activity"
-    if activity.status == "cancelled":
-        return 422, "这次活动已取消，无需反馈。"
     today = school_today()
+    if reason := feedback_window_refusal(activity, today):
+        return 422, reason
     if activity.status != "done" and activity.date >= today:
         return 422, "活动结束后才能反馈。"
-    if (today - activity.date).days > FEEDBACK_DAYS:
-        return 422, f"活动结束 {FEEDBACK_DAYS} 天后不再收集反馈，这次活动的反馈已经截止。"
     return None
 
 

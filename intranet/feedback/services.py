@@ -12,7 +12,7 @@ from sqlalchemy import Select, String, func, literal, select
 from sqlalchemy import cast as sql_cast
 
 from intranet.arrival import rewrite
-from intranet.auth.permissions import FEEDBACK_DAYS
+from intranet.auth.permissions import FEEDBACK_DAYS, feedback_closes_on, feedback_window_refusal
 from intranet.clock import school_today
 from intranet.extensions import db
 from intranet.feedback.models import GAINS, Answered, Feedback
@@ -82,13 +82,9 @@ def answer_as_guest(guest, gain: int, useful: str, improve: str) -> None:
 
 def guest_refusal(activity) -> str | None:
     """Why a guest who checked in may not answer now: as for colleagues, not for a cancelled
-    activity and not after FEEDBACK_DAYS; but right away, on the check-in page, as a guest has
-    no account to come back with."""
-    if activity.status == "cancelled":
-        return "这次活动已取消，无需反馈。"
-    if (school_today() - activity.date).days > FEEDBACK_DAYS:
-        return f"活动结束 {FEEDBACK_DAYS} 天后不再收集反馈，这次活动的反馈已经截止。"
-    return None
+    activity and not once answering closed; but right away, on the check-in page, as a guest
+    has no account to come back with."""
+    return feedback_window_refusal(activity, school_today())
 
 
 def _store(activity_id: int, key: str, gain: int, useful: str, improve: str, by_guest) -> None:
@@ -126,13 +122,9 @@ def has_answers(activity_id: int) -> bool:
     )
 
 
-def closes_on(activity) -> date:
-    """The last day answers are taken (FEEDBACK_DAYS after the activity)."""
-    return activity.date + timedelta(days=FEEDBACK_DAYS)
-
-
 def _closed_before(today: date):
-    """Activities whose answering closed before today: their answers are read as one batch."""
+    """Activities whose answering closed before today (feedback_closes_on, in SQL): their
+    answers are read as one batch."""
     return Activity.date < today - timedelta(days=FEEDBACK_DAYS)
 
 
@@ -175,8 +167,8 @@ def summary(activity, by_guest: bool = False) -> Summary:
     Nothing shows while answers are taken, not even how many: a reader who looked after each
     answer could otherwise tell which figure, which line, had just arrived (SECURITY.md L).
     The lines come in a new random order at every reading."""
-    result = Summary(closes_on=closes_on(activity))
-    result.closed = closes_on(activity) < school_today()
+    closes = feedback_closes_on(activity)
+    result = Summary(closes_on=closes, closed=closes < school_today())
     if not result.closed:
         return result
     answers = db.session.execute(
