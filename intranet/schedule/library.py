@@ -14,6 +14,7 @@ from intranet.extensions import db
 from intranet.htmx import is_htmx, partial_response, toast
 from intranet.schedule.forms import LibraryEntryForm
 from intranet.schedule.models import Activity, LibraryForm, PlanTarget
+from intranet.schedule.renewal import form_uses
 
 # Nested in the schedule blueprint: endpoints read schedule.library.<view>.
 bp = Blueprint("library", __name__, url_prefix="/forms")
@@ -105,15 +106,11 @@ class Entry:
     last: object  # date of the latest of them (SQL MAX), None if never used
 
 
-HELD = Activity.status != "cancelled"  # a cancelled activity did not use its form
-
-
 def _usage() -> dict[str, tuple[int, object]]:
     """form key -> (live activities, date of the latest): one grouped statement."""
     rows = db.session.execute(
-        Activity.live()
+        form_uses()
         .with_only_columns(Activity.form, func.count(), func.max(Activity.date))
-        .where(HELD)
         .group_by(Activity.form)
     )
     return {form: (n, last) for form, n, last in rows}
@@ -127,9 +124,9 @@ def _entries() -> list[Entry]:
 
 def _entry(entry: LibraryForm) -> Entry:
     n, last = db.session.execute(
-        Activity.live()
+        form_uses()
         .with_only_columns(func.count(), func.max(Activity.date))
-        .where(Activity.form == entry.key, HELD)
+        .where(Activity.form == entry.key)
     ).one()
     return Entry(entry, n, last)
 

@@ -63,6 +63,12 @@ class Review:
 USED = "used"
 
 
+def form_uses():
+    """The activities that count as a use of their form: live, and not cancelled (a cancelled
+    activity did not use it). The library's page and the plan's runs both count these."""
+    return Activity.live().where(Activity.status != "cancelled")
+
+
 def usage_tally(semester_ids=None):
     """Each form's activities per semester (live, not cancelled), in the shape of the
     dashboard's tallies (what, key, wait, n) so it can travel in one statement with them:
@@ -70,14 +76,13 @@ def usage_tally(semester_ids=None):
     semesters only, when given."""
     latest = sql_cast(func.max(Activity.date), String)  # ISO on SQLite and PostgreSQL
     stmt = (
-        Activity.live()
+        form_uses()
         .with_only_columns(
             literal(USED).label("what"),
             (Activity.form + literal(" ") + latest).label("key"),
             Activity.semester_id.label("wait"),
             func.count().label("n"),
         )
-        .where(Activity.status != "cancelled")
         .group_by(Activity.semester_id, Activity.form)
     )
     return stmt if semester_ids is None else stmt.where(Activity.semester_id.in_(semester_ids))
