@@ -115,8 +115,7 @@ def index():
         activities = _rows(services.in_month(query, month))
         window = _window_of(activities, len(activities))
     elif "before" in request.args and is_htmx():  # 更早: the months before, in its place
-        end = as_id(request.args["before"]) or 0
-        start = services.earlier_start(query, end, ROWS)
+        start, end = _earlier(query)
         activities = [row[0] for row in _rows(query, start, end - start)] if end else []
         return render_template("schedule/_row_window.html", **_window_of(activities, 0, start))
     else:  # a window of rows, 更多 brings the next: the page costs the same at any size
@@ -154,8 +153,14 @@ def _first_row(query, semester) -> int:
     if "offset" in request.args:
         return offset_arg()
     if "before" in request.args:
-        return services.earlier_start(query, as_id(request.args["before"]) or 0, ROWS)
+        return _earlier(query)[0]
     return services.opening_row(query, semester, ROWS)
+
+
+def _earlier(query) -> tuple[int, int]:
+    """The window a 更早 link (?before=) asks for: (its first row, the row it ends before)."""
+    end = as_id(request.args.get("before")) or 0
+    return services.earlier_start(query, end, ROWS), end
 
 
 def _window_of(activities, total, earlier=0, offset=0, before=None) -> dict:
