@@ -313,6 +313,15 @@ def _load(model, ids):
     return list(db.session.scalars(db.select(model).where(model.id.in_(ids)).order_by(order)))
 
 
+def _taken(column, value: str, existing=None) -> bool:
+    """Whether a row other than `existing` already has `value` in `column` (a unique name)."""
+    model = column.class_
+    query = db.select(model.id).where(column == value)
+    if existing is not None:
+        query = query.where(model.id != existing.id)
+    return db.session.scalar(query) is not None
+
+
 class SemesterForm(Form):
     name = StringField("学期名称", validators=required_text("学期名称", 40))
     start = ChineseDateField("开始日期", validators=[InputRequired("请填写开始日期。")])
@@ -324,10 +333,7 @@ class SemesterForm(Form):
 
     def validate_name(self, field):
         field.data = field.data.strip()
-        query = db.select(Semester.id).where(Semester.name == field.data)
-        if self._existing is not None:
-            query = query.where(Semester.id != self._existing.id)
-        if db.session.scalar(query):
+        if _taken(Semester.name, field.data, self._existing):
             raise ValidationError("已经有同名的学期。")
 
     def validate_end(self, field):
@@ -352,10 +358,7 @@ class LibraryEntryForm(Versioned, Form):
 
     def validate_label(self, field):
         field.data = field.data.strip()
-        query = db.select(LibraryForm.id).where(LibraryForm.label == field.data)
-        if self._existing is not None:
-            query = query.where(LibraryForm.id != self._existing.id)
-        if db.session.scalar(query):
+        if _taken(LibraryForm.label, field.data, self._existing):
             raise ValidationError("形式库里已经有同名的形式。")
 
     def apply(self, entry: LibraryForm) -> None:
@@ -371,7 +374,7 @@ class PartnerSchoolForm(Form):
 
     def validate_name(self, field):
         field.data = field.data.strip()
-        if db.session.scalar(db.select(PartnerSchool.id).where(PartnerSchool.name == field.data)):
+        if _taken(PartnerSchool.name, field.data):
             raise ValidationError("这所学校已经在列表中。")
 
 
