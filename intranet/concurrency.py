@@ -2,11 +2,13 @@
 
 A versioned model maps `version_id_col`, so SQLAlchemy refuses an UPDATE whose row changed
 since this request read it (StaleDataError): that covers the race inside one request. Across
-requests the form carries the version the user started from and, in `base`, the values they
-saw. A save from an older version is merged field by field, three ways: the values the user
-started from, the values saved since, and what the user typed. A field only one side changed
-takes that side's value without a question; only fields both sides changed, to different values,
-come back as a 409 that shows both and asks for a choice per field. Nobody's edit is reverted.
+requests the form carries the version the user started from and, in `base`, a digest of each
+value they saw (the merge only asks whether a value is still the one seen, so a long text does
+not travel in the page twice). A save from an older version is merged field by field, three
+ways: the values the user started from, the values saved since, and what the user typed. A
+field only one side changed takes that side's value without a question; only fields both sides
+changed, to different values, come back as a 409 that shows both and asks for a choice per
+field. Nobody's edit is reverted.
 
 In a view:
 
@@ -17,6 +19,8 @@ In a view:
                 reload=lambda: load_thing(id), conflict=render_conflict, saved=render_saved)
 """
 
+import base64
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -50,7 +54,7 @@ class Versioned:
     def remember(self, record) -> None:
         """Start from the record as stored: its version, and these values as the base."""
         self.version.data = record.version
-        self.base.data = json.dumps(values(self), ensure_ascii=False, separators=(",", ":"))
+        self.base.data = fingerprint(values(self))
 
 
 @dataclass
@@ -115,10 +119,10 @@ def merge(form, current) -> tuple[list[Difference], list[str]]:
         if name not in theirs or typed == theirs[name]:
             continue
         started = base.get(name, _UNKNOWN) if base is not None else _UNKNOWN
-        if typed == started:  # only they changed it: take theirs
+        if _digest(typed) == started:  # only they changed it: take theirs
             form[name].data = current[name].data
             taken.append(form[name].label.text)
-        elif theirs[name] != started:  # both changed it, differently
+        elif _digest(theirs[name]) != started:  # both changed it, differently
             field = form[name]
             clashes.append(
                 Difference(name, field.label.text, display(current[name]), display(field))
@@ -158,12 +162,25 @@ def values(form) -> dict[str, object]:
 _UNKNOWN = object()  # no base was sent (an old page): every difference is a question
 
 
+def fingerprint(seen: dict) -> str:
+    """The base: a digest of the compared fields' names, then one of each value, in order."""
+    return ".".join([_digest(list(seen)), *map(_digest, seen.values())])
+
+
+def _digest(value) -> str:
+    """Eight characters: 48 bits, so two different values of a field never pass for each other."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return base64.urlsafe_b64encode(hashlib.blake2b(text.encode(), digest_size=6).digest()).decode()
+
+
 def _base(form) -> dict | None:
-    try:
-        base = json.loads(form.base.data or "")
-    except (TypeError, ValueError):
+    """Each compared field's digest as the user saw it; None when the base is missing, broken,
+    or was made for other fields (a page from before an upgrade): then nothing is guessed."""
+    parts = str(form.base.data or "").split(".")
+    names = [field.name for field in form if not isinstance(field, NOT_COMPARED)]
+    if len(parts) != len(names) + 1 or parts[0] != _digest(names):
         return None
-    return base if isinstance(base, dict) else None
+    return dict(zip(names, parts[1:], strict=True))
 
 
 def _sent_version(form) -> int | None:

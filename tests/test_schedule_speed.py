@@ -225,6 +225,21 @@ def test_the_row_form_and_its_save_never_read_the_whole_staff(app, big_school):
     assert not whole, whole
 
 
+def test_a_long_procedure_travels_once_in_the_row_form(app, big_school):
+    """The form remembers what the user saw as a digest per field: a 4,000-character 活动程序
+    is in the textarea, not a second time in the base (a phone fetches this on every edit)."""
+    manager = as_user(app, big_school["manager"])
+    activity = big_school["activity"]
+    with app.app_context():
+        db.session.get(Activity, activity).procedure = "长" * 4000
+        db.session.commit()
+    edit = manager.get(f"/schedule/activities/{activity}/edit", headers=htmx())
+    assert edit.status_code == 200
+    assert edit.get_data(True).count("长") == 4000
+    saved = send(manager, "PUT", f"/schedule/activities/{activity}", row_form(manager, activity))
+    assert saved.status_code == 200
+
+
 def page_text(client, url) -> str:
     response = client.get(url)
     assert response.status_code == 200
