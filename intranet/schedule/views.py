@@ -196,11 +196,19 @@ def _rows(query, offset: int = 0, limit: int | None = None) -> list:
     """Activities in one statement, with their experts and whether each left a trace (for the
     已完成 offer), and the presenters in one more, however many rows; with `limit`, also how
     many rows the whole query has (a window function: no second statement)."""
+    if limit is not None:
+        # The window is chosen on ids alone: its rows' text and traces are read for those rows,
+        # not for every row of the semester before the limit applies.
+        page = (
+            query.with_only_columns(Activity.id, func.count().over().label("total"))
+            .offset(offset)
+            .limit(limit)
+            .subquery()
+        )
+        query = query.join(page, page.c.id == Activity.id).add_columns(page.c.total)
     query = query.options(
         joinedload(Activity.external_presenters), selectinload(Activity.presenters)
     ).add_columns(services.left_a_trace().label("trace"))
-    if limit is not None:
-        query = query.add_columns(func.count().over().label("total")).offset(offset).limit(limit)
     rows = db.session.execute(query).unique().all()
     services.note_traces({row[0].id: bool(row.trace) for row in rows})
     if limit is not None:
