@@ -2,6 +2,7 @@
 copying a plan, check-in, attendance, records, calendar feeds and the 一览表."""
 
 import io
+import re
 from datetime import date, time, timedelta
 from pathlib import Path
 
@@ -215,6 +216,38 @@ def test_cluster_activity_with_a_partner_school_is_saved(app, school):
     )
     r = send(manager, "PUT", f"/schedule/activities/{activity_id}", data)
     assert r.status_code == 200 and "程桥中心小学" in r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("who", ["manager", "responsible", "teacher"])
+def test_a_row_reads_the_same_in_the_page_as_alone(app, school, who):
+    """The page reads its rows as plain values, a row alone (after a save) from the mapped
+    activity: both show the same cells, people and buttons."""
+    activity_id = add_activity(
+        app,
+        school,
+        date=TODAY - timedelta(days=1),
+        start_time=time(9, 0),
+        end_time=time(9, 40),
+        place="录播教室",
+        level="cluster",
+        partner_school_id=school["partner"],
+    )
+    with app.app_context():
+        activity = db.session.get(Activity, activity_id)
+        activity.presenters = [db.session.get(Staff, school["teacher"])]
+        activity.external_presenters = [db.session.get(ExternalMentor, school["expert"])]
+        db.session.add(
+            Attendance(activity_id=activity_id, staff_id=school["teacher"], status="present")
+        )
+        db.session.commit()
+    client = as_user(app, school[who])
+    row = re.compile(rf'<tr id="activity-{activity_id}".*?</tr>', re.S)
+    page = client.get(f"/schedule?semester={school['semester']}&offset=0").get_data(True)
+    alone = client.get(f"/schedule/activities/{activity_id}", headers=htmx()).get_data(True)
+    in_page, by_itself = row.search(page)[0], row.search(alone)[0]
+    assert in_page == by_itself
+    for shown in ("程桥中心小学", "顾雅琴", "王晓燕、沈国梁", "录播教室", "09:00–09:40", "片区"):
+        assert shown in in_page
 
 
 def test_responsible_person_edits_own_row_and_teachers_only_read(app, school):

@@ -165,7 +165,28 @@ def new_checkin_token() -> str:
     return secrets.token_urlsafe(16)
 
 
-class Activity(db.Model):
+class Shown:
+    """What a schedule row reads of an activity: the same for the mapped Activity and for a
+    window's plain rows (services.Row)."""
+
+    level: str
+    form: str
+    status: str
+
+    @property
+    def level_label(self) -> str:
+        return LEVELS.get(self.level, self.level)
+
+    @property
+    def form_label(self) -> str:
+        return FORMS.get(self.form, self.form)
+
+    @property
+    def status_label(self) -> str:
+        return STATUSES.get(self.status, self.status)
+
+
+class Activity(Shown, db.Model):
     __tablename__ = "activity"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -214,18 +235,6 @@ class Activity(db.Model):
         return select(cls).where(cls.deleted_at.is_(None))
 
     @property
-    def level_label(self) -> str:
-        return LEVELS.get(self.level, self.level)
-
-    @property
-    def form_label(self) -> str:
-        return FORMS.get(self.form, self.form)
-
-    @property
-    def status_label(self) -> str:
-        return STATUSES.get(self.status, self.status)
-
-    @property
     def invite_group_keys(self) -> list[str]:
         return [key for key in INVITE_GROUPS if key in (self.invite_groups or "").split()]
 
@@ -244,6 +253,14 @@ class Activity(db.Model):
     @property
     def presenter_names(self) -> list[str]:
         return [p.name for p in self.presenters] + [m.name for m in self.external_presenters]
+
+    @property
+    def responsible_name(self) -> str:
+        return self.responsible.name if self.responsible else ""
+
+    @property
+    def partner_name(self) -> str:
+        return self.partner_school.name if self.partner_school else ""
 
     def __repr__(self) -> str:
         return f"<Activity {self.date} {self.theme}>"

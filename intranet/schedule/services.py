@@ -4,8 +4,9 @@ calendars and the Excel 一览表."""
 import calendar
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from itertools import groupby
+from typing import NamedTuple
 
 from flask import abort, current_app, g, url_for
 from icalendar import Calendar, Event
@@ -19,7 +20,7 @@ from intranet.clock import school_today, school_zone, utcnow
 from intranet.extensions import db
 from intranet.formatting import cn_short_date, hm
 from intranet.forms import as_id, year_month
-from intranet.people.models import Staff
+from intranet.people.models import ExternalMentor, Staff
 from intranet.schedule import invitees
 from intranet.schedule.models import (
     ATTENDANCE,
@@ -32,7 +33,9 @@ from intranet.schedule.models import (
     PartnerSchool,
     PlanTarget,
     Semester,
+    Shown,
     activity_attachment,
+    activity_external_presenter,
     activity_presenter,
 )
 from intranet.spreadsheets import append, fit_columns, workbook_bytes
@@ -58,6 +61,118 @@ def activities_query(semester: Semester, filters: dict[str, str]):
     if (partner := as_id(filters.get("partner"))) is not None:
         query = query.where(Activity.partner_school_id == partner)
     return query.order_by(Activity.date, Activity.start_time, Activity.id)
+
+
+class Presenter(NamedTuple):
+    id: int
+    name: str
+
+
+@dataclass
+class Row(Shown):
+    """An activity as a schedule row shows it, in plain values: building mapped objects with
+    their people was most of what a window of rows cost."""
+
+    id: int
+    date: date
+    start_time: time | None
+    end_time: time | None
+    level: str
+    form: str
+    theme: str
+    place: str
+    status: str
+    summary: str
+    responsible_id: int | None
+    responsible_name: str
+    partner_name: str
+    presenters: list[Presenter] = field(default_factory=list)  # colleagues
+    experts: list[str] = field(default_factory=list)  # the mentor team's
+
+    @property
+    def presenter_names(self) -> list[str]:
+        return [p.name for p in self.presenters] + self.experts
+
+
+ROW_COLUMNS = (
+    Activity.id,
+    Activity.date,
+    Activity.start_time,
+    Activity.end_time,
+    Activity.level,
+    Activity.form,
+    Activity.theme,
+    Activity.place,
+    Activity.status,
+    Activity.summary,
+    Activity.responsible_id,
+    func.coalesce(Staff.name, ""),
+    func.coalesce(PartnerSchool.name, ""),
+)
+
+
+def table_rows(query, offset: int = 0, limit: int | None = None) -> tuple[list[Row], int]:
+    """The query's activities as rows, with whether each left a trace (for the 已完成 offer),
+    from `offset` on, `limit` of them (all without); and how many the whole query has. Two
+    statements however many rows: the window is chosen on ids alone (a window function), so
+    the rows' text and traces are read for its rows only."""
+    total = None
+    if limit is not None:
+        page = (
+            query.with_only_columns(Activity.id, func.count().over().label("total"))
+            .offset(offset)
+            .limit(limit)
+            .subquery()
+        )
+        query = query.join(page, page.c.id == Activity.id)
+        total = page.c.total
+    found = db.session.execute(
+        query.with_only_columns(
+            *ROW_COLUMNS, left_a_trace().label("trace"), total if total is not None else literal(0)
+        )
+        .outerjoin(Staff, Staff.id == Activity.responsible_id)
+        .outerjoin(PartnerSchool, PartnerSchool.id == Activity.partner_school_id)
+    ).all()
+    rows = [Row(*values[: len(ROW_COLUMNS)]) for values in found]
+    note_traces({row.id: bool(values[-2]) for row, values in zip(rows, found, strict=True)})
+    _add_presenters(rows)
+    return rows, (found[0][-1] if found and limit is not None else len(found))
+
+
+def _add_presenters(rows: list[Row]) -> None:
+    """Each row's presenters, colleagues by pinyin then experts by name: one statement."""
+    by_id = {row.id: row for row in rows}
+    if not by_id:
+        return
+    colleagues = (
+        select(
+            activity_presenter.c.activity_id,
+            Staff.id,
+            Staff.name,
+            literal(False).label("expert"),
+            Staff.pinyin.label("sort"),
+        )
+        .join(Staff, Staff.id == activity_presenter.c.staff_id)
+        .where(activity_presenter.c.activity_id.in_(by_id))
+    )
+    experts = (
+        select(
+            activity_external_presenter.c.activity_id,
+            ExternalMentor.id,
+            ExternalMentor.name,
+            literal(True),
+            ExternalMentor.name,
+        )
+        .join(ExternalMentor, ExternalMentor.id == activity_external_presenter.c.external_mentor_id)
+        .where(activity_external_presenter.c.activity_id.in_(by_id))
+    )
+    people = union_all(colleagues, experts).order_by("expert", "sort", "id")
+    for activity_id, person, name, expert, _sort in db.session.execute(people):
+        row = by_id[activity_id]
+        if expert:
+            row.experts.append(name)
+        else:
+            row.presenters.append(Presenter(person, name))
 
 
 def in_month(query, first: date):

@@ -11,7 +11,6 @@ import segno
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
 
 from intranet.auth.permissions import (
     attendance_refusal,
@@ -112,11 +111,11 @@ def index():
     view = "calendar" if request.args.get("view") == "calendar" else "table"
     month = services.month_of(request.args.get("month"), semester)
     if view == "calendar":  # the month's activities, however long the semester
-        activities = _rows(services.in_month(query, month))
-        window = _window_of(activities, len(activities))
+        activities, total = services.table_rows(services.in_month(query, month))
+        window = _window_of(activities, total)
     elif "before" in request.args and is_htmx():  # 更早: the months before, in its place
         start, end = _earlier(query)
-        activities = [row[0] for row in _rows(query, start, end - start)] if end else []
+        activities = services.table_rows(query, start, end - start)[0] if end else []
         return render_template("schedule/_row_window.html", **_window_of(activities, 0, start))
     else:  # a window of rows, 更多 brings the next: the page costs the same at any size
         offset = _first_row(query, semester)
@@ -192,39 +191,13 @@ def _row_rights(activities) -> dict:
     }
 
 
-def _rows(query, offset: int = 0, limit: int | None = None) -> list:
-    """Activities in one statement, with their experts and whether each left a trace (for the
-    已完成 offer), and the presenters in one more, however many rows; with `limit`, also how
-    many rows the whole query has (a window function: no second statement)."""
-    if limit is not None:
-        # The window is chosen on ids alone: its rows' text and traces are read for those rows,
-        # not for every row of the semester before the limit applies.
-        page = (
-            query.with_only_columns(Activity.id, func.count().over().label("total"))
-            .offset(offset)
-            .limit(limit)
-            .subquery()
-        )
-        query = query.join(page, page.c.id == Activity.id).add_columns(page.c.total)
-    query = query.options(
-        joinedload(Activity.external_presenters), selectinload(Activity.presenters)
-    ).add_columns(services.left_a_trace().label("trace"))
-    rows = db.session.execute(query).unique().all()
-    services.note_traces({row[0].id: bool(row.trace) for row in rows})
-    if limit is not None:
-        return rows
-    return [row[0] for row in rows]
-
-
-def _window(query, offset: int) -> tuple[list[Activity], int, date | None]:
+def _window(query, offset: int) -> tuple[list[services.Row], int, date | None]:
     """The rows from `offset` on, a window's worth; how many rows in all; and the date of the
     row before the window (read with it), so a month the window continues gets no second head."""
     start = max(offset - 1, 0)
-    rows = _rows(query, start, ROWS + (offset - start))
-    total = rows[0].total if rows else 0
-    if not rows and offset:
+    activities, total = services.table_rows(query, start, ROWS + (offset - start))
+    if not activities and offset:
         total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    activities = [row[0] for row in rows]
     before = activities.pop(0).date if offset and activities else None
     return activities, total, before
 
