@@ -85,16 +85,20 @@ def save(
     saved record, `merged` naming the fields taken from someone else's save."""
     merged: list[str] = []
     for _attempt in range(3):
-        current = stored(record)
-        _take_chosen(form, current)
-        clashes: list[Difference] = []
-        if _sent_version(form) != record.version:
-            clashes, taken = merge(form, current)
-            merged += taken
-        # From here the form stands on what is stored now, also for a retry after a lost race.
-        form.version.data, form.base.data = current.version.data, current.base.data
-        if clashes:
-            return _conflict(conflict(record, form, clashes), target)
+        # Saved from the version stored, with no choices to take: nothing to merge, and the
+        # stored form (a second form built, its people read) is not needed.
+        if _sent_version(form) != record.version or _chose(form):
+            current = stored(record)
+            _take_chosen(form, current)
+            clashes: list[Difference] = []
+            if _sent_version(form) != record.version:
+                clashes, taken = merge(form, current)
+                merged += taken
+            # From here the form stands on what is stored now, also for a retry after a lost
+            # race.
+            form.version.data, form.base.data = current.version.data, current.base.data
+            if clashes:
+                return _conflict(conflict(record, form, clashes), target)
         apply(record, form)
         if commit_unless_stale():
             return saved(record, merged)
@@ -188,6 +192,11 @@ def _sent_version(form) -> int | None:
         return int(form.version.data)
     except (TypeError, ValueError):
         return None
+
+
+def _chose(form) -> bool:
+    """The user answered a 409: per field, whose value to keep."""
+    return any(CHOICE + field.name in request.form for field in form)
 
 
 def _take_chosen(form, current) -> None:
