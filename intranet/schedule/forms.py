@@ -232,7 +232,8 @@ class ActivityForm(Versioned, Form):
     @classmethod
     def of(cls, activity) -> "ActivityForm":
         """The form filled with what is stored now: for editing, and to compare on a conflict."""
-        return super().of(activity, kind=activity.form, semester=activity.semester)
+        # Never validated: the semester that bounds a posted date is not read for it.
+        return super().of(activity, kind=activity.form)
 
     # What only managers change: the fields that earn points in the evaluation, and who is
     # responsible. The responsible teacher's row shows them as text, so they are not sent.
