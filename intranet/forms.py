@@ -14,6 +14,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, StopValidation
 
+from intranet import widgets
+
 # Control characters nobody types (NUL among them, which PostgreSQL refuses to store);
 # tab, line feed and carriage return stay.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -33,6 +35,13 @@ class Form(FlaskForm):
                 declared = unbound_field.kwargs.get("filters", ())
                 options["filters"] = [drop_control_characters, *declared]
             return super().bind_field(form, unbound_field, options)
+
+        def render_field(self, field, render_kw):
+            """Common widgets with plain strings (intranet/widgets.py), the same HTML."""
+            given = getattr(field, "render_kw", None)
+            attrs = dict(given, **render_kw) if given is not None else dict(render_kw)
+            html = widgets.render(field, attrs)
+            return html if html is not None else super().render_field(field, render_kw)
 
 
 def choices(values, blank: str | None = None) -> list[SelectChoice]:
