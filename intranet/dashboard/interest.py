@@ -156,21 +156,12 @@ def _presenters(name_rows, found: Gains) -> dict[int, PresenterGains]:
     return people
 
 
-def _turnout(rows, invitations):
-    """(row, present, expected) of each held activity, counted as services.overview counts."""
-    for a in rows:
-        invited, _ = invitations.invited(a)
-        present = _staff_ids(a.present)
-        others = (present | _staff_ids(a.marked)) - invited
-        yield a, len(present), len(invited) + len(others)
-
-
 def _attendance(result, rows, invitations, found, recent, people) -> None:
     if invitations is None:
         return
     by_form: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     by_presenter: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for a, present, expected in _turnout(rows, invitations):
+    for a, present, expected in rows:
         for counts in (by_form[a.form], *(by_presenter[p] for p in _staff_ids(a.presenters))):
             counts[0] += present
             counts[1] += expected
@@ -206,7 +197,7 @@ def _best(found: list[Drawing], rate: float) -> list[Drawing]:
 
 def _suggest(result, rows, invitations, people, today) -> None:
     start, _ = year_span(school_year_of(today))
-    this_year = [a for a in rows if a.date >= start]
+    this_year = [a for a, _, _ in rows if a.date >= start]
     presented = {p for a in this_year for p in _staff_ids(a.presenters)}
     active = invitations.directory.staff if invitations is not None else {}
     valued = [

@@ -1,4 +1,5 @@
-"""What the dashboard keeps: a closed semester's attendance per month and form."""
+"""What the dashboard keeps: a closed semester's attendance per month and form, and each held
+activity's own figures."""
 
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -19,3 +20,24 @@ class MonthFigure(db.Model):
     form: Mapped[str] = mapped_column(String(24), primary_key=True)
     present: Mapped[int] = mapped_column(Integer)
     expected: Mapped[int] = mapped_column(Integer)
+
+
+class ActivityFigure(db.Model):
+    """A held activity's attendance figures, kept once worked out (dashboard/kept.py): present
+    and 应到, in all and per participation group (services.GROUPS). Dropped when the activity,
+    its attendance or named invitees change, and all of them when people change (who is
+    active, their political status or role, pools, pairings), since 应到 follows them."""
+
+    __tablename__ = "activity_figure"
+
+    activity_id: Mapped[int] = mapped_column(
+        ForeignKey("activity.id", ondelete="CASCADE"), primary_key=True
+    )
+    present: Mapped[int] = mapped_column(Integer)
+    expected: Mapped[int] = mapped_column(Integer)
+    party_present: Mapped[int] = mapped_column(Integer)
+    party_expected: Mapped[int] = mapped_column(Integer)
+    activist_present: Mapped[int] = mapped_column(Integer)
+    activist_expected: Mapped[int] = mapped_column(Integer)
+    non_party_present: Mapped[int] = mapped_column(Integer)
+    non_party_expected: Mapped[int] = mapped_column(Integer)

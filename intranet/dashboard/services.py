@@ -32,10 +32,11 @@ from sqlalchemy import cast as sql_cast
 from intranet.achievements.models import LEVELS as ACHIEVEMENT_LEVELS
 from intranet.achievements.models import Achievement
 from intranet.auth.permissions import MANAGEMENT_GROUP
-from intranet.dashboard.kept import KEPT, Kept, kept_tally, month_key
+from intranet.dashboard.kept import KEPT, TOOK_PART, Kept, kept_tally, month_key
+from intranet.dashboard.models import ActivityFigure
 from intranet.extensions import db
 from intranet.feedback.services import Gain, Gains, gain_tally, is_gain_row
-from intranet.mentoring.models import Pairing, PairingTask
+from intranet.mentoring.models import PairingTask
 from intranet.mentoring.services import reasons_behind
 from intranet.people.models import PoolMembership, Staff, of_school
 from intranet.schedule.invitees import LIVE_PAIRINGS, PARTY, Directory, pairing_terms
@@ -395,27 +396,34 @@ class Overview:
     alert: Alert | None
     groups: list[Group]
     health: list[PairingState]
-    # closed semesters' figures worked out for this page, for kept.keep() once it is rendered
+    # closed semesters' figures and activities' figures worked out for this page, for
+    # kept.keep() once it is rendered
     to_keep: dict = field(default_factory=dict)
+    worked_out: list[dict] = field(default_factory=list)
 
 
 def _held_facts(
     semester: Semester, first: date, after: date, kept: set[int] = frozenset(), fill=frozenset()
 ):
     """One statement: the held activities of the semester or dated in [first, after), one row
-    each, with its people as comma-separated lists of staff ids that the database builds from
-    the indexes (attendance from its tally index): present, marked otherwise, presenters, named
-    people added and taken out. However many records there are, one row per activity travels."""
+    each, with their kept figures (ActivityFigure, columns named as its own) when they are kept
+    and else their people as comma-separated lists of staff ids that the database builds from
+    the indexes (attendance from its tally index): present, marked otherwise, named people added
+    and taken out; and always their presenters. However many records there are, one row per
+    activity travels, and a kept activity's records are not read at all."""
+    missing = ActivityFigure.activity_id.is_(None)
 
-    def ids(column, *where):
-        return (
+    def ids(column, *where, when=True):
+        found = (
             select(func.aggregate_strings(sql_cast(column, String), ","))
             .where(*where)
             .scalar_subquery()
         )
+        return case((missing, found), else_=null()) if when else found
 
     attended = (Attendance.activity_id == Activity.id, of_school(Attendance.staff_id))
     named = (ActivityInvitee.activity_id == Activity.id,)
+    presenters = activity_presenter.c.activity_id == Activity.id
     return db.session.execute(
         select(
             Activity.id,
@@ -426,12 +434,12 @@ def _held_facts(
             Activity.invite_pairing_id,
             ids(Attendance.staff_id, *attended, Attendance.status == "present").label("present"),
             ids(Attendance.staff_id, *attended, Attendance.status != "present").label("marked"),
-            ids(
-                activity_presenter.c.staff_id, activity_presenter.c.activity_id == Activity.id
-            ).label("presenters"),
+            ids(activity_presenter.c.staff_id, presenters, when=False).label("presenters"),
             ids(ActivityInvitee.staff_id, *named, ActivityInvitee.invited).label("named_in"),
             ids(ActivityInvitee.staff_id, *named, ~ActivityInvitee.invited).label("named_out"),
+            *(getattr(ActivityFigure, name).label(f"kept_{name}") for name in FIGURE_COUNTS),
         )
+        .outerjoin(ActivityFigure, ActivityFigure.activity_id == Activity.id)
         .where(
             *_held(
                 or_(
@@ -449,20 +457,56 @@ def _held_facts(
     ).all()
 
 
+FIGURE_COUNTS = (
+    "present",
+    "expected",
+    *(
+        f"{key}_{count}"
+        for key in ("party", "activist", "non_party")
+        for count in ("present", "expected")
+    ),
+)
+
+
+def took_part_tally(semester: Semester):
+    """(what, key, wait, n) rows for the tallies: per political status, how many of the
+    school's staff were present at least once at the semester's held activities (参与面). Not a
+    sum of activities' figures, so its own aggregate, over the attendance's tally index."""
+    came = (
+        select(Attendance.staff_id)
+        .join(Activity, Activity.id == Attendance.activity_id)
+        .where(*_held(Activity.semester_id == semester.id), Attendance.status == "present")
+    )
+    return (
+        select(
+            literal(TOOK_PART).label("what"),
+            Staff.political_status.label("key"),
+            sql_cast(null(), Integer).label("wait"),
+            func.count().label("n"),
+        )
+        .where(Staff.of_school, Staff.id.in_(came))
+        .group_by(Staff.political_status)
+    )
+
+
 def _staff_ids(text: str | None) -> set[int]:
     """The ids of a list the database joined with commas (None when there were none)."""
     return set(map(int, text.split(","))) if text else set()
 
 
 def _directory(today: date) -> tuple[Directory, dict[str, frozenset], dict]:
-    """The invitees' Directory (without named people) in two statements; everyone's
-    participation group, as a set of staff ids per group (those no longer active too: they
-    may have been marked); and each signed or active pairing: (whether it has a task past
-    due, its apprentice)."""
-    found = Directory()
-    members: dict[str, set[int]] = {key: set() for key in GROUPS}
-    for person, active, role, political, pool, since, until in db.session.execute(
+    """The invitees' Directory (without named people) in one statement: the staff with their
+    pools, then the pairings' terms; everyone's participation group, as a set of staff ids per
+    group (those no longer active too: they may have been marked); and each signed or active
+    pairing: (whether it has a task past due, its apprentice)."""
+    terms = pairing_terms().subquery()
+    overdue = exists().where(
+        PairingTask.pairing_id == terms.c.id, PairingTask.due < today, PairingTask.done_at.is_(None)
+    )
+    no_id, no_text = sql_cast(null(), Integer), sql_cast(null(), String)
+    staff = (
         select(
+            literal("staff").label("kind"),
             Staff.id,
             Staff.active,
             Staff.role,
@@ -470,12 +514,34 @@ def _directory(today: date) -> tuple[Directory, dict[str, frozenset], dict]:
             PoolMembership.pool,
             PoolMembership.since,
             PoolMembership.until,
+            no_id.label("mentor"),
+            no_id.label("apprentice"),
         )
         .outerjoin(
             PoolMembership, and_(PoolMembership.staff_id == Staff.id, Staff.active.is_(True))
         )
         .where(Staff.of_school)
-    ):
+    )
+    pairing = select(
+        literal("pairing"),
+        terms.c.id,
+        overdue,  # in the place of `active`
+        terms.c.state,
+        no_text,
+        no_text,
+        terms.c.start,
+        terms.c.end,
+        terms.c.mentor_id,
+        terms.c.apprentice_id,
+    )
+    found = Directory()
+    members: dict[str, set[int]] = {key: set() for key in GROUPS}
+    pairing_rows = []
+    for row in db.session.execute(union_all(staff, pairing)):
+        kind, person, active, role, political, pool, since, until, _, _ = row
+        if kind == "pairing":
+            pairing_rows.append(row)
+            continue
         if key := GROUP_OF.get(political):
             members[key].add(person)
         if not active:
@@ -483,12 +549,9 @@ def _directory(today: date) -> tuple[Directory, dict[str, frozenset], dict]:
         found.staff[person] = (role, political)
         if pool is not None:
             found.pools.setdefault(person, []).append((pool, since, until))
-    overdue = exists().where(
-        PairingTask.pairing_id == Pairing.id, PairingTask.due < today, PairingTask.done_at.is_(None)
-    )
     pairings = {}
-    for pairing, mentor, apprentice, state, start, end, late in db.session.execute(
-        pairing_terms().add_columns(overdue.label("overdue")).order_by(Pairing.id)
+    for _, pairing, late, state, _, _, start, end, mentor, apprentice in sorted(
+        pairing_rows, key=lambda row: row[1]
     ):
         pair = tuple(p for p in (mentor, apprentice) if p is not None)
         found.pairings[pairing] = (pair, state, start, end)
@@ -533,12 +596,16 @@ def overview(
             named = directory.named[row.id] = dict.fromkeys(_staff_ids(row.named_in), True)
             named.update(dict.fromkeys(_staff_ids(row.named_out), False))
     invitations = Invitations(directory)
-    db.session.info["dashboard_held"] = rows, invitations  # the interest alert's (interest.py)
     groups = {
         key: Group(key, label, people=len(members[key] & invitations.active))
         for key, (label, _) in GROUPS.items()
     }
-    took_part: dict[str, set[int]] = {key: set() for key in GROUPS}
+    took_part = kept.took_part
+    if took_part is None:  # not read with the tallies
+        took_part = {row.key: row.n for row in db.session.execute(took_part_tally(semester))}
+    for status, n in took_part.items():
+        if key := GROUP_OF.get(status):
+            groups[key].took_part += n
     in_group: dict[int, dict[str, int]] = {}  # id of a shared invitee set -> its group counts
     by_key = {}
     for n in range(WINDOW_MONTHS):
@@ -549,45 +616,42 @@ def overview(
     )
     reported = set()
     to_keep: dict[int, dict] = {i: {} for i in fill}
+    worked_out = []  # figures of activities not kept yet, to keep
+    held = []  # (row, present, 应到) of each, for the interest alert (interest.py)
     for semester_id in usable:
         for month, forms in kept.figures.get(semester_id, {}).items():
             for form, (present, expected) in forms.items():
                 _count_month(by_key, by_form, month, form, present, expected)
     for a in rows:
-        invited, shared = invitations.invited(a)
-        present = _staff_ids(a.present)
-        others = (present | _staff_ids(a.marked)) - invited  # marked though not invited
-        expected = len(invited) + len(others)
+        if a.kept_expected is not None:
+            figure = {name: getattr(a, f"kept_{name}") for name in FIGURE_COUNTS}
+        else:
+            figure = _figure(a, invitations, members, in_group)
+            worked_out.append({"activity_id": a.id, **figure})
+        present, expected = figure["present"], figure["expected"]
+        held.append((a, present, expected))
         month = (a.date.year, a.date.month)
         if a.semester_id in to_keep:
-            figure = to_keep[a.semester_id].setdefault(month, {}).setdefault(a.form, [0, 0])
-            figure[0] += len(present)
-            figure[1] += expected
+            counts = to_keep[a.semester_id].setdefault(month, {}).setdefault(a.form, [0, 0])
+            counts[0] += present
+            counts[1] += expected
         if a.date <= until:
-            _count_month(by_key, by_form, month, a.form, len(present), expected)
+            _count_month(by_key, by_form, month, a.form, present, expected)
         else:  # the rest of until's month still counts for the alert's forms
             rates = by_form[month][a.form]
-            rates[0] += len(present)
+            rates[0] += present
             rates[1] += expected
         if a.semester_id != semester.id:
             continue
-        counts = in_group.get(id(invited)) if shared else None
-        if counts is None:
-            counts = {key: len(invited & people) for key, people in members.items()}
-            if shared:
-                in_group[id(invited)] = counts
-        for key, people in members.items():
-            came = present & people
-            groups[key].total += counts[key] + len(others & people)
-            groups[key].present += len(came)
-            took_part[key] |= came
+        for key, group in groups.items():
+            group.total += figure[f"{key}_expected"]
+            group.present += figure[f"{key}_present"]
         for person in _staff_ids(a.presenters):
             if key := _member_group(person, members):
                 groups[key].presented += 1
             if a.form == "report_lesson":
                 reported.add(person)
-    for key, people in took_part.items():
-        groups[key].took_part = len(people)
+    db.session.info["dashboard_held"] = held, invitations  # the interest alert's (interest.py)
     months = list(by_key.values())
 
     def month_rates(month: Month) -> dict:
@@ -599,8 +663,32 @@ def overview(
         for pairing, (late, apprentice) in pairings.items()
     ]
     return Overview(
-        months, falling_attendance(months, month_rates), list(groups.values()), health, to_keep
+        months,
+        falling_attendance(months, month_rates),
+        list(groups.values()),
+        health,
+        to_keep,
+        worked_out,
     )
+
+
+def _figure(a, invitations: Invitations, members: dict[str, frozenset], in_group: dict) -> dict:
+    """An activity's figures (FIGURE_COUNTS) from its row of _held_facts: present and 应到, in
+    all and per group. A group's share of 应到 is its share of the invitees (counted once per
+    shared set, in `in_group`) plus its share of those marked though not invited."""
+    invited, shared = invitations.invited(a)
+    present = _staff_ids(a.present)
+    others = (present | _staff_ids(a.marked)) - invited  # marked though not invited
+    figure = {"present": len(present), "expected": len(invited) + len(others)}
+    counts = in_group.get(id(invited)) if shared else None
+    if counts is None:
+        counts = {key: len(invited & people) for key, people in members.items()}
+        if shared:
+            in_group[id(invited)] = counts
+    for key, people in members.items():
+        figure[f"{key}_present"] = len(present & people)
+        figure[f"{key}_expected"] = counts[key] + len(others & people)
+    return figure
 
 
 def _count_month(by_key, by_form, month, form, present: int, expected: int) -> None:
@@ -664,7 +752,7 @@ def tallies(
     if with_box:
         parts.extend(suggestion_tallies())
     if kept_from is not None:
-        parts.append(kept_tally(kept_from))
+        parts.extend((kept_tally(kept_from), took_part_tally(semester)))
     if parts:
         stmt = union_all(stmt, *parts)
     counts = {"verified": Counter(), "pending": Counter()}
@@ -672,7 +760,7 @@ def tallies(
     for row in db.session.execute(stmt):
         if row.what in extra_whats:
             extra_rows.append(tuple(row))
-        elif row.what == KEPT:
+        elif row.what in (KEPT, TOOK_PART):
             kept_rows.append(tuple(row))
         elif row.what in counts:
             counts[row.what][row.key] += row.n
@@ -682,7 +770,8 @@ def tallies(
             reach_rows.append(tuple(row))
         else:
             box.append(tuple(row))
-    return counts, box, Gains(gain_rows), Reach.of(reach_rows), Kept.of(kept_rows), extra_rows
+    kept = Kept.of(kept_rows) if kept_from is not None else Kept()
+    return counts, box, Gains(gain_rows), Reach.of(reach_rows), kept, extra_rows
 
 
 def achievements_by_level(semester: Semester) -> dict[str, Counter]:

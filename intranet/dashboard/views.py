@@ -107,7 +107,9 @@ def index():
         # when an anonymous suggestion arrived (SECURITY.md L).
         box=suggestion_stats(today, tallies=box_tallies) if reads_box else None,
     )
-    kept.keep(figures.to_keep)  # after rendering: its commit would make the page reload rows
+    kept.keep(
+        figures.to_keep, figures.worked_out
+    )  # after rendering: its commit would make the page reload rows
     return page
 
 
