@@ -1,10 +1,11 @@
 """What the dashboard keeps: a closed semester's attendance per month and form, and each held
 activity's own figures."""
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from intranet.extensions import db
+from intranet.schedule.models import Activity
 
 
 class MonthFigure(db.Model):
@@ -41,3 +42,16 @@ class ActivityFigure(db.Model):
     activist_expected: Mapped[int] = mapped_column(Integer)
     non_party_present: Mapped[int] = mapped_column(Integer)
     non_party_expected: Mapped[int] = mapped_column(Integer)
+
+
+# The forms' use per semester (schedule/renewal.usage_tally, read on every dashboard for the
+# interest alert and on the plan): a covering index, so counting a semester's activities per form
+# reads its index entries in order, not every row of the table.
+USE_INDEX = Index(
+    "ix_activity_use",
+    Activity.semester_id,
+    Activity.form,
+    Activity.deleted_at,
+    Activity.status,
+    Activity.date,
+)
