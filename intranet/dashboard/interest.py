@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_login import current_user
-from sqlalchemy import Select, literal, select
+from sqlalchemy import Select, select
 
 from intranet.auth.permissions import can
 from intranet.clock import school_today
@@ -36,7 +36,6 @@ from intranet.schedule.renewal import (
 )
 
 HELD_KEY = "dashboard_held"  # where services.overview leaves its held activities for us
-PRESENTER = "presenter"
 PARTY = frozenset(GROUPS["party"][1])  # a non-Party teacher: any other status, as the reach card
 SHOWN = 3  # forms and presenters named
 LOOKED_AT = 8  # semesters (four school years): a form rested longer than that is not proposed
@@ -75,21 +74,23 @@ class Interest:
         return bool(self.alert or self.gain_falling or self.worn)
 
 
-WHATS = frozenset({PRESENTER, USED})  # the rows of parts() that tallies() hands back apart
+WHATS = frozenset({USED})  # the rows of parts() that tallies() hands back apart
 
 
-def presenter_names(since: date) -> Select:
-    """The names of the colleagues who presented a live activity since `since` (the overview's
-    window), in the tallies' shape (what = "presenter", key = the name, wait = the id, n = 0):
-    presenters who drew people may have no answers to name them."""
+def presenter_names(since: date, ids) -> Select:
+    """(id, name, whether they presented a live activity since `since`) of the colleagues
+    `ids`: only the few the alert may name, asked once it is raised."""
     presented = (
         select(activity_presenter.c.staff_id)
         .join(Activity, Activity.id == activity_presenter.c.activity_id)
-        .where(Activity.date >= since, Activity.deleted_at.is_(None))
+        .where(
+            activity_presenter.c.staff_id == Staff.id,
+            Activity.date >= since,
+            Activity.deleted_at.is_(None),
+        )
+        .exists()
     )
-    return select(literal(PRESENTER), Staff.name, Staff.id, literal(0)).where(
-        Staff.id.in_(presented)
-    )
+    return select(Staff.id, Staff.name, presented).where(Staff.id.in_(ids))
 
 
 def _looked_at(semester: Semester, semesters: list[Semester]) -> list[Semester]:
@@ -101,23 +102,31 @@ def parts(semester: Semester, semesters: list[Semester], since: date) -> list[Se
     """What the alert reads, as statements of the dashboard's tallies (sent in their one
     statement), of the LOOKED_AT semesters up to the chosen one: the 收获 per form of those
     before the recent ones (to bring back a form rested for a year), each form's use; and the
-    names of those who presented since `since`. Ten years of semesters cost what four do."""
+    the presenters' names are asked only when the alert is raised (presenter_names). Ten years
+    of semesters cost what four do."""
     upto = _looked_at(semester, semesters)
     recent = {s.id for s in gain_semesters(semester, semesters)}
     older = [s.id for s in upto if s.id not in recent]
-    return [*gain_tally(older), presenter_names(since), usage_tally([s.id for s in upto])]
+    return [*gain_tally(older), usage_tally([s.id for s in upto])]
 
 
-def alert(semester: Semester, semesters: list[Semester], figures: Overview, shown: Gains, rows):
+def alert(
+    semester: Semester,
+    semesters: list[Semester],
+    figures: Overview,
+    shown: Gains,
+    rows,
+    since: date,
+):
     """The alert for the dashboard's semester: `semesters` newest first (all_semesters()),
     `figures` the overview, `shown` the 收获 its tallies read (the recent semesters per form
-    and per presenter, and parts()' older ones per form) and `rows` parts()' other rows. A
-    presenter's 收获 is personal: only those who may see it (feedback.presenters) get it here;
-    others see who draws people by attendance alone."""
+    and per presenter, and parts()' older ones per form), `rows` parts()' other rows and
+    `since` the first day of the overview's window (as parts()). A presenter's 收获 is
+    personal: only those who may see it (feedback.presenters) get it here; others see who
+    draws people by attendance alone."""
     recent = gain_semesters(semester, semesters)
     today = school_today()
     held, invitations = db.session.info.pop(HELD_KEY, ((), None))
-    name_rows = [row for row in rows if row[0] == PRESENTER]
     used_rows = [row for row in rows if row[0] == USED]
     found = Gains([])
     found.rows = shown.rows
@@ -138,16 +147,16 @@ def alert(semester: Semester, semesters: list[Semester], figures: Overview, show
     )
     if not result.raised:  # what draws and what to try are shown with an alert only
         return result
-    people = _presenters(name_rows, found)
-    _attendance(result, held, invitations, found, recent, people)
+    people = _presenters(found)
+    _attendance(result, held, invitations, found, recent, people, since)
     _suggest(result, held, invitations, people, today)
     return result
 
 
-def _presenters(name_rows, found: Gains) -> dict[int, PresenterGains]:
-    """Colleagues who presented, by id: their names and their 收获 per recent semester
-    (withheld totals as feedback.PresenterGains has them)."""
-    people = {staff_id: PresenterGains(name, False) for _, name, staff_id, _ in name_rows}
+def _presenters(found: Gains) -> dict[int, PresenterGains]:
+    """Colleagues with 收获 as presenters, by id: their names and their 收获 per recent
+    semester (withheld totals as feedback.PresenterGains has them)."""
+    people: dict[int, PresenterGains] = {}
     for semester_id, kind, ident, name, gain in found.presenter_rows:
         if kind == "s":
             person = people.setdefault(int(ident), PresenterGains(name, False))
@@ -156,13 +165,17 @@ def _presenters(name_rows, found: Gains) -> dict[int, PresenterGains]:
     return people
 
 
-def _attendance(result, rows, invitations, found, recent, people) -> None:
+def _attendance(result, rows, invitations, found, recent, people, since) -> None:
     if invitations is None:
         return
     by_form: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     by_presenter: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    seen = set()  # presenters of a held activity since `since`: they have a name to show
     for a, present, expected in rows:
-        for counts in (by_form[a.form], *(by_presenter[p] for p in _staff_ids(a.presenters))):
+        presenters = _staff_ids(a.presenters)
+        if a.date >= since:
+            seen |= presenters
+        for counts in (by_form[a.form], *(by_presenter[p] for p in presenters)):
             counts[0] += present
             counts[1] += expected
     total = [sum(c[0] for c in by_form.values()), sum(c[1] for c in by_form.values())]
@@ -179,12 +192,40 @@ def _attendance(result, rows, invitations, found, recent, people) -> None:
         if e
     ]
     result.forms = _best(forms, result.rate)
-    presenters = [
-        Drawing(people[key].name, p, e, people[key].total)
-        for key, (p, e) in by_presenter.items()
-        if e and key in people
-    ]
-    result.presenters = _best(presenters, result.rate)
+    known = getattr(invitations.directory, "names", {})
+    result.presenters = _drawing_presenters(by_presenter, people, seen, known, result.rate, since)
+
+
+def _drawing_presenters(by_presenter, people, seen, known, rate, since) -> list[Drawing]:
+    """The presenters who drew best (_best), named: a presenter is named when they have 收获
+    (by its rows) or presented a live activity since `since` (as the alert always did). Those
+    of a held activity since then are named from `known` (the overview's directory); only the
+    few that can be among the best and are neither ask a statement, e.g. one who presented
+    only before the window, in a semester the overview worked out whole."""
+    drawing = []
+    for key, (p, e) in by_presenter.items():
+        gain = people[key].total if key in people else Gain()
+        if e and p / e >= rate and (gain.share is None or gain.share >= GOOD_SHARE):
+            drawing.append((p / e, key, p, e, gain))
+    drawing.sort(key=lambda d: -d[0])
+    # The best rates, whole, until SHOWN of them surely have a name: who else is left is below.
+    chosen, sure = [], 0
+    for at, d in enumerate(drawing):
+        if sure >= SHOWN and d[0] < drawing[at - 1][0]:
+            break
+        chosen.append(d)
+        sure += d[1] in people or d[1] in seen
+    names = {key: people[key].name for _, key, *_ in chosen if key in people}
+    for _, key, *_ in chosen:
+        if key not in names and key in seen and key in known:
+            names[key] = known[key]
+    asked = [key for _, key, *_ in chosen if key not in names]
+    if asked:
+        for key, name, presented in db.session.execute(presenter_names(since, asked)):
+            if key in seen or presented:
+                names[key] = name
+    found = [Drawing(names[key], p, e, gain) for _, key, p, e, gain in chosen if key in names]
+    return _best(found, rate)
 
 
 def _best(found: list[Drawing], rate: float) -> list[Drawing]:

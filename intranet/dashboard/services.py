@@ -496,9 +496,10 @@ def _staff_ids(text: str | None) -> set[int]:
 
 def _directory(today: date) -> tuple[Directory, dict[str, frozenset], dict]:
     """The invitees' Directory (without named people) in one statement: the staff with their
-    pools, then the pairings' terms; everyone's participation group, as a set of staff ids per
-    group (those no longer active too: they may have been marked); and each signed or active
-    pairing: (whether it has a task past due, its apprentice)."""
+    pools (their names in its `names`), then the pairings' terms; everyone's participation
+    group, as a set of staff ids per group (those no longer active too: they may have been
+    marked); and each signed or active pairing: (whether it has a task past due, its
+    apprentice)."""
     terms = pairing_terms().subquery()
     overdue = exists().where(
         PairingTask.pairing_id == terms.c.id, PairingTask.due < today, PairingTask.done_at.is_(None)
@@ -514,6 +515,7 @@ def _directory(today: date) -> tuple[Directory, dict[str, frozenset], dict]:
             PoolMembership.pool,
             PoolMembership.since,
             PoolMembership.until,
+            Staff.name,
             no_id.label("mentor"),
             no_id.label("apprentice"),
         )
@@ -531,17 +533,20 @@ def _directory(today: date) -> tuple[Directory, dict[str, frozenset], dict]:
         no_text,
         terms.c.start,
         terms.c.end,
+        no_text,
         terms.c.mentor_id,
         terms.c.apprentice_id,
     )
     found = Directory()
     members: dict[str, set[int]] = {key: set() for key in GROUPS}
     pairing_rows = []
+    found.names = {}  # the interest alert's presenters' names (interest.py)
     for row in db.session.execute(union_all(staff, pairing)):
-        kind, person, active, role, political, pool, since, until, _, _ = row
+        kind, person, active, role, political, pool, since, until, name, _, _ = row
         if kind == "pairing":
             pairing_rows.append(row)
             continue
+        found.names[person] = name
         if key := GROUP_OF.get(political):
             members[key].add(person)
         if not active:
@@ -550,7 +555,7 @@ def _directory(today: date) -> tuple[Directory, dict[str, frozenset], dict]:
         if pool is not None:
             found.pools.setdefault(person, []).append((pool, since, until))
     pairings = {}
-    for _, pairing, late, state, _, _, start, end, mentor, apprentice in sorted(
+    for _, pairing, late, state, _, _, start, end, _, mentor, apprentice in sorted(
         pairing_rows, key=lambda row: row[1]
     ):
         pair = tuple(p for p in (mentor, apprentice) if p is not None)
