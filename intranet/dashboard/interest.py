@@ -15,11 +15,19 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_login import current_user
-from sqlalchemy import Select, select
+from sqlalchemy import Select, String, literal, null, select
+from sqlalchemy import cast as sql_cast
 
 from intranet.auth.permissions import can
 from intranet.clock import school_today
-from intranet.dashboard.services import GROUPS, Alert, Overview, _staff_ids, gain_semesters
+from intranet.dashboard.services import (
+    ACTIVITY_SEP,
+    FIELD_SEP,
+    TOKEN_SEP,
+    Alert,
+    Overview,
+    gain_semesters,
+)
 from intranet.extensions import db
 from intranet.feedback.services import Gain, Gains, PresenterGains, gain_tally
 from intranet.people.models import Staff
@@ -36,7 +44,6 @@ from intranet.schedule.renewal import (
 )
 
 HELD_KEY = "dashboard_held"  # where services.overview leaves its held activities for us
-PARTY = frozenset(GROUPS["party"][1])  # a non-Party teacher: any other status, as the reach card
 SHOWN = 3  # forms and presenters named
 LOOKED_AT = 8  # semesters (four school years): a form rested longer than that is not proposed
 GAIN_DROP = 0.1  # the studio's 收获 this far down over the recent semesters raises the alert
@@ -74,7 +81,8 @@ class Interest:
         return bool(self.alert or self.gain_falling or self.worn)
 
 
-WHATS = frozenset({USED})  # the rows of parts() that tallies() hands back apart
+GONE = "gone"
+WHATS = frozenset({USED, GONE})  # the rows of parts() that tallies() hands back apart
 
 
 def presenter_names(since: date, ids) -> Select:
@@ -93,6 +101,68 @@ def presenter_names(since: date, ids) -> Select:
     return select(Staff.id, Staff.name, presented).where(Staff.id.in_(ids))
 
 
+@dataclass
+class Presenters:
+    """The presenters of the overview's held activities, as the alert reads them."""
+
+    figures: dict[int, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    seen: set[int] = field(default_factory=set)  # presented a held activity since `since`
+    this_year: set[int] = field(default_factory=set)  # ... this school year
+    names: dict[int, str] = field(default_factory=dict)
+    non_party_lecture: bool = False  # a colleague not in the Party gave one this school year
+
+
+def held_presenters(held, since: date, start: date) -> Presenters:
+    """The presenters of the overview's held activities, from their rows' `presented`
+    (services._held_facts: per activity its figures and presenters' tokens; an activity not
+    kept has its figures in `held`). `since` and `start` are first days of months, so a row
+    of a month's activities is before or after them whole."""
+    found = Presenters()
+    for a, present, expected in held:
+        if not a.presented:
+            continue
+        chunks = a.presented.split(ACTIVITY_SEP)
+        if a.id is not None:  # one activity not kept yet, its figures worked out
+            chunks = [f"{present}{FIELD_SEP}{expected}{FIELD_SEP}{a.presented}"]
+        month = (a.year, a.month)
+        seen = month >= (since.year, since.month)
+        this_year = month >= (start.year, start.month)
+        for chunk in chunks:
+            p, e, tokens = chunk.split(FIELD_SEP, 2)
+            for token in tokens.split(TOKEN_SEP):
+                ident, flag_name = token.split(":", 1)
+                person = int(ident)
+                counts = found.figures[person]
+                counts[0] += int(p)
+                counts[1] += int(e)
+                found.names[person] = flag_name[1:]
+                if seen:
+                    found.seen.add(person)
+                if this_year:
+                    found.this_year.add(person)
+                    if a.form == "lecture" and flag_name[0] == "n":
+                        found.non_party_lecture = True
+    return found
+
+
+def gone_tally(semester_ids) -> Select:
+    """(what, key, wait, n) rows for the tallies: each of the staff who presented an activity
+    of `semester_ids` and is no longer a colleague (has left, or is not the school's): the
+    presenters with 收获 of those semesters who are not, so those the alert may propose are."""
+    presented = (
+        select(activity_presenter.c.staff_id)
+        .join(Activity, Activity.id == activity_presenter.c.activity_id)
+        .where(activity_presenter.c.staff_id == Staff.id, Activity.semester_id.in_(semester_ids))
+        .exists()
+    )
+    return select(
+        literal(GONE).label("what"),
+        sql_cast(null(), String).label("key"),
+        Staff.id.label("wait"),
+        literal(1).label("n"),
+    ).where(~Staff.colleague, presented)
+
+
 def _looked_at(semester: Semester, semesters: list[Semester]) -> list[Semester]:
     """The LOOKED_AT semesters up to the chosen one, newest first (as `semesters`)."""
     return [s for s in semesters if s.start <= semester.start][:LOOKED_AT]
@@ -102,12 +172,12 @@ def parts(semester: Semester, semesters: list[Semester], since: date) -> list[Se
     """What the alert reads, as statements of the dashboard's tallies (sent in their one
     statement), of the LOOKED_AT semesters up to the chosen one: the 收获 per form of those
     before the recent ones (to bring back a form rested for a year), each form's use; and the
-    the presenters' names are asked only when the alert is raised (presenter_names). Ten years
-    of semesters cost what four do."""
+    the presenters with 收获 of the recent ones who are no longer colleagues (gone_tally). Ten
+    years of semesters cost what four do."""
     upto = _looked_at(semester, semesters)
     recent = {s.id for s in gain_semesters(semester, semesters)}
     older = [s.id for s in upto if s.id not in recent]
-    return [*gain_tally(older), usage_tally([s.id for s in upto])]
+    return [*gain_tally(older), usage_tally([s.id for s in upto]), gone_tally(sorted(recent))]
 
 
 def alert(
@@ -126,7 +196,7 @@ def alert(
     draws people by attendance alone."""
     recent = gain_semesters(semester, semesters)
     today = school_today()
-    held, invitations = db.session.info.pop(HELD_KEY, ((), None))
+    stash = db.session.info.pop(HELD_KEY, None)
     used_rows = [row for row in rows if row[0] == USED]
     found = Gains([])
     found.rows = shown.rows
@@ -148,8 +218,14 @@ def alert(
     if not result.raised:  # what draws and what to try are shown with an alert only
         return result
     people = _presenters(found)
-    _attendance(result, held, invitations, found, recent, people, since)
-    _suggest(result, held, invitations, people, today)
+    if stash is None:  # no overview on this request: nothing known of who presented
+        result.try_non_party = True
+        return result
+    start, _ = year_span(school_year_of(today))
+    presenters = held_presenters(stash, since, start)
+    gone = {row[2] for row in rows if row[0] == GONE}
+    _attendance(result, stash, presenters, found, recent, people, since)
+    _suggest(result, people, presenters, gone)
     return result
 
 
@@ -165,19 +241,12 @@ def _presenters(found: Gains) -> dict[int, PresenterGains]:
     return people
 
 
-def _attendance(result, rows, invitations, found, recent, people, since) -> None:
-    if invitations is None:
-        return
+def _attendance(result, rows, presenters: Presenters, found, recent, people, since) -> None:
     by_form: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    by_presenter: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    seen = set()  # presenters of a held activity since `since`: they have a name to show
     for a, present, expected in rows:
-        presenters = _staff_ids(a.presenters)
-        if a.date >= since:
-            seen |= presenters
-        for counts in (by_form[a.form], *(by_presenter[p] for p in presenters)):
-            counts[0] += present
-            counts[1] += expected
+        counts = by_form[a.form]
+        counts[0] += present
+        counts[1] += expected
     total = [sum(c[0] for c in by_form.values()), sum(c[1] for c in by_form.values())]
     if not total[1]:
         return
@@ -192,8 +261,9 @@ def _attendance(result, rows, invitations, found, recent, people, since) -> None
         if e
     ]
     result.forms = _best(forms, result.rate)
-    known = getattr(invitations.directory, "names", {})
-    result.presenters = _drawing_presenters(by_presenter, people, seen, known, result.rate, since)
+    result.presenters = _drawing_presenters(
+        presenters.figures, people, presenters.seen, presenters.names, result.rate, since
+    )
 
 
 def _drawing_presenters(by_presenter, people, seen, known, rate, since) -> list[Drawing]:
@@ -236,24 +306,16 @@ def _best(found: list[Drawing], rate: float) -> list[Drawing]:
     return sorted(drawing, key=lambda d: (-d.rate, d.label))[:SHOWN]
 
 
-def _suggest(result, rows, invitations, people, today) -> None:
-    start, _ = year_span(school_year_of(today))
-    this_year = [a for a, _, _ in rows if a.date >= start]
-    presented = {p for a in this_year for p in _staff_ids(a.presenters)}
-    active = invitations.directory.staff if invitations is not None else {}
+def _suggest(result, people, presenters: Presenters, gone: set[int]) -> None:
     valued = [
         (total.share, person.name, total)
         for staff_id, person in people.items()
-        if staff_id in active
-        and staff_id not in presented
+        if staff_id not in gone
+        and staff_id not in presenters.this_year
         and (total := person.total).share is not None
         and total.share >= GOOD_SHARE
     ]
     if valued:
         _, name, gain = max(valued, key=lambda v: (v[0], v[1]))
         result.try_presenter = (name, gain)
-    result.try_non_party = not any(
-        a.form == "lecture"
-        and any(p in active and active[p][1] not in PARTY for p in _staff_ids(a.presenters))
-        for a in this_year
-    )
+    result.try_non_party = not presenters.non_party_lecture

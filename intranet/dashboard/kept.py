@@ -33,7 +33,6 @@ from intranet.people.models import PoolMembership, Staff
 from intranet.schedule.models import Activity, ActivityInvitee, Attendance, Semester
 
 KEPT = "kept"
-TOOK_PART = "took_part"  # the tallies' rows of services.took_part_tally
 MARKER = ""  # the month of the row that says a semester is kept
 
 
@@ -67,15 +66,16 @@ class Kept:
     semesters: set[int] = field(default_factory=set)
     # semester id -> (year, month) -> form -> [present, 应到]
     figures: dict = field(default_factory=lambda: defaultdict(dict))
-    # political status -> staff present at least once this semester (None: not read)
-    took_part: dict[str, int] | None = None
+    # the overview's other rows of the tallies (services.overview_tally), as what -> [(key,
+    # wait, n)] (None: not read with them)
+    counts: dict[str, list] | None = None
 
     @classmethod
     def of(cls, rows) -> "Kept":
-        found = cls(took_part={})
+        found = cls(counts=defaultdict(list))
         for what, key, present, expected in rows:
-            if what == TOOK_PART:
-                found.took_part[key] = expected
+            if what != KEPT:
+                found.counts[what].append((key, present, expected))
                 continue
             semester, month, form = key.split(" ", 2)
             found.semesters.add(int(semester))
