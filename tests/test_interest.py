@@ -147,3 +147,42 @@ def test_the_alert_looks_back_four_school_years_not_ten(app, client, leader):
     card = card[: card.index("</section>")]
     assert "重新采用<strong>读书交流</strong>" in card
     assert "培训" not in card
+
+
+def test_the_three_who_draw_best_keep_ties_at_the_cut_off_and_need_a_name(app, client, leader):
+    """Who draws best is cut at three after the ties are settled by name, not by the order the
+    activities came in; and one who presented only before the window (in a closed semester
+    the first dashboard works out whole), without 收获 to show, is not named however well
+    people came: the alert names presenters of the last twelve months."""
+    with app.app_context():
+        people = {
+            name: Staff(username=name, name=name, role="teacher", political_status="non_party")
+            for name in ("赵敏", "孙丽", "王芳", "李娜", "钱伟")
+        }
+        db.session.add_all(people.values())
+        five = list(people.values())
+        everyone = [*five, db.session.get(Staff, leader)]
+        old = semester("两年前", 700, 560)
+        last = semester("去年", 400, 320)  # ended inside the window, not kept yet
+        now = semester("本学期", 60, -60, current=True)
+        held(old, "reading_exchange", 690, good=6)
+        held(last, "lecture", 390, [people["钱伟"]], everyone)  # before the window: all came
+        held(last, "theme_seminar", 385, good=6)
+        held(now, "lecture", 40, [people["赵敏"]], everyone)
+        held(now, "lecture", 35, [people["孙丽"]], everyone[:5])
+        held(now, "lecture", 30, [people["王芳"]], everyone[:4])  # ties with 李娜, came first
+        held(now, "lecture", 25, [people["李娜"]], everyone[:4])
+        held(now, "lecture", 20, poor=6)
+        db.session.commit()
+    login_as(client, app, leader)
+    for _ in range(2):  # the first view works the closed semester out whole, then keeps it
+        card = client.get("/dashboard").get_data(as_text=True)
+        card = card[card.index('id="dashboard-interest"') :]
+        line = card[card.index("主讲人：") :]
+        line = line[: line.index("</li>")]
+        assert [name for name in ("赵敏", "孙丽", "李娜", "王芳", "钱伟") if name in line] == [
+            "赵敏",
+            "孙丽",
+            "李娜",  # 李 sorts before 王: the tie at the cut-off goes by name
+        ]
+        assert line.index("赵敏") < line.index("孙丽") < line.index("李娜")
