@@ -186,3 +186,39 @@ def test_the_three_who_draw_best_keep_ties_at_the_cut_off_and_need_a_name(app, c
             "李娜",  # 李 sorts before 王: the tie at the cut-off goes by name
         ]
         assert line.index("赵敏") < line.index("孙丽") < line.index("李娜")
+
+
+def test_the_alert_names_the_presenters_as_they_are_now(app, client, leader):
+    """The dashboard keeps each held activity's presenters with its figures: another presenter
+    named, or a presenter's name corrected, shows on the next view."""
+
+    def presenters_line() -> str:
+        card = client.get("/dashboard").get_data(as_text=True)
+        card = card[card.index('id="dashboard-interest"') :]
+        line = card[card.index("主讲人：") :]
+        return line[: line.index("</li>")]
+
+    with app.app_context():
+        zhao = Staff(username="zm", name="赵敏", role="teacher", political_status="member")
+        sun = Staff(username="sl", name="孙丽", role="teacher", political_status="member")
+        db.session.add_all([zhao, sun])
+        last_year = semester("去年", 400, 250)
+        now = semester("本学期", 60, -60, current=True)
+        held(last_year, "lecture", 390, good=9, poor=1)
+        held(now, "lecture", 30, good=2, poor=8)
+        seminar = held(now, "theme_seminar", 20, [zhao], [zhao, sun]).id
+        db.session.commit()
+    login_as(client, app, leader)
+    assert "赵敏（出勤" in presenters_line()
+    assert "赵敏（出勤" in presenters_line()  # from the kept figures
+    with app.app_context():
+        db.session.scalars(db.select(Staff).filter_by(username="zm")).one().name = "赵雅"
+        db.session.commit()
+    presenters_line()  # works the figures out again and keeps them
+    assert "赵雅（出勤" in presenters_line()
+    with app.app_context():
+        activity = db.session.get(Activity, seminar)
+        activity.presenters = [db.session.scalars(db.select(Staff).filter_by(username="sl")).one()]
+        db.session.commit()
+    line = presenters_line()
+    assert "孙丽（出勤" in line and "赵雅" not in line

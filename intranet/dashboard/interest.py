@@ -129,7 +129,7 @@ def held_presenters(held, since: date, start: date) -> Presenters:
         this_year = month >= (start.year, start.month)
         for chunk in chunks:
             p, e, tokens = chunk.split(FIELD_SEP, 2)
-            for token in tokens.split(TOKEN_SEP):
+            for token in tokens.split(TOKEN_SEP) if tokens else ():
                 ident, flag_name = token.split(":", 1)
                 person = int(ident)
                 counts = found.figures[person]

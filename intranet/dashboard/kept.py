@@ -13,14 +13,15 @@ Each held activity's figures are kept too (ActivityFigure: present and 应到, i
 participation group), so the current semester costs what its changes cost, not what its rows
 do. They go with every change that can move them: the activity's date or groups, its attendance
 or named invitees (that activity's row), and people (a colleague's active state, political
-status or role, pools, pairings, a semester's dates: every row, since 应到 follows them). A
-theme edited or a presenter named changes nothing kept: presenters are counted live.
+status, role or name, pools, pairings, a semester's dates: every row, since 应到 follows them).
+A theme edited changes nothing kept; presenters named keep the figures but forget the kept
+presenters (the interest alert's), which are then read live.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import String, delete, event, literal, or_, select
+from sqlalchemy import String, delete, event, literal, or_, select, update
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -168,7 +169,7 @@ def _running(session: Session, semester_id) -> bool:
 # everyone's (who is in a group on a day).
 ACTIVITY_TERMS = ("date", "invite_groups", "invite_pairing_id")
 PEOPLE_TERMS = {
-    Staff: ("active", "political_status", "role"),
+    Staff: ("active", "political_status", "role", "name"),  # a name: in kept presenters
     Pairing: ("mentor_id", "apprentice_id", "state", "start_semester_id", "end_semester_id"),
     Semester: ("start", "end"),
 }
@@ -195,6 +196,8 @@ def _figures_touched(session: Session) -> set[int] | str:
             return EVERY
         if isinstance(item, Activity):
             if item in session.dirty and not _changed(item, ACTIVITY_TERMS):
+                if _changed(item, ("presenters",)):
+                    session.info.setdefault("kept_presenters", set()).add(item.id)
                 continue  # a theme, a place, its status: none counts in its figures
             found.add(item.id)
         elif isinstance(item, Attendance | ActivityInvitee):
@@ -213,6 +216,13 @@ def _before_flush(session: Session, _context, _instances) -> None:
 
 
 def _after_flush(session: Session, _context) -> None:
+    presenters = session.info.pop("kept_presenters", None)
+    if presenters:  # the figures stay; the presenters are read live from now on
+        session.connection().execute(
+            update(ActivityFigure)
+            .where(ActivityFigure.activity_id.in_(presenters))
+            .values(presented=None)
+        )
     figures = session.info.pop("kept_activity_figures", None)
     if figures == EVERY:
         session.connection().execute(delete(ActivityFigure))

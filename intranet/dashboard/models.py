@@ -1,7 +1,7 @@
 """What the dashboard keeps: a closed semester's attendance per month and form, and each held
 activity's own figures."""
 
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from intranet.extensions import db
@@ -27,7 +27,9 @@ class ActivityFigure(db.Model):
     """A held activity's attendance figures, kept once worked out (dashboard/kept.py): present
     and 应到, in all and per participation group (services.GROUPS). Dropped when the activity,
     its attendance or named invitees change, and all of them when people change (who is
-    active, their political status or role, pools, pairings), since 应到 follows them."""
+    active, their political status or role, pools, pairings), since 应到 follows them. Its
+    presenters (`presented`, as services._held_facts writes them: "" for none) are forgotten
+    (NULL: read live) when they change, and with every figure when a name changes."""
 
     __tablename__ = "activity_figure"
 
@@ -42,6 +44,7 @@ class ActivityFigure(db.Model):
     activist_expected: Mapped[int] = mapped_column(Integer)
     non_party_present: Mapped[int] = mapped_column(Integer)
     non_party_expected: Mapped[int] = mapped_column(Integer)
+    presented: Mapped[str | None] = mapped_column(Text)
 
 
 # The forms' use per semester (schedule/renewal.usage_tally, read on every dashboard for the
@@ -55,3 +58,8 @@ USE_INDEX = Index(
     Activity.status,
     Activity.date,
 )
+
+# The dashboard's held activities (services.held_where): those of the months in its window that
+# are not of a kept semester are found from these entries, without reading the rows of the
+# kept semesters' activities.
+HELD_INDEX = Index("ix_activity_held", Activity.date, Activity.semester_id)

@@ -421,7 +421,8 @@ ACTIVITY_SEP, FIELD_SEP, TOKEN_SEP = "\x1e", "\x1d", "\x1f"
 
 def _presenter_tokens():
     """The presenters of the outer statement's activity, as TOKEN_SEP-separated tokens (NULL
-    when none)."""
+    when none). Kept with its figures (ActivityFigure.presented), so read from here only for
+    activities not kept yet or whose presenters changed since."""
     presenter = activity_presenter.c
     flag = case(
         (and_(Staff.colleague, Staff.political_status.in_(GROUPS["party"][1])), literal("p")),
@@ -479,7 +480,7 @@ def _held_facts(where, until: date):
                 + literal(FIELD_SEP)
                 + sql_cast(ActivityFigure.expected, String)
                 + literal(FIELD_SEP)
-                + _presenter_tokens(),
+                + func.coalesce(ActivityFigure.presented, _presenter_tokens()),
                 ACTIVITY_SEP,
             ).label("presented"),
             *(func.sum(getattr(ActivityFigure, n)).label(f"kept_{n}") for n in FIGURE_COUNTS),
@@ -504,7 +505,7 @@ def _held_facts(where, until: date):
             ids(Attendance.staff_id, *attended, Attendance.status != "present"),
             ids(ActivityInvitee.staff_id, *named, ActivityInvitee.invited),
             ids(ActivityInvitee.staff_id, *named, ~ActivityInvitee.invited),
-            _presenter_tokens(),
+            func.coalesce(_presenter_tokens(), literal("")),
             *(no_id for _ in FIGURE_COUNTS),
         )
         .outerjoin(ActivityFigure, ActivityFigure.activity_id == Activity.id)
@@ -726,7 +727,7 @@ def overview(
             figure = {name: getattr(a, f"kept_{name}") for name in FIGURE_COUNTS}
         else:
             figure = _figure(a, invitations, members, in_group)
-            worked_out.append({"activity_id": a.id, **figure})
+            worked_out.append({"activity_id": a.id, "presented": a.presented, **figure})
         present, expected = figure["present"], figure["expected"]
         held.append((a, present, expected))
         month = (a.year, a.month)
