@@ -6,9 +6,11 @@ non-Party teacher when there was none this school year.
 
 Attendance is the overview's (services.overview: 应到 = invitees on the day and anyone marked,
 the same held activities, handed over in the request's session); 收获 is feedback's: of the
-recent semesters (per presenter too) as the dashboard's tallies read it. What else it needs
-travels in those tallies' one statement (parts): the 收获 of the semesters before those, the
-presenters' names, and the forms' use per semester (renewal.usage_tally)."""
+recent semesters (per presenter too) as the dashboard's tallies read it. The presenters of the
+held activities, with their names, come with the overview's rows (kept with each activity's
+figures). What else it needs travels in those tallies' one statement (parts): the 收获 of the
+semesters before those, the forms' use per semester (renewal.usage_tally) and who of the recent
+presenters is no longer a colleague (gone_tally)."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -269,7 +271,7 @@ def _attendance(result, rows, presenters: Presenters, found, recent, people, sin
 def _drawing_presenters(by_presenter, people, seen, known, rate, since) -> list[Drawing]:
     """The presenters who drew best (_best), named: a presenter is named when they have 收获
     (by its rows) or presented a live activity since `since` (as the alert always did). Those
-    of a held activity since then are named from `known` (the overview's directory); only the
+    of a held activity since then are named from `known` (the overview's rows); only the
     few that can be among the best and are neither ask a statement, e.g. one who presented
     only before the window, in a semester the overview worked out whole."""
     drawing = []
