@@ -2,13 +2,17 @@
 (dashboard/kept.py): the kept figures are the ones worked out row by row, they are read instead
 of the semester's rows, and any change to the semester's activities drops them."""
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import event
 
 from intranet.dashboard import services
-from intranet.dashboard.models import MonthFigure
+from intranet.dashboard.models import ActivityFigure, MonthFigure
 from intranet.extensions import db
-from intranet.schedule.models import Activity, Attendance, Semester
+from intranet.mentoring.models import Pairing
+from intranet.people.models import PoolMembership, Staff
+from intranet.schedule.models import Activity, ActivityInvitee, Attendance, Semester
 from tests.conftest import login_as
 from tests.test_dashboard_figures import TODAY, fill, school  # noqa: F401
 
@@ -124,3 +128,140 @@ def test_saving_this_semesters_rows_drops_nothing_and_sends_no_delete(app, viewe
             event.remove(engine, "before_cursor_execute", listener)
         assert kept_semesters() == {viewed["before"]} and semester.end >= TODAY
     assert not [s for s in statements if "semester_month_figure" in s]
+
+
+# --- each held activity's kept figures (ActivityFigure) -------------------------------------
+
+
+def current_figures(school_, with_kept: bool):
+    """The months, the alert and the participation groups of the current semester: from the
+    activities' kept figures and the tallies (as the dashboard reads them), or every row worked
+    out again with nothing kept."""
+    semester = db.session.get(Semester, school_["semester"])
+    until = min(TODAY, semester.end)
+    kept = services.tallies(semester, False, kept_from=services.window_start(until))[4]
+    if not with_kept:
+        db.session.execute(db.delete(ActivityFigure))
+    found = services.overview(semester, TODAY, until, kept)
+    if not with_kept:
+        db.session.rollback()
+    months = [(m.key, m.present, m.total) for m in found.months]
+    groups = [(g.key, g.people, g.took_part, g.present, g.total, g.presented) for g in found.groups]
+    return months, groups, [(h.pairing_id, h.reasons) for h in found.health]
+
+
+def kept_activities(semester_id: int) -> set[int]:
+    return set(
+        db.session.scalars(
+            db.select(ActivityFigure.activity_id)
+            .join(Activity, Activity.id == ActivityFigure.activity_id)
+            .where(Activity.semester_id == semester_id)
+        )
+    )
+
+
+def held_ids(semester_id: int) -> set[int]:
+    return set(
+        db.session.scalars(
+            db.select(Activity.id).where(
+                Activity.semester_id == semester_id,
+                Activity.status == "done",
+                Activity.deleted_at.is_(None),
+            )
+        )
+    )
+
+
+def test_the_dashboard_keeps_each_held_activitys_figures_and_reads_the_same(app, viewed):
+    with app.app_context():
+        assert kept_activities(viewed["semester"]) == held_ids(viewed["semester"])
+        assert current_figures(viewed, True) == current_figures(viewed, False)
+        semester = db.session.get(Semester, viewed["semester"])
+        until = min(TODAY, semester.end)
+        kept = services.tallies(semester, False, kept_from=services.window_start(until))[4]
+        assert services.overview(semester, TODAY, until, kept).worked_out == []
+
+
+def _first_held(semester_id: int) -> Activity:
+    return db.session.scalar(
+        db.select(Activity)
+        .where(Activity.semester_id == semester_id, Activity.status == "done")
+        .order_by(Activity.id)
+    )
+
+
+def _change(change: str, school_) -> None:
+    activity = _first_held(school_["semester"])
+    someone = db.session.scalar(
+        db.select(Staff).where(Staff.active, Staff.username.like("s11-%")).order_by(Staff.id)
+    )
+    if change == "attendance":
+        record = db.session.scalar(
+            db.select(Attendance).where(Attendance.activity_id == activity.id)
+        )
+        if record is None or record.status == "present":
+            db.session.add(Attendance(activity_id=activity.id, staff_id=school_["leader"]))
+        else:
+            record.status = "present"
+    elif change == "named invitee":
+        db.session.execute(
+            db.delete(ActivityInvitee).where(ActivityInvitee.activity_id == activity.id)
+        )
+        db.session.add(ActivityInvitee(activity_id=activity.id, staff_id=someone.id, invited=False))
+        activity.invite_groups = "staff"
+    elif change == "activity moved":
+        activity.date = activity.date - timedelta(days=1)
+    elif change == "political status":
+        someone.political_status = "member" if someone.political_status != "member" else "masses"
+    elif change == "left the school":
+        someone.active = False
+    elif change == "pool":
+        db.session.add(
+            PoolMembership(staff_id=someone.id, pool="reserve", since=TODAY - timedelta(days=400))
+        )
+    elif change == "pairing":
+        pairing = db.session.scalar(db.select(Pairing).order_by(Pairing.id))
+        pairing.state = "ended" if pairing.state != "ended" else "active"
+
+
+@pytest.mark.parametrize(
+    ("change", "drops"),
+    [
+        ("attendance", "one"),
+        ("named invitee", "one"),
+        ("activity moved", "one"),
+        ("political status", "all"),
+        ("left the school", "all"),
+        ("pool", "all"),
+        ("pairing", "all"),
+    ],
+)
+def test_a_change_drops_the_activity_figures_it_moves_and_the_page_is_never_stale(
+    app, client, viewed, change, drops
+):
+    with app.app_context():
+        held = held_ids(viewed["semester"])
+        changed = _first_held(viewed["semester"]).id
+        _change(change, viewed)
+        db.session.commit()
+        left = kept_activities(viewed["semester"])
+        assert left == (held - {changed} if drops == "one" else set())
+        expected = current_figures(viewed, False)
+    page = client.get("/dashboard")
+    assert page.status_code == 200
+    with app.app_context():
+        assert kept_activities(viewed["semester"]) == held_ids(viewed["semester"])
+        assert current_figures(viewed, True) == expected
+
+
+def test_a_theme_edited_or_a_presenter_named_keeps_every_figure(app, viewed):
+    """What the schedule's rows change most often moves no attendance figure: nothing is
+    dropped, and the presenters are counted live."""
+    with app.app_context():
+        held = held_ids(viewed["semester"])
+        activity = _first_held(viewed["semester"])
+        activity.theme = "改过的主题"
+        activity.presenters = [db.session.get(Staff, viewed["leader"])]
+        db.session.commit()
+        assert kept_activities(viewed["semester"]) == held
+        assert current_figures(viewed, True) == current_figures(viewed, False)

@@ -191,6 +191,7 @@ def test_list_page_queries_do_not_grow_with_its_rows(app, school, count_queries,
     leader.get(url)  # once before counting, so nothing loaded once per app is counted
     few = count_queries(leader, url)
     add(MANY - FEW)
+    leader.get(url)  # again: the dashboard keeps the new rows' figures once (one INSERT)
     assert count_queries(leader, url) == few, f"{url} sends more queries for {MANY} rows"
 
 

@@ -6,20 +6,30 @@ non-Party teacher when there was none this school year.
 
 Attendance is the overview's (services.overview: 应到 = invitees on the day and anyone marked,
 the same held activities, handed over in the request's session); 收获 is feedback's: of the
-recent semesters (per presenter too) as the dashboard's tallies read it. What else it needs
-travels in those tallies' one statement (parts): the 收获 of the semesters before those, the
-presenters' names, and the forms' use per semester (renewal.usage_tally)."""
+recent semesters (per presenter too) as the dashboard's tallies read it. The presenters of the
+held activities, with their names, come with the overview's rows (kept with each activity's
+figures). What else it needs travels in those tallies' one statement (parts): the 收获 of the
+semesters before those, the forms' use per semester (renewal.usage_tally) and who of the recent
+presenters is no longer a colleague (gone_tally)."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
 from flask_login import current_user
-from sqlalchemy import Select, literal, select
+from sqlalchemy import Select, String, literal, null, select
+from sqlalchemy import cast as sql_cast
 
 from intranet.auth.permissions import can
 from intranet.clock import school_today
-from intranet.dashboard.services import GROUPS, Alert, Overview, _staff_ids, gain_semesters
+from intranet.dashboard.services import (
+    ACTIVITY_SEP,
+    FIELD_SEP,
+    TOKEN_SEP,
+    Alert,
+    Overview,
+    gain_semesters,
+)
 from intranet.extensions import db
 from intranet.feedback.services import Gain, Gains, PresenterGains, gain_tally
 from intranet.people.models import Staff
@@ -36,8 +46,6 @@ from intranet.schedule.renewal import (
 )
 
 HELD_KEY = "dashboard_held"  # where services.overview leaves its held activities for us
-PRESENTER = "presenter"
-PARTY = frozenset(GROUPS["party"][1])  # a non-Party teacher: any other status, as the reach card
 SHOWN = 3  # forms and presenters named
 LOOKED_AT = 8  # semesters (four school years): a form rested longer than that is not proposed
 GAIN_DROP = 0.1  # the studio's 收获 this far down over the recent semesters raises the alert
@@ -75,21 +83,86 @@ class Interest:
         return bool(self.alert or self.gain_falling or self.worn)
 
 
-WHATS = frozenset({PRESENTER, USED})  # the rows of parts() that tallies() hands back apart
+GONE = "gone"
+WHATS = frozenset({USED, GONE})  # the rows of parts() that tallies() hands back apart
 
 
-def presenter_names(since: date) -> Select:
-    """The names of the colleagues who presented a live activity since `since` (the overview's
-    window), in the tallies' shape (what = "presenter", key = the name, wait = the id, n = 0):
-    presenters who drew people may have no answers to name them."""
+def presenter_names(since: date, ids) -> Select:
+    """(id, name, whether they presented a live activity since `since`) of the colleagues
+    `ids`: only the few the alert may name, asked once it is raised."""
     presented = (
         select(activity_presenter.c.staff_id)
         .join(Activity, Activity.id == activity_presenter.c.activity_id)
-        .where(Activity.date >= since, Activity.deleted_at.is_(None))
+        .where(
+            activity_presenter.c.staff_id == Staff.id,
+            Activity.date >= since,
+            Activity.deleted_at.is_(None),
+        )
+        .exists()
     )
-    return select(literal(PRESENTER), Staff.name, Staff.id, literal(0)).where(
-        Staff.id.in_(presented)
+    return select(Staff.id, Staff.name, presented).where(Staff.id.in_(ids))
+
+
+@dataclass
+class Presenters:
+    """The presenters of the overview's held activities, as the alert reads them."""
+
+    figures: dict[int, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    seen: set[int] = field(default_factory=set)  # presented a held activity since `since`
+    this_year: set[int] = field(default_factory=set)  # ... this school year
+    names: dict[int, str] = field(default_factory=dict)
+    non_party_lecture: bool = False  # a colleague not in the Party gave one this school year
+
+
+def held_presenters(held, since: date, start: date) -> Presenters:
+    """The presenters of the overview's held activities, from their rows' `presented`
+    (services._held_facts: per activity its figures and presenters' tokens; an activity not
+    kept has its figures in `held`). `since` and `start` are first days of months, so a row
+    of a month's activities is before or after them whole."""
+    found = Presenters()
+    for a, present, expected in held:
+        if not a.presented:
+            continue
+        chunks = a.presented.split(ACTIVITY_SEP)
+        if a.id is not None:  # one activity not kept yet, its figures worked out
+            chunks = [f"{present}{FIELD_SEP}{expected}{FIELD_SEP}{a.presented}"]
+        month = (a.year, a.month)
+        seen = month >= (since.year, since.month)
+        this_year = month >= (start.year, start.month)
+        for chunk in chunks:
+            p, e, tokens = chunk.split(FIELD_SEP, 2)
+            for token in tokens.split(TOKEN_SEP) if tokens else ():
+                ident, flag_name = token.split(":", 1)
+                person = int(ident)
+                counts = found.figures[person]
+                counts[0] += int(p)
+                counts[1] += int(e)
+                found.names[person] = flag_name[1:]
+                if seen:
+                    found.seen.add(person)
+                if this_year:
+                    found.this_year.add(person)
+                    if a.form == "lecture" and flag_name[0] == "n":
+                        found.non_party_lecture = True
+    return found
+
+
+def gone_tally(semester_ids) -> Select:
+    """(what, key, wait, n) rows for the tallies: each of the staff who presented an activity
+    of `semester_ids` and is no longer a colleague (has left, or is not the school's): the
+    presenters with 收获 of those semesters who are not, so those the alert may propose are."""
+    presented = (
+        select(activity_presenter.c.staff_id)
+        .join(Activity, Activity.id == activity_presenter.c.activity_id)
+        .where(activity_presenter.c.staff_id == Staff.id, Activity.semester_id.in_(semester_ids))
+        .exists()
     )
+    return select(
+        literal(GONE).label("what"),
+        sql_cast(null(), String).label("key"),
+        Staff.id.label("wait"),
+        literal(1).label("n"),
+    ).where(~Staff.colleague, presented)
 
 
 def _looked_at(semester: Semester, semesters: list[Semester]) -> list[Semester]:
@@ -101,23 +174,31 @@ def parts(semester: Semester, semesters: list[Semester], since: date) -> list[Se
     """What the alert reads, as statements of the dashboard's tallies (sent in their one
     statement), of the LOOKED_AT semesters up to the chosen one: the 收获 per form of those
     before the recent ones (to bring back a form rested for a year), each form's use; and the
-    names of those who presented since `since`. Ten years of semesters cost what four do."""
+    the presenters with 收获 of the recent ones who are no longer colleagues (gone_tally). Ten
+    years of semesters cost what four do."""
     upto = _looked_at(semester, semesters)
     recent = {s.id for s in gain_semesters(semester, semesters)}
     older = [s.id for s in upto if s.id not in recent]
-    return [*gain_tally(older), presenter_names(since), usage_tally([s.id for s in upto])]
+    return [*gain_tally(older), usage_tally([s.id for s in upto]), gone_tally(sorted(recent))]
 
 
-def alert(semester: Semester, semesters: list[Semester], figures: Overview, shown: Gains, rows):
+def alert(
+    semester: Semester,
+    semesters: list[Semester],
+    figures: Overview,
+    shown: Gains,
+    rows,
+    since: date,
+):
     """The alert for the dashboard's semester: `semesters` newest first (all_semesters()),
     `figures` the overview, `shown` the 收获 its tallies read (the recent semesters per form
-    and per presenter, and parts()' older ones per form) and `rows` parts()' other rows. A
-    presenter's 收获 is personal: only those who may see it (feedback.presenters) get it here;
-    others see who draws people by attendance alone."""
+    and per presenter, and parts()' older ones per form), `rows` parts()' other rows and
+    `since` the first day of the overview's window (as parts()). A presenter's 收获 is
+    personal: only those who may see it (feedback.presenters) get it here; others see who
+    draws people by attendance alone."""
     recent = gain_semesters(semester, semesters)
     today = school_today()
-    held, invitations = db.session.info.pop(HELD_KEY, ((), None))
-    name_rows = [row for row in rows if row[0] == PRESENTER]
+    stash = db.session.info.pop(HELD_KEY, None)
     used_rows = [row for row in rows if row[0] == USED]
     found = Gains([])
     found.rows = shown.rows
@@ -138,16 +219,22 @@ def alert(semester: Semester, semesters: list[Semester], figures: Overview, show
     )
     if not result.raised:  # what draws and what to try are shown with an alert only
         return result
-    people = _presenters(name_rows, found)
-    _attendance(result, held, invitations, found, recent, people)
-    _suggest(result, held, invitations, people, today)
+    people = _presenters(found)
+    if stash is None:  # no overview on this request: nothing known of who presented
+        result.try_non_party = True
+        return result
+    start, _ = year_span(school_year_of(today))
+    presenters = held_presenters(stash, since, start)
+    gone = {row[2] for row in rows if row[0] == GONE}
+    _attendance(result, stash, presenters, found, recent, people, since)
+    _suggest(result, people, presenters, gone)
     return result
 
 
-def _presenters(name_rows, found: Gains) -> dict[int, PresenterGains]:
-    """Colleagues who presented, by id: their names and their 收获 per recent semester
-    (withheld totals as feedback.PresenterGains has them)."""
-    people = {staff_id: PresenterGains(name, False) for _, name, staff_id, _ in name_rows}
+def _presenters(found: Gains) -> dict[int, PresenterGains]:
+    """Colleagues with 收获 as presenters, by id: their names and their 收获 per recent
+    semester (withheld totals as feedback.PresenterGains has them)."""
+    people: dict[int, PresenterGains] = {}
     for semester_id, kind, ident, name, gain in found.presenter_rows:
         if kind == "s":
             person = people.setdefault(int(ident), PresenterGains(name, False))
@@ -156,24 +243,12 @@ def _presenters(name_rows, found: Gains) -> dict[int, PresenterGains]:
     return people
 
 
-def _turnout(rows, invitations):
-    """(row, present, expected) of each held activity, counted as services.overview counts."""
-    for a in rows:
-        invited, _ = invitations.invited(a)
-        present = _staff_ids(a.present)
-        others = (present | _staff_ids(a.marked)) - invited
-        yield a, len(present), len(invited) + len(others)
-
-
-def _attendance(result, rows, invitations, found, recent, people) -> None:
-    if invitations is None:
-        return
+def _attendance(result, rows, presenters: Presenters, found, recent, people, since) -> None:
     by_form: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    by_presenter: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for a, present, expected in _turnout(rows, invitations):
-        for counts in (by_form[a.form], *(by_presenter[p] for p in _staff_ids(a.presenters))):
-            counts[0] += present
-            counts[1] += expected
+    for a, present, expected in rows:
+        counts = by_form[a.form]
+        counts[0] += present
+        counts[1] += expected
     total = [sum(c[0] for c in by_form.values()), sum(c[1] for c in by_form.values())]
     if not total[1]:
         return
@@ -188,12 +263,41 @@ def _attendance(result, rows, invitations, found, recent, people) -> None:
         if e
     ]
     result.forms = _best(forms, result.rate)
-    presenters = [
-        Drawing(people[key].name, p, e, people[key].total)
-        for key, (p, e) in by_presenter.items()
-        if e and key in people
-    ]
-    result.presenters = _best(presenters, result.rate)
+    result.presenters = _drawing_presenters(
+        presenters.figures, people, presenters.seen, presenters.names, result.rate, since
+    )
+
+
+def _drawing_presenters(by_presenter, people, seen, known, rate, since) -> list[Drawing]:
+    """The presenters who drew best (_best), named: a presenter is named when they have 收获
+    (by its rows) or presented a live activity since `since` (as the alert always did). Those
+    of a held activity since then are named from `known` (the overview's rows); only the
+    few that can be among the best and are neither ask a statement, e.g. one who presented
+    only before the window, in a semester the overview worked out whole."""
+    drawing = []
+    for key, (p, e) in by_presenter.items():
+        gain = people[key].total if key in people else Gain()
+        if e and p / e >= rate and (gain.share is None or gain.share >= GOOD_SHARE):
+            drawing.append((p / e, key, p, e, gain))
+    drawing.sort(key=lambda d: -d[0])
+    # The best rates, whole, until SHOWN of them surely have a name: who else is left is below.
+    chosen, sure = [], 0
+    for at, d in enumerate(drawing):
+        if sure >= SHOWN and d[0] < drawing[at - 1][0]:
+            break
+        chosen.append(d)
+        sure += d[1] in people or d[1] in seen
+    names = {key: people[key].name for _, key, *_ in chosen if key in people}
+    for _, key, *_ in chosen:
+        if key not in names and key in seen and key in known:
+            names[key] = known[key]
+    asked = [key for _, key, *_ in chosen if key not in names]
+    if asked:
+        for key, name, presented in db.session.execute(presenter_names(since, asked)):
+            if key in seen or presented:
+                names[key] = name
+    found = [Drawing(names[key], p, e, gain) for _, key, p, e, gain in chosen if key in names]
+    return _best(found, rate)
 
 
 def _best(found: list[Drawing], rate: float) -> list[Drawing]:
@@ -204,24 +308,16 @@ def _best(found: list[Drawing], rate: float) -> list[Drawing]:
     return sorted(drawing, key=lambda d: (-d.rate, d.label))[:SHOWN]
 
 
-def _suggest(result, rows, invitations, people, today) -> None:
-    start, _ = year_span(school_year_of(today))
-    this_year = [a for a in rows if a.date >= start]
-    presented = {p for a in this_year for p in _staff_ids(a.presenters)}
-    active = invitations.directory.staff if invitations is not None else {}
+def _suggest(result, people, presenters: Presenters, gone: set[int]) -> None:
     valued = [
         (total.share, person.name, total)
         for staff_id, person in people.items()
-        if staff_id in active
-        and staff_id not in presented
+        if staff_id not in gone
+        and staff_id not in presenters.this_year
         and (total := person.total).share is not None
         and total.share >= GOOD_SHARE
     ]
     if valued:
         _, name, gain = max(valued, key=lambda v: (v[0], v[1]))
         result.try_presenter = (name, gain)
-    result.try_non_party = not any(
-        a.form == "lecture"
-        and any(p in active and active[p][1] not in PARTY for p in _staff_ids(a.presenters))
-        for a in this_year
-    )
+    result.try_non_party = not presenters.non_party_lecture

@@ -8,19 +8,29 @@ statement. Kept figures are the semester's finished figures: a change to one of 
 their attendance or named invitees, or to the semester itself, drops them (a flush hook) and the
 next dashboard works them out again. Changes to people (who is active, pools, pairings) do not:
 a finished semester's 应到 stays what it was when it was kept.
+
+Each held activity's figures are kept too (ActivityFigure: present and 应到, in all and per
+participation group), so the current semester costs what its changes cost, not what its rows
+do. They go with every change that can move them: the activity's date or groups, its attendance
+or named invitees (that activity's row), and people (a colleague's active state, political
+status, role or name, pools, pairings, a semester's dates: every row, since 应到 follows them).
+A theme edited changes nothing kept; presenters named keep the figures but forget the kept
+presenters (the interest alert's), which are then read live.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import String, delete, event, literal, or_, select
+from sqlalchemy import String, delete, event, literal, or_, select, update
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from intranet.clock import school_today
-from intranet.dashboard.models import MonthFigure
+from intranet.dashboard.models import ActivityFigure, MonthFigure
 from intranet.extensions import db
+from intranet.mentoring.models import Pairing
+from intranet.people.models import PoolMembership, Staff
 from intranet.schedule.models import Activity, ActivityInvitee, Attendance, Semester
 
 KEPT = "kept"
@@ -57,11 +67,17 @@ class Kept:
     semesters: set[int] = field(default_factory=set)
     # semester id -> (year, month) -> form -> [present, 应到]
     figures: dict = field(default_factory=lambda: defaultdict(dict))
+    # the overview's other rows of the tallies (services.overview_tally), as what -> [(key,
+    # wait, n)] (None: not read with them)
+    counts: dict[str, list] | None = None
 
     @classmethod
     def of(cls, rows) -> "Kept":
-        found = cls()
-        for _, key, present, expected in rows:
+        found = cls(counts=defaultdict(list))
+        for what, key, present, expected in rows:
+            if what != KEPT:
+                found.counts[what].append((key, present, expected))
+                continue
             semester, month, form = key.split(" ", 2)
             found.semesters.add(int(semester))
             if month != MARKER:
@@ -71,10 +87,14 @@ class Kept:
         return found
 
 
-def keep(figures: dict[int, dict[tuple[int, int], dict[str, list[int]]]]) -> None:
+def keep(
+    figures: dict[int, dict[tuple[int, int], dict[str, list[int]]]],
+    activities: list[dict] = (),
+) -> None:
     """Store closed semesters' figures (semester id -> month -> form -> [present, 应到]) and
-    commit: one statement, once per semester. Two dashboards keeping the same semester at once:
-    the second one's rows are not needed, and its conflict is not an error."""
+    held activities' figures (ActivityFigure rows as dicts) and commit: a statement each, once
+    per semester or activity. Two dashboards keeping the same ones at once: the second one's
+    rows are not needed, and its conflict is not an error."""
     rows = []
     for semester, months in figures.items():
         rows.append(
@@ -91,12 +111,15 @@ def keep(figures: dict[int, dict[tuple[int, int], dict[str, list[int]]]]) -> Non
                         "expected": expected,
                     }
                 )
-    if not rows:
+    if not rows and not activities:
         return
     session = db.session()
     session.expire_on_commit = False  # the page is rendered; nothing it loaded has changed
     try:
-        session.execute(MonthFigure.__table__.insert(), rows)
+        if rows:
+            session.execute(MonthFigure.__table__.insert(), rows)
+        if activities:
+            session.execute(ActivityFigure.__table__.insert(), list(activities))
         session.commit()
     except IntegrityError:
         session.rollback()
@@ -142,13 +165,71 @@ def _running(session: Session, semester_id) -> bool:
     return end is not None and end >= school_today()
 
 
+# What moves an activity's kept figures (its 应到 is its groups on its date) and what moves
+# everyone's (who is in a group on a day).
+ACTIVITY_TERMS = ("date", "invite_groups", "invite_pairing_id")
+PEOPLE_TERMS = {
+    Staff: ("active", "political_status", "role", "name"),  # a name: in kept presenters
+    Pairing: ("mentor_id", "apprentice_id", "state", "start_semester_id", "end_semester_id"),
+    Semester: ("start", "end"),
+}
+EVERY = "every"
+
+
+def _changed(item, names) -> bool:
+    state = db.inspect(item)
+    return any(state.attrs[name].history.has_changes() for name in names)
+
+
+def _figures_touched(session: Session) -> set[int] | str:
+    """The ids of the activities whose kept figures a flush may change, or EVERY."""
+    found: set[int] = set()
+    for item in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(item, PoolMembership):
+            return EVERY
+        terms = PEOPLE_TERMS.get(type(item))
+        if terms is not None:
+            if item in session.dirty and not _changed(item, terms):
+                continue
+            if isinstance(item, Semester) and item in session.new:
+                continue  # no pairing runs in it yet
+            return EVERY
+        if isinstance(item, Activity):
+            if item in session.dirty and not _changed(item, ACTIVITY_TERMS):
+                if _changed(item, ("presenters",)):
+                    session.info.setdefault("kept_presenters", set()).add(item.id)
+                continue  # a theme, a place, its status: none counts in its figures
+            found.add(item.id)
+        elif isinstance(item, Attendance | ActivityInvitee):
+            found.add(item.activity_id)
+    found.discard(None)
+    return found
+
+
 def _before_flush(session: Session, _context, _instances) -> None:
     semesters, activities = _touched(session)
     if semesters or activities:
         session.info["kept_figures"] = (semesters, activities)
+    figures = _figures_touched(session)
+    if figures:
+        session.info["kept_activity_figures"] = figures
 
 
 def _after_flush(session: Session, _context) -> None:
+    presenters = session.info.pop("kept_presenters", None)
+    if presenters:  # the figures stay; the presenters are read live from now on
+        session.connection().execute(
+            update(ActivityFigure)
+            .where(ActivityFigure.activity_id.in_(presenters))
+            .values(presented=None)
+        )
+    figures = session.info.pop("kept_activity_figures", None)
+    if figures == EVERY:
+        session.connection().execute(delete(ActivityFigure))
+    elif figures:
+        session.connection().execute(
+            delete(ActivityFigure).where(ActivityFigure.activity_id.in_(figures))
+        )
     touched = session.info.pop("kept_figures", None)
     if touched is None:
         return

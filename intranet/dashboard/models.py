@@ -1,9 +1,11 @@
-"""What the dashboard keeps: a closed semester's attendance per month and form."""
+"""What the dashboard keeps: a closed semester's attendance per month and form, and each held
+activity's own figures."""
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from intranet.extensions import db
+from intranet.schedule.models import Activity
 
 
 class MonthFigure(db.Model):
@@ -19,3 +21,45 @@ class MonthFigure(db.Model):
     form: Mapped[str] = mapped_column(String(24), primary_key=True)
     present: Mapped[int] = mapped_column(Integer)
     expected: Mapped[int] = mapped_column(Integer)
+
+
+class ActivityFigure(db.Model):
+    """A held activity's attendance figures, kept once worked out (dashboard/kept.py): present
+    and 应到, in all and per participation group (services.GROUPS). Dropped when the activity,
+    its attendance or named invitees change, and all of them when people change (who is
+    active, their political status or role, pools, pairings), since 应到 follows them. Its
+    presenters (`presented`, as services._held_facts writes them: "" for none) are forgotten
+    (NULL: read live) when they change, and with every figure when a name changes."""
+
+    __tablename__ = "activity_figure"
+
+    activity_id: Mapped[int] = mapped_column(
+        ForeignKey("activity.id", ondelete="CASCADE"), primary_key=True
+    )
+    present: Mapped[int] = mapped_column(Integer)
+    expected: Mapped[int] = mapped_column(Integer)
+    party_present: Mapped[int] = mapped_column(Integer)
+    party_expected: Mapped[int] = mapped_column(Integer)
+    activist_present: Mapped[int] = mapped_column(Integer)
+    activist_expected: Mapped[int] = mapped_column(Integer)
+    non_party_present: Mapped[int] = mapped_column(Integer)
+    non_party_expected: Mapped[int] = mapped_column(Integer)
+    presented: Mapped[str | None] = mapped_column(Text)
+
+
+# The forms' use per semester (schedule/renewal.usage_tally, read on every dashboard for the
+# interest alert and on the plan): a covering index, so counting a semester's activities per form
+# reads its index entries in order, not every row of the table.
+USE_INDEX = Index(
+    "ix_activity_use",
+    Activity.semester_id,
+    Activity.form,
+    Activity.deleted_at,
+    Activity.status,
+    Activity.date,
+)
+
+# The dashboard's held activities (services.held_where): those of the months in its window that
+# are not of a kept semester are found from these entries, without reading the rows of the
+# kept semesters' activities.
+HELD_INDEX = Index("ix_activity_held", Activity.date, Activity.semester_id)

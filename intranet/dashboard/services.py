@@ -19,7 +19,6 @@ from sqlalchemy import (
     String,
     and_,
     case,
-    exists,
     func,
     literal,
     null,
@@ -33,9 +32,10 @@ from intranet.achievements.models import LEVELS as ACHIEVEMENT_LEVELS
 from intranet.achievements.models import Achievement
 from intranet.auth.permissions import MANAGEMENT_GROUP
 from intranet.dashboard.kept import KEPT, Kept, kept_tally, month_key
+from intranet.dashboard.models import ActivityFigure
 from intranet.extensions import db
 from intranet.feedback.services import Gain, Gains, gain_tally, is_gain_row
-from intranet.mentoring.models import Pairing, PairingTask
+from intranet.mentoring.models import PairingTask
 from intranet.mentoring.services import reasons_behind
 from intranet.people.models import PoolMembership, Staff, of_school
 from intranet.schedule.invitees import LIVE_PAIRINGS, PARTY, Directory, pairing_terms
@@ -395,17 +395,63 @@ class Overview:
     alert: Alert | None
     groups: list[Group]
     health: list[PairingState]
-    # closed semesters' figures worked out for this page, for kept.keep() once it is rendered
+    # closed semesters' figures and activities' figures worked out for this page, for
+    # kept.keep() once it is rendered
     to_keep: dict = field(default_factory=dict)
+    worked_out: list[dict] = field(default_factory=list)
 
 
-def _held_facts(
-    semester: Semester, first: date, after: date, kept: set[int] = frozenset(), fill=frozenset()
-):
-    """One statement: the held activities of the semester or dated in [first, after), one row
-    each, with its people as comma-separated lists of staff ids that the database builds from
-    the indexes (attendance from its tally index): present, marked otherwise, presenters, named
-    people added and taken out. However many records there are, one row per activity travels."""
+def held_where(semester: Semester, first: date, after: date, kept=frozenset(), fill=frozenset()):
+    """The overview's held activities: those of the semester, of the closed semesters `fill`
+    (whole, to be kept), and those dated in [first, after) of semesters not `kept`."""
+    return _held(
+        or_(
+            Activity.semester_id == semester.id,
+            Activity.semester_id.in_(fill),
+            and_(Activity.date >= first, Activity.date < after, Activity.semester_id.not_in(kept)),
+        )
+    )
+
+
+# How _held_facts writes the presenters of held activities (read by the interest alert): per
+# activity, its present and 应到 and its presenters' tokens; a token is the presenter's id, ":",
+# "p" (a colleague in the Party), "n" (another colleague) or "x" (not a colleague), and the name.
+ACTIVITY_SEP, FIELD_SEP, TOKEN_SEP = "\x1e", "\x1d", "\x1f"
+
+
+def _presenter_tokens():
+    """The presenters of the outer statement's activity, as TOKEN_SEP-separated tokens (NULL
+    when none). Kept with its figures (ActivityFigure.presented), so read from here only for
+    activities not kept yet or whose presenters changed since."""
+    presenter = activity_presenter.c
+    flag = case(
+        (and_(Staff.colleague, Staff.political_status.in_(GROUPS["party"][1])), literal("p")),
+        (Staff.colleague, literal("n")),
+        else_=literal("x"),
+    )
+    token = sql_cast(presenter.staff_id, String) + literal(":") + flag + Staff.name
+    return (
+        select(func.aggregate_strings(token, TOKEN_SEP))
+        .select_from(activity_presenter)
+        .join(Staff, Staff.id == presenter.staff_id)
+        .where(presenter.activity_id == Activity.id)
+        .scalar_subquery()
+    )
+
+
+def _held_facts(where, until: date):
+    """One statement over the held activities `where` (held_where): the sums of their kept
+    figures (ActivityFigure, columns kept_*) per semester, month, form and whether dated after
+    `until`, one row each (id None); and one row for each activity without kept figures, with
+    its people as comma-separated lists of staff ids that the database builds from the indexes
+    (attendance from its tally index): present, marked otherwise, named people added and taken
+    out. Each row's `presented`: its activities' presenters (ACTIVITY_SEP-separated "present
+    FIELD_SEP 应到 FIELD_SEP tokens", or for an activity not kept its tokens alone), for the
+    interest alert. Once kept, a semester's activities cost a few dozen rows."""
+    no_id, no_text = sql_cast(null(), Integer), sql_cast(null(), String)
+    year = sql_cast(func.extract("year", Activity.date), Integer)
+    month = sql_cast(func.extract("month", Activity.date), Integer)
+    late = case((Activity.date > until, 1), else_=0)
 
     def ids(column, *where):
         return (
@@ -416,37 +462,138 @@ def _held_facts(
 
     attended = (Attendance.activity_id == Activity.id, of_school(Attendance.staff_id))
     named = (ActivityInvitee.activity_id == Activity.id,)
-    return db.session.execute(
+    grouped = (
+        select(
+            no_id.label("id"),
+            Activity.semester_id,
+            year.label("year"),
+            month.label("month"),
+            Activity.form,
+            late.label("late"),
+            func.min(Activity.date).label("date"),
+            func.min(Activity.id).label("first_id"),
+            no_text.label("invite_groups"),
+            no_id.label("invite_pairing_id"),
+            *(no_text.label(name) for name in LISTS),
+            func.aggregate_strings(
+                sql_cast(ActivityFigure.present, String)
+                + literal(FIELD_SEP)
+                + sql_cast(ActivityFigure.expected, String)
+                + literal(FIELD_SEP)
+                + func.coalesce(ActivityFigure.presented, _presenter_tokens()),
+                ACTIVITY_SEP,
+            ).label("presented"),
+            *(func.sum(getattr(ActivityFigure, n)).label(f"kept_{n}") for n in FIGURE_COUNTS),
+        )
+        .join(ActivityFigure, ActivityFigure.activity_id == Activity.id)
+        .where(*where)
+        .group_by(Activity.semester_id, year, month, Activity.form, late)
+    )
+    missing = (
         select(
             Activity.id,
             Activity.semester_id,
-            Activity.date,
+            year,
+            month,
             Activity.form,
+            late,
+            Activity.date,
+            Activity.id,
             Activity.invite_groups,
             Activity.invite_pairing_id,
-            ids(Attendance.staff_id, *attended, Attendance.status == "present").label("present"),
-            ids(Attendance.staff_id, *attended, Attendance.status != "present").label("marked"),
-            ids(
-                activity_presenter.c.staff_id, activity_presenter.c.activity_id == Activity.id
-            ).label("presenters"),
-            ids(ActivityInvitee.staff_id, *named, ActivityInvitee.invited).label("named_in"),
-            ids(ActivityInvitee.staff_id, *named, ~ActivityInvitee.invited).label("named_out"),
+            ids(Attendance.staff_id, *attended, Attendance.status == "present"),
+            ids(Attendance.staff_id, *attended, Attendance.status != "present"),
+            ids(ActivityInvitee.staff_id, *named, ActivityInvitee.invited),
+            ids(ActivityInvitee.staff_id, *named, ~ActivityInvitee.invited),
+            func.coalesce(_presenter_tokens(), literal("")),
+            *(no_id for _ in FIGURE_COUNTS),
         )
+        .outerjoin(ActivityFigure, ActivityFigure.activity_id == Activity.id)
+        .where(*where, ActivityFigure.activity_id.is_(None))
+    )
+    both = union_all(grouped, missing).subquery()
+    # forms drawing equally are listed in the order of their first activity
+    return db.session.execute(select(both).order_by(both.c.date, both.c.first_id)).all()
+
+
+LISTS = ("present", "marked", "named_in", "named_out")
+
+
+FIGURE_COUNTS = (
+    "present",
+    "expected",
+    *(
+        f"{key}_{count}"
+        for key in ("party", "activist", "non_party")
+        for count in ("present", "expected")
+    ),
+)
+
+
+TOOK_PART, PEOPLE, PRESENTED, PAIRING = "took_part", "people", "presented", "pairing"
+OVERVIEW_WHATS = (TOOK_PART, PEOPLE, PRESENTED, PAIRING)
+
+
+def overview_tally(semester: Semester) -> list:
+    """(what, key, wait, n) statements for the tallies, the overview's counts that are not sums
+    of activities' figures, each an aggregate over an index:
+    - took_part: per political status, the school's staff present at least once at the
+      semester's held activities (参与面);
+    - people: per political status, the colleagues (active staff of the school);
+    - presented: per political status of the school's staff, how many times they presented a
+      held activity of the semester;
+    - pairing: each signed or active pairing (wait its id), the first day a task of it not
+      done was due (key, None when none) and whether its apprentice gave a report lesson (汇报课)
+      held this semester (n)."""
+    held = _held(Activity.semester_id == semester.id)
+    no_wait = sql_cast(null(), Integer)
+
+    def row(what, key, wait, n):
+        return (literal(what).label("what"), key.label("key"), wait.label("wait"), n.label("n"))
+
+    came = (
+        select(Attendance.staff_id)
+        .join(Activity, Activity.id == Attendance.activity_id)
+        .where(*held, Attendance.status == "present")
+    )
+    took_part = (
+        select(*row(TOOK_PART, Staff.political_status, no_wait, func.count()))
+        .where(Staff.of_school, Staff.id.in_(came))
+        .group_by(Staff.political_status)
+    )
+    people = (
+        select(*row(PEOPLE, Staff.political_status, no_wait, func.count()))
+        .where(Staff.colleague)
+        .group_by(Staff.political_status)
+    )
+    presented = (
+        select(*row(PRESENTED, Staff.political_status, no_wait, func.count()))
+        .select_from(activity_presenter)
+        .join(Activity, Activity.id == activity_presenter.c.activity_id)
+        .join(Staff, Staff.id == activity_presenter.c.staff_id)
+        .where(*held, Staff.of_school)
+        .group_by(Staff.political_status)
+    )
+    terms = pairing_terms().subquery()
+    due = (
+        select(func.min(PairingTask.due))
+        .where(PairingTask.pairing_id == terms.c.id, PairingTask.done_at.is_(None))
+        .scalar_subquery()
+    )
+    reported = (
+        select(activity_presenter.c.activity_id)
+        .join(Activity, Activity.id == activity_presenter.c.activity_id)
         .where(
-            *_held(
-                or_(
-                    Activity.semester_id == semester.id,
-                    Activity.semester_id.in_(fill),  # whole, to be kept
-                    and_(
-                        Activity.date >= first,
-                        Activity.date < after,
-                        Activity.semester_id.not_in(kept),
-                    ),
-                )
-            )
+            *held,
+            Activity.form == "report_lesson",
+            activity_presenter.c.staff_id == terms.c.apprentice_id,
         )
-        .order_by(Activity.date, Activity.id)  # forms drawing equally are listed in this order
-    ).all()
+        .exists()
+    )
+    pairings = select(
+        *row(PAIRING, sql_cast(due, String), terms.c.id, case((reported, 1), else_=0))
+    ).where(terms.c.state.in_(("signed", "active")))
+    return [took_part, people, presented, pairings]
 
 
 def _staff_ids(text: str | None) -> set[int]:
@@ -454,15 +601,16 @@ def _staff_ids(text: str | None) -> set[int]:
     return set(map(int, text.split(","))) if text else set()
 
 
-def _directory(today: date) -> tuple[Directory, dict[str, frozenset], dict]:
-    """The invitees' Directory (without named people) in two statements; everyone's
-    participation group, as a set of staff ids per group (those no longer active too: they
-    may have been marked); and each signed or active pairing: (whether it has a task past
-    due, its apprentice)."""
-    found = Directory()
-    members: dict[str, set[int]] = {key: set() for key in GROUPS}
-    for person, active, role, political, pool, since, until in db.session.execute(
+def _directory() -> tuple[Directory, dict[str, frozenset]]:
+    """The invitees' Directory (without named people) in one statement: the staff with their
+    pools, then the pairings' terms; and everyone's participation group, as a set of staff ids
+    per group (those no longer active too: they may have been marked). Only activities without
+    kept figures need it."""
+    terms = pairing_terms().subquery()
+    no_id, no_text = sql_cast(null(), Integer), sql_cast(null(), String)
+    staff = (
         select(
+            literal("staff").label("kind"),
             Staff.id,
             Staff.active,
             Staff.role,
@@ -470,12 +618,34 @@ def _directory(today: date) -> tuple[Directory, dict[str, frozenset], dict]:
             PoolMembership.pool,
             PoolMembership.since,
             PoolMembership.until,
+            no_id.label("mentor"),
+            no_id.label("apprentice"),
         )
         .outerjoin(
             PoolMembership, and_(PoolMembership.staff_id == Staff.id, Staff.active.is_(True))
         )
         .where(Staff.of_school)
-    ):
+    )
+    pairing = select(
+        literal("pairing"),
+        terms.c.id,
+        literal(True),
+        terms.c.state,
+        no_text,
+        no_text,
+        terms.c.start,
+        terms.c.end,
+        terms.c.mentor_id,
+        terms.c.apprentice_id,
+    )
+    found = Directory()
+    members: dict[str, set[int]] = {key: set() for key in GROUPS}
+    for row in db.session.execute(union_all(staff, pairing)):
+        kind, person, active, role, political, pool, since, until, mentor, apprentice = row
+        if kind == "pairing":
+            pair = tuple(p for p in (mentor, apprentice) if p is not None)
+            found.pairings[person] = (pair, role, since, until)
+            continue
         if key := GROUP_OF.get(political):
             members[key].add(person)
         if not active:
@@ -483,18 +653,7 @@ def _directory(today: date) -> tuple[Directory, dict[str, frozenset], dict]:
         found.staff[person] = (role, political)
         if pool is not None:
             found.pools.setdefault(person, []).append((pool, since, until))
-    overdue = exists().where(
-        PairingTask.pairing_id == Pairing.id, PairingTask.due < today, PairingTask.done_at.is_(None)
-    )
-    pairings = {}
-    for pairing, mentor, apprentice, state, start, end, late in db.session.execute(
-        pairing_terms().add_columns(overdue.label("overdue")).order_by(Pairing.id)
-    ):
-        pair = tuple(p for p in (mentor, apprentice) if p is not None)
-        found.pairings[pairing] = (pair, state, start, end)
-        if state in ("signed", "active"):
-            pairings[pairing] = (bool(late), apprentice)
-    return found, {key: frozenset(ids) for key, ids in members.items()}, pairings
+    return found, {key: frozenset(ids) for key, ids in members.items()}
 
 
 def overview(
@@ -506,12 +665,14 @@ def overview(
 ) -> Overview:
     """Attendance by month, the alert, participation by group and pairings behind: the same
     figures as attendance_by_month(), falling_attendance(), participation() and mentoring's
-    pairing_health(), from three statements however many years the school has.
+    pairing_health(), from a fixed few statements however many years the school has.
 
-    Only counts are kept, worked out with set operations: an activity's 应到 is its invitees
-    (shared between activities with the same groups on the same day, never copied) and those
-    marked though not invited; a group's share of it is the group's share of the invitees
-    (counted once per shared set) plus its share of the others.
+    Held activities with kept figures (ActivityFigure) come summed per semester, month and
+    form (_held_facts); the others are worked out with set operations and kept: an activity's
+    应到 is its invitees (shared between activities with the same groups on the same day, never
+    copied) and those marked though not invited; a group's share of it is the group's share of
+    the invitees (counted once per shared set) plus its share of the others. The counts that are
+    not sums of activities' figures (overview_tally) come with the tallies.
 
     Semesters that ended before `until` come from `kept` (tallies() read them) when they are
     kept; those of `semesters` in the window that are not yet are worked out whole and kept
@@ -526,19 +687,26 @@ def overview(
         for i, s in ended.items()
         if i not in kept.semesters and s.end <= until and s.end >= month_start(*first)
     }
-    rows = _held_facts(semester, month_start(*first), after, usable, fill)
-    directory, members, pairings = _directory(today)
-    for row in rows:
-        if row.named_in or row.named_out:
-            named = directory.named[row.id] = dict.fromkeys(_staff_ids(row.named_in), True)
-            named.update(dict.fromkeys(_staff_ids(row.named_out), False))
-    invitations = Invitations(directory)
-    db.session.info["dashboard_held"] = rows, invitations  # the interest alert's (interest.py)
-    groups = {
-        key: Group(key, label, people=len(members[key] & invitations.active))
-        for key, (label, _) in GROUPS.items()
-    }
-    took_part: dict[str, set[int]] = {key: set() for key in GROUPS}
+    where = held_where(semester, month_start(*first), after, usable, fill)
+    rows = _held_facts(where, until)
+    invitations, members = None, {}
+    if any(row.id is not None for row in rows):  # some not kept yet: work them out
+        directory, members = _directory()
+        for row in rows:
+            if row.named_in or row.named_out:
+                named = directory.named[row.id] = dict.fromkeys(_staff_ids(row.named_in), True)
+                named.update(dict.fromkeys(_staff_ids(row.named_out), False))
+        invitations = Invitations(directory)
+    tally = kept.counts
+    if tally is None:  # not read with the tallies
+        tally = defaultdict(list)
+        for what, key, wait, n in db.session.execute(union_all(*overview_tally(semester))):
+            tally[what].append((key, wait, n))
+    groups = {key: Group(key, label) for key, (label, _) in GROUPS.items()}
+    for what, name in ((PEOPLE, "people"), (TOOK_PART, "took_part"), (PRESENTED, "presented")):
+        for status, _, n in tally.get(what, ()):
+            if key := GROUP_OF.get(status):
+                setattr(groups[key], name, getattr(groups[key], name) + n)
     in_group: dict[int, dict[str, int]] = {}  # id of a shared invitee set -> its group counts
     by_key = {}
     for n in range(WINDOW_MONTHS):
@@ -547,47 +715,37 @@ def overview(
     by_form: dict[tuple[int, int], dict[str, list[int]]] = defaultdict(
         lambda: defaultdict(lambda: [0, 0])
     )
-    reported = set()
     to_keep: dict[int, dict] = {i: {} for i in fill}
+    worked_out = []  # figures of activities not kept yet, to keep
+    held = []  # (row, present, 应到) of each, for the interest alert (interest.py)
     for semester_id in usable:
         for month, forms in kept.figures.get(semester_id, {}).items():
             for form, (present, expected) in forms.items():
                 _count_month(by_key, by_form, month, form, present, expected)
     for a in rows:
-        invited, shared = invitations.invited(a)
-        present = _staff_ids(a.present)
-        others = (present | _staff_ids(a.marked)) - invited  # marked though not invited
-        expected = len(invited) + len(others)
-        month = (a.date.year, a.date.month)
+        if a.id is None:
+            figure = {name: getattr(a, f"kept_{name}") for name in FIGURE_COUNTS}
+        else:
+            figure = _figure(a, invitations, members, in_group)
+            worked_out.append({"activity_id": a.id, "presented": a.presented, **figure})
+        present, expected = figure["present"], figure["expected"]
+        held.append((a, present, expected))
+        month = (a.year, a.month)
         if a.semester_id in to_keep:
-            figure = to_keep[a.semester_id].setdefault(month, {}).setdefault(a.form, [0, 0])
-            figure[0] += len(present)
-            figure[1] += expected
-        if a.date <= until:
-            _count_month(by_key, by_form, month, a.form, len(present), expected)
+            counts = to_keep[a.semester_id].setdefault(month, {}).setdefault(a.form, [0, 0])
+            counts[0] += present
+            counts[1] += expected
+        if not a.late:
+            _count_month(by_key, by_form, month, a.form, present, expected)
         else:  # the rest of until's month still counts for the alert's forms
             rates = by_form[month][a.form]
-            rates[0] += len(present)
+            rates[0] += present
             rates[1] += expected
-        if a.semester_id != semester.id:
-            continue
-        counts = in_group.get(id(invited)) if shared else None
-        if counts is None:
-            counts = {key: len(invited & people) for key, people in members.items()}
-            if shared:
-                in_group[id(invited)] = counts
-        for key, people in members.items():
-            came = present & people
-            groups[key].total += counts[key] + len(others & people)
-            groups[key].present += len(came)
-            took_part[key] |= came
-        for person in _staff_ids(a.presenters):
-            if key := _member_group(person, members):
-                groups[key].presented += 1
-            if a.form == "report_lesson":
-                reported.add(person)
-    for key, people in took_part.items():
-        groups[key].took_part = len(people)
+        if a.semester_id == semester.id:
+            for key, group in groups.items():
+                group.total += figure[f"{key}_expected"]
+                group.present += figure[f"{key}_present"]
+    db.session.info["dashboard_held"] = held  # the interest alert's (interest.py)
     months = list(by_key.values())
 
     def month_rates(month: Month) -> dict:
@@ -595,12 +753,41 @@ def overview(
         return {form: (present, total) for form, (present, total) in rates.items()}
 
     health = [
-        PairingState(pairing, reasons_behind(semester, today, late, apprentice in reported))
-        for pairing, (late, apprentice) in pairings.items()
+        PairingState(
+            pairing,
+            reasons_behind(
+                semester, today, due is not None and date.fromisoformat(due) < today, bool(n)
+            ),
+        )
+        for due, pairing, n in sorted(tally.get(PAIRING, ()), key=lambda r: r[1])
     ]
     return Overview(
-        months, falling_attendance(months, month_rates), list(groups.values()), health, to_keep
+        months,
+        falling_attendance(months, month_rates),
+        list(groups.values()),
+        health,
+        to_keep,
+        worked_out,
     )
+
+
+def _figure(a, invitations: Invitations, members: dict[str, frozenset], in_group: dict) -> dict:
+    """An activity's figures (FIGURE_COUNTS) from its row of _held_facts: present and 应到, in
+    all and per group. A group's share of 应到 is its share of the invitees (counted once per
+    shared set, in `in_group`) plus its share of those marked though not invited."""
+    invited, shared = invitations.invited(a)
+    present = _staff_ids(a.present)
+    others = (present | _staff_ids(a.marked)) - invited  # marked though not invited
+    figure = {"present": len(present), "expected": len(invited) + len(others)}
+    counts = in_group.get(id(invited)) if shared else None
+    if counts is None:
+        counts = {key: len(invited & people) for key, people in members.items()}
+        if shared:
+            in_group[id(invited)] = counts
+    for key, people in members.items():
+        figure[f"{key}_present"] = len(present & people)
+        figure[f"{key}_expected"] = counts[key] + len(others & people)
+    return figure
 
 
 def _count_month(by_key, by_form, month, form, present: int, expected: int) -> None:
@@ -612,10 +799,6 @@ def _count_month(by_key, by_form, month, form, present: int, expected: int) -> N
     rates = by_form[month][form]
     rates[0] += present
     rates[1] += expected
-
-
-def _member_group(person: int, members: dict[str, frozenset]) -> str:
-    return next((key for key, people in members.items() if person in people), "")
 
 
 # --- pairings on track or behind -----------------------------------------------------------
@@ -664,7 +847,7 @@ def tallies(
     if with_box:
         parts.extend(suggestion_tallies())
     if kept_from is not None:
-        parts.append(kept_tally(kept_from))
+        parts.extend((kept_tally(kept_from), *overview_tally(semester)))
     if parts:
         stmt = union_all(stmt, *parts)
     counts = {"verified": Counter(), "pending": Counter()}
@@ -672,7 +855,7 @@ def tallies(
     for row in db.session.execute(stmt):
         if row.what in extra_whats:
             extra_rows.append(tuple(row))
-        elif row.what == KEPT:
+        elif row.what == KEPT or row.what in OVERVIEW_WHATS:
             kept_rows.append(tuple(row))
         elif row.what in counts:
             counts[row.what][row.key] += row.n
@@ -682,7 +865,8 @@ def tallies(
             reach_rows.append(tuple(row))
         else:
             box.append(tuple(row))
-    return counts, box, Gains(gain_rows), Reach.of(reach_rows), Kept.of(kept_rows), extra_rows
+    kept = Kept.of(kept_rows) if kept_from is not None else Kept()
+    return counts, box, Gains(gain_rows), Reach.of(reach_rows), kept, extra_rows
 
 
 def achievements_by_level(semester: Semester) -> dict[str, Counter]:

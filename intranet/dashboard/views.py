@@ -39,13 +39,14 @@ def index():
     recent = services.gain_semesters(semester, semesters)
     until = _until(semester)
     window = services.window_start(until)
+    since = date.fromisoformat(f"{window}-01")
     levels, box_tallies, gains, reach, kept_figures, interest_rows = services.tallies(
         semester,
         reads_box,
         recent,
         True,
         kept_from=window,
-        extra=interest.parts(semester, semesters, date.fromisoformat(f"{window}-01")),
+        extra=interest.parts(semester, semesters, since),
         extra_whats=interest.WHATS,
     )
     figures = services.overview(semester, today, until, kept_figures, semesters)
@@ -69,7 +70,7 @@ def index():
             percent=True,
         ),
         alert=figures.alert,
-        interest=interest.alert(semester, semesters, figures, gains, interest_rows),
+        interest=interest.alert(semester, semesters, figures, gains, interest_rows, since),
         gain=services.gain_figures(semester, recent, gains),
         # leaders only: a presenter's figures are personal (feedback.presenters)
         presenters=gains.per_presenter() if can(current_user, "feedback.presenters") else None,
@@ -107,7 +108,9 @@ def index():
         # when an anonymous suggestion arrived (SECURITY.md L).
         box=suggestion_stats(today, tallies=box_tallies) if reads_box else None,
     )
-    kept.keep(figures.to_keep)  # after rendering: its commit would make the page reload rows
+    kept.keep(
+        figures.to_keep, figures.worked_out
+    )  # after rendering: its commit would make the page reload rows
     return page
 
 
