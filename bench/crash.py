@@ -73,9 +73,18 @@ def run(rounds: int, seed: int = 7) -> dict:
                 )
                 for i, client in enumerate(clients)
             ]
+            before = len(acknowledged)
             for thread in threads:
                 thread.start()
-            time.sleep(rng.uniform(0.5, 2.0))
+            # Killed while writes flow: on a busy machine the first one can take seconds (a new
+            # account's password is hashed), and a round that wrote nothing proves nothing.
+            deadline = time.monotonic() + 60
+            while len(acknowledged) == before:
+                if time.monotonic() > deadline or not any(t.is_alive() for t in threads):
+                    server.kill()
+                    raise RuntimeError(f"round {round_number}: no write acknowledged")
+                time.sleep(0.05)
+            time.sleep(rng.uniform(0.2, 1.5))
             server.kill()
             stop.set()
             for thread in threads:
