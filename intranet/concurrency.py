@@ -124,7 +124,7 @@ def merge(form, current) -> tuple[list[Difference], list[str]]:
             continue
         started = base.get(name, _UNKNOWN) if base is not None else _UNKNOWN
         if _digest(typed) == started:  # only they changed it: take theirs
-            form[name].data = current[name].data
+            _take(form[name], current[name])
             taken.append(form[name].label.text)
         elif _digest(theirs[name]) != started:  # both changed it, differently
             field = form[name]
@@ -194,6 +194,13 @@ def _sent_version(form) -> int | None:
         return None
 
 
+def _take(field, theirs) -> None:
+    """The other save's value, also as the form shows it: a date or time input shows what was
+    posted (raw_data) until told otherwise, and saved as shown it would undo their change."""
+    field.data = theirs.data
+    field.raw_data = None
+
+
 def _chose(form) -> bool:
     """The user answered a 409: per field, whose value to keep."""
     return any(CHOICE + field.name in request.form for field in form)
@@ -203,7 +210,7 @@ def _take_chosen(form, current) -> None:
     """On the conflict form the user chose, per field, whose value to keep."""
     for field in form:
         if request.form.get(CHOICE + field.name) == "theirs" and field.name in current:
-            field.data = current[field.name].data
+            _take(field, current[field.name])
 
 
 def _normal(value):

@@ -3,13 +3,14 @@ fields both people changed come back side by side with a choice each."""
 
 import html
 import re
-from datetime import date, time
+from datetime import date, time, timedelta
 from types import SimpleNamespace
 
 import pytest
 from werkzeug.datastructures import MultiDict
 from wtforms import DateField, SelectField, StringField, TextAreaField
 
+from intranet.clock import school_today
 from intranet.concurrency import EMPTY, Versioned, display, merge, saved_text
 from intranet.extensions import db
 from intranet.forms import Form, choices
@@ -232,3 +233,45 @@ def test_plan_saved_from_an_old_version_keeps_the_other_sides_years(app, studio)
     with app.app_context():
         plan = db.session.scalar(db.select(DevelopmentPlan))
         assert (plan.end_year, plan.goals) == (2029, "三年成为区级骨干")
+
+
+def _input_value(body: str, name: str) -> str:
+    found = re.search(rf'<input [^>]*name="{name}"[^>]*>', body)
+    assert found, f"no input {name}"
+    return html.unescape(re.search(r'value="([^"]*)"', found[0])[1])
+
+
+def test_a_date_merged_into_a_409_form_is_shown_and_saved_as_the_colleague_left_it(app, school):
+    """A moves the row to tomorrow and renames it; B, who opened the row before, renames it
+    too. B's 409 says what only A changed "已经合并到表单中", and the form's date is A's day
+    internally, but the date input B sees still shows B's old day (WTForms renders a date
+    field from what was posted, not from the merged data). B answers the theme question and
+    presses 保存 on the form as shown: the activity moves back, A's date silently reverted."""
+    activity_id = add_row(app, school)
+    url = f"/schedule/activities/{activity_id}"
+    first, second = as_user(app, school["manager"]), as_user(app, school["manager2"])
+    base = base_of(second, url + "/edit")  # B opens the row first
+    moved = (school_today() + timedelta(days=1)).isoformat()
+    a_saves = row_values(school, 1, theme="甲改的主题", date=moved, start_time="08:30")
+    assert send(first, "PUT", url, a_saves).status_code == 200
+
+    r = send(second, "PUT", url, row_values(school, 1, theme="乙改的主题", base=base))
+    assert r.status_code == 409
+    body = r.get_data(as_text=True)
+    assert "已经合并到表单中" in body
+    shown_date, shown_start = _input_value(body, "date"), _input_value(body, "start_time")
+
+    # B keeps their theme and saves the form exactly as it is shown.
+    again = row_values(
+        school,
+        2,
+        theme="乙改的主题",
+        date=shown_date,
+        start_time=shown_start,
+        base=html.unescape(BASE.search(body)[1]),
+        **{"choose-theme": "mine"},
+    )
+    assert send(second, "PUT", url, again).status_code == 200
+    saved = stored(app, activity_id)
+    assert (saved.date.isoformat(), saved.theme) == (moved, "乙改的主题"), "A's move reverted"
+    assert (shown_date, shown_start) == (moved, "08:30"), "the 409 form shows B's old day"
