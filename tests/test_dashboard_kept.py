@@ -2,18 +2,20 @@
 (dashboard/kept.py): the kept figures are the ones worked out row by row, they are read instead
 of the semester's rows, and any change to the semester's activities drops them."""
 
+import re
+import threading
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import event
 
-from intranet.dashboard import services
-from intranet.dashboard.models import ActivityFigure, MonthFigure
+from intranet.dashboard import kept, services
+from intranet.dashboard.models import ActivityFigure, FigureGeneration, MonthFigure
 from intranet.extensions import db
 from intranet.mentoring.models import Pairing
 from intranet.people.models import PoolMembership, Staff
 from intranet.schedule.models import Activity, ActivityInvitee, Attendance, Semester
-from tests.conftest import login_as
+from tests.conftest import as_user, login_as, send
 from tests.test_dashboard_figures import TODAY, fill, school  # noqa: F401
 
 
@@ -182,6 +184,23 @@ def test_the_dashboard_keeps_each_held_activitys_figures_and_reads_the_same(app,
         assert services.overview(semester, TODAY, until, kept).worked_out == []
 
 
+def test_without_its_generation_row_the_dashboard_makes_one_and_keeps_again(app, client, viewed):
+    """A demo reset empties every table: the next dashboard keeps nothing (it cannot tell a
+    race), makes the row, and the one after keeps as before."""
+    with app.app_context():
+        db.session.execute(db.delete(ActivityFigure))
+        db.session.execute(db.delete(MonthFigure))
+        db.session.execute(db.delete(FigureGeneration))
+        db.session.commit()
+    assert client.get("/dashboard").status_code == 200
+    with app.app_context():
+        assert kept_activities(viewed["semester"]) == set()
+        assert db.session.scalar(db.select(FigureGeneration.n)) == 0
+    assert client.get("/dashboard").status_code == 200
+    with app.app_context():
+        assert kept_activities(viewed["semester"]) == held_ids(viewed["semester"])
+
+
 def _first_held(semester_id: int) -> Activity:
     return db.session.scalar(
         db.select(Activity)
@@ -265,3 +284,100 @@ def test_a_theme_edited_or_a_presenter_named_keeps_every_figure(app, viewed):
         db.session.commit()
         assert kept_activities(viewed["semester"]) == held
         assert current_figures(viewed, True) == current_figures(viewed, False)
+
+
+# --- a colleague's change racing the dashboard that keeps figures -----------------------------
+
+
+@pytest.fixture
+def racing_studio(app, make_staff):
+    """A current semester with one held activity for every teacher, nothing marked yet."""
+    leader = make_staff(role="leader", username="xiaozhang", name="周文华")
+    manager = make_staff(role="manager", username="guanli", name="徐丽萍")
+    teachers = [make_staff(username=f"t{n}", name=f"教师{n}") for n in range(3)]
+    with app.app_context():
+        semester = Semester(
+            name="本学期",
+            start=TODAY - timedelta(days=60),
+            end=TODAY + timedelta(days=60),
+            is_current=True,
+        )
+        db.session.add(semester)
+        db.session.flush()
+        activity = Activity(
+            semester_id=semester.id,
+            date=TODAY - timedelta(days=2),
+            theme="主题研讨",
+            status="done",
+            form="theme_seminar",
+            invite_groups="staff",
+        )
+        db.session.add(activity)
+        db.session.commit()
+        return {
+            "leader": leader,
+            "manager": manager,
+            "teachers": teachers,
+            "activity": activity.id,
+        }
+
+
+TOKEN = re.compile(r'(csrf-token" content="|"X-CSRFToken": "|name="csrf_token" value=")[^"]*')
+
+
+def dashboard(client) -> str:
+    """The page as the user reads it (the CSRF token, signed with a time, left out)."""
+    return TOKEN.sub(r"\1", client.get("/dashboard").get_data(as_text=True))
+
+
+def dashboard_worked_out_afresh(app, client) -> str:
+    """The dashboard as a fresh computation gives it: nothing kept."""
+    with app.app_context():
+        db.session.execute(db.delete(ActivityFigure))
+        db.session.execute(db.delete(MonthFigure))
+        db.session.commit()
+    return dashboard(client)
+
+
+def test_attendance_marked_while_a_dashboard_renders_is_not_lost_from_the_kept_figures(
+    app, racing_studio, monkeypatch
+):
+    """The leader opens the dashboard while the manager marks a teacher present. The dashboard
+    read the activity's attendance (nobody yet), the manager's save commits (its flush hook
+    drops the activity's kept figures: there are none yet), then the dashboard keeps what it
+    worked out. From then on every dashboard shows 0% for the month although one of five came
+    (a fresh computation: 20%), and 参与面 on the same page already counts that teacher; it stays
+    wrong until something else touches the activity. The manager's request runs in its own
+    thread (its own app context and session) at the one moment the race needs: after the
+    dashboard's reads, before keep()'s INSERT."""
+    leader = as_user(app, racing_studio["leader"], "/")
+    manager = as_user(app, racing_studio["manager"], "/schedule")
+    real_keep = kept.keep
+    raced = []
+
+    def mark_present():
+        raced.append(
+            send(
+                manager,
+                "POST",
+                f"/schedule/activities/{racing_studio['activity']}/attendance",
+                {"staff_id": racing_studio["teachers"][0], "status": "present"},
+            )
+        )
+
+    def keep_after_the_manager_saved(*args, **kwargs):
+        if not raced:
+            other = threading.Thread(target=mark_present)
+            other.start()
+            other.join()
+        return real_keep(*args, **kwargs)
+
+    monkeypatch.setattr(kept, "keep", keep_after_the_manager_saved)
+    assert leader.get("/dashboard").status_code == 200
+    assert raced and raced[0].status_code == 200
+    monkeypatch.setattr(kept, "keep", real_keep)
+
+    later = dashboard(leader)
+    fresh = dashboard_worked_out_afresh(app, leader)
+    assert "最近一个月出勤率" in fresh and "20%</span>" in fresh
+    assert later == fresh, "the dashboard keeps showing the figures from before the marking"

@@ -27,13 +27,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from intranet.clock import school_today
-from intranet.dashboard.models import ActivityFigure, MonthFigure
+from intranet.dashboard.models import ActivityFigure, FigureGeneration, MonthFigure
 from intranet.extensions import db
 from intranet.mentoring.models import Pairing
 from intranet.people.models import PoolMembership, Staff
 from intranet.schedule.models import Activity, ActivityInvitee, Attendance, Semester
 
 KEPT = "kept"
+GENERATION = "generation"  # the key of the kept row that brings FigureGeneration.n
 MARKER = ""  # the month of the row that says a semester is kept
 
 
@@ -41,10 +42,11 @@ def month_key(year: int, month: int) -> str:
     return f"{year:04d}-{month:02d}"
 
 
-def kept_tally(first_month: str):
+def kept_tally(first_month: str) -> tuple:
     """(what, key, wait, n) rows for the dashboard's tally statement: each kept figure from the
-    window's first month on (key "semester month form", wait present, n 应到) and each kept
-    semester's marker row."""
+    window's first month on (key "semester month form", wait present, n 应到), each kept
+    semester's marker row, and the figures' generation (key GENERATION). The statement comes
+    before the rows are read: figures worked out from them are kept only for that generation."""
     key = (
         sql_cast(MonthFigure.semester_id, String)
         + literal(" ")
@@ -52,12 +54,14 @@ def kept_tally(first_month: str):
         + literal(" ")
         + MonthFigure.form
     )
-    return select(
+    figures = select(
         literal(KEPT).label("what"),
         key.label("key"),
         MonthFigure.present.label("wait"),
         MonthFigure.expected.label("n"),
     ).where(or_(MonthFigure.month == MARKER, MonthFigure.month >= first_month))
+    generation = select(literal(KEPT), literal(GENERATION), literal(0), FigureGeneration.n)
+    return figures, generation
 
 
 @dataclass
@@ -70,6 +74,7 @@ class Kept:
     # the overview's other rows of the tallies (services.overview_tally), as what -> [(key,
     # wait, n)] (None: not read with them)
     counts: dict[str, list] | None = None
+    generation: int | None = None  # FigureGeneration.n as the tallies read it
 
     @classmethod
     def of(cls, rows) -> "Kept":
@@ -77,6 +82,9 @@ class Kept:
         for what, key, present, expected in rows:
             if what != KEPT:
                 found.counts[what].append((key, present, expected))
+                continue
+            if key == GENERATION:
+                found.generation = expected
                 continue
             semester, month, form = key.split(" ", 2)
             found.semesters.add(int(semester))
@@ -90,11 +98,14 @@ class Kept:
 def keep(
     figures: dict[int, dict[tuple[int, int], dict[str, list[int]]]],
     activities: list[dict] = (),
+    generation: int | None = None,
 ) -> None:
     """Store closed semesters' figures (semester id -> month -> form -> [present, 应到]) and
     held activities' figures (ActivityFigure rows as dicts) and commit: a statement each, once
-    per semester or activity. Two dashboards keeping the same ones at once: the second one's
-    rows are not needed, and its conflict is not an error."""
+    per semester or activity. Only while FigureGeneration is still `generation`, the one read
+    before the rows: a change committed since may have dropped figures these were worked out
+    without, and they would stay wrong. Two dashboards keeping the same ones at once: the
+    second one's rows are not needed, and its conflict is not an error."""
     rows = []
     for semester, months in figures.items():
         rows.append(
@@ -116,6 +127,15 @@ def keep(
     session = db.session()
     session.expire_on_commit = False  # the page is rendered; nothing it loaded has changed
     try:
+        if generation is None:  # no generation row (the demo was reset): there is one now
+            session.execute(FigureGeneration.__table__.insert().values(id=1, n=0))
+            session.commit()
+            return
+        # Holds the row to the commit: a drop that comes later waits, then finds these rows.
+        same = update(FigureGeneration).where(FigureGeneration.n == generation)
+        if not session.execute(same.values(n=generation)).rowcount:
+            session.rollback()
+            return
         if rows:
             session.execute(MonthFigure.__table__.insert(), rows)
         if activities:
@@ -216,6 +236,11 @@ def _before_flush(session: Session, _context, _instances) -> None:
 
 
 def _after_flush(session: Session, _context) -> None:
+    drops = ("kept_presenters", "kept_activity_figures", "kept_figures")
+    if any(session.info.get(name) for name in drops):
+        # First: a dashboard keeping figures now holds the row until its commit, and the rows
+        # it stores are then dropped below; one that keeps later sees another generation.
+        session.connection().execute(update(FigureGeneration).values(n=FigureGeneration.n + 1))
     presenters = session.info.pop("kept_presenters", None)
     if presenters:  # the figures stay; the presenters are read live from now on
         session.connection().execute(

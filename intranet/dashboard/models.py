@@ -8,6 +8,17 @@ from intranet.extensions import db
 from intranet.schedule.models import Activity
 
 
+class FigureGeneration(db.Model):
+    """One row: how many times kept figures were dropped. A dashboard keeps what it worked out
+    only if this is still what it read before reading the rows (dashboard/kept.py): figures
+    from rows a colleague changed meanwhile are never kept."""
+
+    __tablename__ = "figure_generation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class MonthFigure(db.Model):
     """Present and 应到 of a semester's held activities in one month of one form, kept once the
     semester has ended (dashboard/kept.py). A row with month "" says the semester is kept."""

@@ -847,7 +847,7 @@ def tallies(
     if with_box:
         parts.extend(suggestion_tallies())
     if kept_from is not None:
-        parts.extend((kept_tally(kept_from), *overview_tally(semester)))
+        parts.extend((*kept_tally(kept_from), *overview_tally(semester)))
     if parts:
         stmt = union_all(stmt, *parts)
     counts = {"verified": Counter(), "pending": Counter()}

@@ -108,9 +108,8 @@ def index():
         # when an anonymous suggestion arrived (SECURITY.md L).
         box=suggestion_stats(today, tallies=box_tallies) if reads_box else None,
     )
-    kept.keep(
-        figures.to_keep, figures.worked_out
-    )  # after rendering: its commit would make the page reload rows
+    # After rendering: its commit would make the page reload rows.
+    kept.keep(figures.to_keep, figures.worked_out, kept_figures.generation)
     return page
 
 
