@@ -1,11 +1,10 @@
 """What the dashboard keeps: a closed semester's attendance per month and form, and each held
 activity's own figures."""
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from intranet.extensions import db
-from intranet.schedule.models import Activity
 
 
 class FigureGeneration(db.Model):
@@ -56,21 +55,3 @@ class ActivityFigure(db.Model):
     non_party_present: Mapped[int] = mapped_column(Integer)
     non_party_expected: Mapped[int] = mapped_column(Integer)
     presented: Mapped[str | None] = mapped_column(Text)
-
-
-# The forms' use per semester (schedule/renewal.usage_tally, read on every dashboard for the
-# interest alert and on the plan): a covering index, so counting a semester's activities per form
-# reads its index entries in order, not every row of the table.
-USE_INDEX = Index(
-    "ix_activity_use",
-    Activity.semester_id,
-    Activity.form,
-    Activity.deleted_at,
-    Activity.status,
-    Activity.date,
-)
-
-# The dashboard's held activities (services.held_where): those of the months in its window that
-# are not of a kept semester are found from these entries, without reading the rows of the
-# kept semesters' activities.
-HELD_INDEX = Index("ix_activity_held", Activity.date, Activity.semester_id)

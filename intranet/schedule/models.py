@@ -293,6 +293,30 @@ class ActivityInvitee(db.Model):
     activity: Mapped[Activity] = relationship()
 
 
+# Indexes that let grouped counts over a semester's activities read index entries, not rows:
+# the plan's progress (plan_progress, on the schedule and the dashboard) by level, form and
+# status; the forms' use per semester (renewal.usage_tally, the dashboard's interest alert);
+# and the dashboard's held activities by date (dashboard/services.held_where), so the kept
+# semesters' rows in its window are not read.
+Index(
+    "ix_activity_plan",
+    Activity.semester_id,
+    Activity.level,
+    Activity.form,
+    Activity.status,
+    Activity.deleted_at,
+)
+Index(
+    "ix_activity_use",
+    Activity.semester_id,
+    Activity.form,
+    Activity.deleted_at,
+    Activity.status,
+    Activity.date,
+)
+Index("ix_activity_held", Activity.date, Activity.semester_id)
+
+
 class Attendance(db.Model):
     """签到: one row per person and activity."""
 
