@@ -12,7 +12,7 @@ from PIL import Image
 from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
-from intranet.clock import school_today
+from intranet.clock import school_now, school_today
 from intranet.extensions import db
 from intranet.people.models import ExternalMentor, Staff
 from intranet.schedule import services
@@ -684,6 +684,22 @@ def test_home_lists_my_activities_with_my_part(app, school):
     add_activity(app, school, theme="别人的活动", responsible_id=school["teacher"])
     home = as_user(app, school["responsible"]).get("/").get_data(as_text=True)
     assert "我负责的活动" in home and "别人的活动" not in home and "负责" in home
+
+
+def test_home_lists_what_is_still_ahead_for_each_person_on_each_day(app, school, travel):
+    """The home page's statement is built once for everyone: the person and the day are bound
+    on each view, never kept from the first one."""
+    add_activity(app, school, theme="今天的活动")
+    add_activity(app, school, theme="明天的活动", date=TODAY + timedelta(days=1))
+    add_activity(app, school, theme="王老师的活动", responsible_id=school["teacher"])
+    mine = as_user(app, school["responsible"])
+    home = mine.get("/").get_data(as_text=True)
+    assert "今天的活动" in home and "明天的活动" in home and "王老师的活动" not in home
+    theirs = as_user(app, school["teacher"]).get("/").get_data(as_text=True)
+    assert "王老师的活动" in theirs and "今天的活动" not in theirs
+    travel(school_now() + timedelta(days=1))
+    home = mine.get("/").get_data(as_text=True)
+    assert "今天的活动" not in home and "明天的活动" in home
 
 
 def test_calendar_feed_opens_with_its_secret_and_the_owner_can_reset_it(app, school):

@@ -10,12 +10,15 @@ handle, and the semester's plan falling behind.
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 
 from flask import current_app, url_for
 from sqlalchemy import (
+    Date,
     Integer,
     String,
     and_,
+    bindparam,
     case,
     cast,
     exists,
@@ -188,41 +191,40 @@ def _task(today: date, pairing_id: int, text: str, due: date, apprentice: str) -
     return Todo("task", f"{who}{text}", url, when)
 
 
-def _lessons(user, today: date) -> list[Todo]:
-    """Demo and report lessons in the scoring window with a presenter this person has not scored
-    yet and may score (permissions.scoring_refusal): a manager any lesson they attended, anyone
-    else one they attended by their own check-in or as a manager marked them, or one their
-    apprentice gave. One query finds them all with their presenters' names (a row per lesson
-    and presenter other than me), the soonest to close first: never a query per lesson."""
-    window = current_app.config["OBSERVATION_WINDOW_DAYS"]
-    if can(user, "mentoring.manage"):  # managers may score any lesson: list those they sat in
+@cache
+def _lessons_to_score(manager: bool):
+    """_lessons' statement for anyone on any day (bound as "me", "today" and "since"), one for
+    managers and one for the others: built once, since building and keying it cost more than
+    running it, on the page everyone opens first."""
+    me = bindparam("me", type_=Integer)
+    if manager:  # managers may score any lesson: list those they sat in
         attended = exists().where(
             Attendance.activity_id == Activity.id,
-            Attendance.staff_id == user.id,
+            Attendance.staff_id == me,
             Attendance.status == "present",
         )
     else:
-        attended = attended_as_scorer(user.id, Activity.id)
+        attended = attended_as_scorer(me, Activity.id)
     my_apprentices = select(Pairing.apprentice_id).where(
-        Pairing.mentor_id == user.id, Pairing.state.in_(MENTORED_STATES)
+        Pairing.mentor_id == me, Pairing.state.in_(MENTORED_STATES)
     )
     scored = (
         exists()
         .where(
             Observation.activity_id == Activity.id,
-            Observation.observer_id == user.id,
+            Observation.observer_id == me,
             Observation.teacher_id == presenter.c.staff_id,
         )
         .correlate(Activity, presenter)  # this lesson, not any lesson of the same teacher
     )
     unscored_presenter = exists().where(
         presenter.c.activity_id == Activity.id,
-        presenter.c.staff_id != user.id,
+        presenter.c.staff_id != me,
         ~scored,
         or_(attended, presenter.c.staff_id.in_(my_apprentices)),
     )
     given_by, teacher = presenter.alias("given_by"), aliased(Staff, name="teacher")
-    rows = db.session.execute(
+    return (
         Activity.live()
         .with_only_columns(Activity.id, Activity.date, Activity.theme, Activity.form, teacher.name)
         .join(given_by, given_by.c.activity_id == Activity.id)
@@ -230,12 +232,25 @@ def _lessons(user, today: date) -> list[Todo]:
         .where(
             Activity.form.in_(LESSON_FORMS),
             Activity.status != "cancelled",
-            Activity.date <= today,
-            Activity.date >= today - timedelta(days=window),
-            teacher.id != user.id,
+            Activity.date <= bindparam("today", type_=Date),
+            Activity.date >= bindparam("since", type_=Date),
+            teacher.id != me,
             unscored_presenter,
         )
         .order_by(Activity.date, Activity.id, teacher.pinyin)  # names as Activity.presenters
+    )
+
+
+def _lessons(user, today: date) -> list[Todo]:
+    """Demo and report lessons in the scoring window with a presenter this person has not scored
+    yet and may score (permissions.scoring_refusal): a manager any lesson they attended, anyone
+    else one they attended by their own check-in or as a manager marked them, or one their
+    apprentice gave. One query finds them all with their presenters' names (a row per lesson
+    and presenter other than me), the soonest to close first: never a query per lesson."""
+    window = current_app.config["OBSERVATION_WINDOW_DAYS"]
+    rows = db.session.execute(
+        _lessons_to_score(can(user, "mentoring.manage")),
+        {"me": user.id, "today": today, "since": today - timedelta(days=window)},
     )
     lessons, teachers = {}, defaultdict(list)
     for activity_id, day, theme, form, name in rows:

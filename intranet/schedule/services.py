@@ -5,6 +5,7 @@ import calendar
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from itertools import groupby
 from typing import NamedTuple
 
@@ -13,7 +14,7 @@ from icalendar import Calendar, Event
 from itsdangerous import BadSignature, URLSafeSerializer
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
-from sqlalchemy import exists, func, literal, or_, select, union_all
+from sqlalchemy import Date, Integer, bindparam, exists, func, literal, or_, select, union_all
 from sqlalchemy.orm import lazyload
 
 from intranet.clock import school_today, school_zone, utcnow
@@ -700,16 +701,26 @@ def upcoming_mine(staff, limit: int = 8) -> list[tuple[Activity, bool]]:
     """我的活动 on the home page: from today on, nearest first (so the next two weeks lead),
     each with whether this person presents it. One query: the list shows neither presenters
     nor partner school, so none are loaded."""
+    found = db.session.execute(_upcoming(limit), {"me": staff.id, "today": school_today()})
+    return [(activity, presents) for activity, presents in found]
+
+
+@cache
+def _upcoming(limit: int):
+    """upcoming_mine's statement for anyone on any day (bound as "me" and "today"): built once,
+    since building and keying its invitation rules cost more than running it, on the page
+    everyone opens first."""
+    me, today = bindparam("me", type_=Integer), bindparam("today", type_=Date)
     presents = (
         exists()
         .where(
             activity_presenter.c.activity_id == Activity.id,
-            activity_presenter.c.staff_id == staff.id,
+            activity_presenter.c.staff_id == me,
         )
         .label("presents")
     )
-    query = (
-        mine_query(staff.id, Activity.date >= school_today(), Activity.status != "cancelled")
+    return (
+        mine_query(me, Activity.date >= today, Activity.status != "cancelled")
         .add_columns(presents)
         .options(
             lazyload(Activity.responsible),
@@ -720,7 +731,6 @@ def upcoming_mine(staff, limit: int = 8) -> list[tuple[Activity, bool]]:
         .order_by(Activity.date, Activity.start_time)
         .limit(limit)
     )
-    return [(activity, presents) for activity, presents in db.session.execute(query)]
 
 
 def roles_in(activity: Activity, staff_id: int, presents: bool) -> list[str]:
