@@ -44,6 +44,7 @@ from intranet.schedule.renewal import (
     review,
     usage_tally,
 )
+from intranet.statements import built_once
 
 HELD_KEY = "dashboard_held"  # where services.overview leaves its held activities for us
 SHOWN = 3  # forms and presenters named
@@ -170,10 +171,17 @@ def _looked_at(semester: Semester, semesters: list[Semester]) -> list[Semester]:
     return [s for s in semesters if s.start <= semester.start][:LOOKED_AT]
 
 
+@built_once(
+    lambda semester, semesters, since: (
+        semester.id,
+        tuple((s.id, s.start, s.end) for s in semesters),
+        since,
+    )
+)
 def parts(semester: Semester, semesters: list[Semester], since: date) -> list[Select]:
     """What the alert reads, as statements of the dashboard's tallies (sent in their one
     statement), of the LOOKED_AT semesters up to the chosen one: the 收获 per form of those
-    before the recent ones (to bring back a form rested for a year), each form's use; and the
+    before the recent ones (to bring back a form rested for a year), each form's use; and
     the presenters with 收获 of the recent ones who are no longer colleagues (gone_tally). Ten
     years of semesters cost what four do."""
     upto = _looked_at(semester, semesters)

@@ -32,6 +32,7 @@ from intranet.extensions import db
 from intranet.mentoring.models import Pairing
 from intranet.people.models import PoolMembership, Staff
 from intranet.schedule.models import Activity, ActivityInvitee, Attendance, Semester
+from intranet.statements import built_once
 
 KEPT = "kept"
 GENERATION = "generation"  # the key of the kept row that brings FigureGeneration.n
@@ -42,6 +43,7 @@ def month_key(year: int, month: int) -> str:
     return f"{year:04d}-{month:02d}"
 
 
+@built_once(lambda first_month: first_month)
 def kept_tally(first_month: str) -> tuple:
     """(what, key, wait, n) rows for the dashboard's tally statement: each kept figure from the
     window's first month on (key "semester month form", wait present, n 应到), each kept

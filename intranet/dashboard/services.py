@@ -50,6 +50,7 @@ from intranet.schedule.models import (
     Semester,
     activity_presenter,
 )
+from intranet.statements import built_once
 from intranet.suggestions.services import stats_tallies as suggestion_tallies
 
 # Participation groups of the seed: Party members, those applying to join, everyone else.
@@ -534,6 +535,7 @@ TOOK_PART, PEOPLE, PRESENTED, PAIRING = "took_part", "people", "presented", "pai
 OVERVIEW_WHATS = (TOOK_PART, PEOPLE, PRESENTED, PAIRING)
 
 
+@built_once(lambda semester: semester.id)
 def overview_tally(semester: Semester) -> list:
     """(what, key, wait, n) statements for the tallies, the overview's counts that are not sums
     of activities' figures, each an aggregate over an index:
@@ -807,6 +809,7 @@ def _count_month(by_key, by_form, month, form, present: int, expected: int) -> N
 # --- achievements by level -----------------------------------------------------------------
 
 
+@built_once(lambda semester: (semester.start, semester.end))
 def achievement_tally(semester: Semester):
     """(what, key, wait, n) rows, the shape of the box's stats_tallies(): achievements dated in
     the semester per level, what = "verified" or "pending"."""
@@ -821,6 +824,11 @@ def achievement_tally(semester: Semester):
         .where(Achievement.awarded_on >= semester.start, Achievement.awarded_on <= semester.end)
         .group_by(verified, Achievement.level)
     )
+
+
+@built_once(lambda semester_ids: semester_ids)
+def _gains_of(semester_ids: tuple[int, ...]) -> list:
+    return gain_tally(semester_ids, with_presenters=True)
 
 
 def tallies(
@@ -841,7 +849,7 @@ def tallies(
     stmt = achievement_tally(semester)
     parts = list(extra)
     if gain_semesters:
-        parts.extend(gain_tally((s.id for s in gain_semesters), with_presenters=True))
+        parts.extend(_gains_of(tuple(s.id for s in gain_semesters)))
     if with_reach:
         parts.extend(reach_tally(semester))
     if with_box:
@@ -903,6 +911,7 @@ def _row(what: str, key, n, wait=None):
     return (literal(REACH + what).label("what"), key.label("key"), wait.label("wait"), n.label("n"))
 
 
+@built_once(lambda semester: (semester.id, semester.start, semester.end))
 def reach_tally(semester: Semester) -> list:
     """The semester's reach as statements of the tallies' shape, sent in tallies()' one union:
     - guest: guests at its live 片区 and 全区 activities per level and school (key "level
