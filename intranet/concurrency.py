@@ -158,9 +158,12 @@ def retarget(element_id: str) -> dict:
 
 def values(form) -> dict[str, object]:
     """The compared fields' values, normalised so that equal means the same to a person."""
-    return {
-        field.name: _normal(field.data) for field in form if not isinstance(field, NOT_COMPARED)
-    }
+    return {field.name: _normal(field.data) for field in _compared(form)}
+
+
+def _compared(form) -> list:
+    """The fields a save compares: not the version, the base, files or buttons."""
+    return [field for field in form if not isinstance(field, NOT_COMPARED)]
 
 
 _UNKNOWN = object()  # no base was sent (an old page): every difference is a question
@@ -181,7 +184,7 @@ def _base(form) -> dict | None:
     """Each compared field's digest as the user saw it; None when the base is missing, broken,
     or was made for other fields (a page from before an upgrade): then nothing is guessed."""
     parts = str(form.base.data or "").split(".")
-    names = [field.name for field in form if not isinstance(field, NOT_COMPARED)]
+    names = [field.name for field in _compared(form)]
     if len(parts) != len(names) + 1 or parts[0] != _digest(names):
         return None
     return dict(zip(names, parts[1:], strict=True))
