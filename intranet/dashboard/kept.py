@@ -203,38 +203,42 @@ def _changed(item, names) -> bool:
     return any(state.attrs[name].history.has_changes() for name in names)
 
 
-def _figures_touched(session: Session) -> set[int] | str:
-    """The ids of the activities whose kept figures a flush may change, or EVERY."""
+def _figures_touched(session: Session) -> tuple[set[int] | str, set[int]]:
+    """The ids of the activities whose kept figures a flush may change (or EVERY), and of those
+    whose presenters only changed (their figures stay)."""
     found: set[int] = set()
+    presenters: set[int] = set()
     for item in (*session.new, *session.dirty, *session.deleted):
         if isinstance(item, PoolMembership):
-            return EVERY
+            return EVERY, set()
         terms = PEOPLE_TERMS.get(type(item))
         if terms is not None:
             if item in session.dirty and not _changed(item, terms):
                 continue
             if isinstance(item, Semester) and item in session.new:
                 continue  # no pairing runs in it yet
-            return EVERY
+            return EVERY, set()
         if isinstance(item, Activity):
             if item in session.dirty and not _changed(item, ACTIVITY_TERMS):
                 if _changed(item, ("presenters",)):
-                    session.info.setdefault("kept_presenters", set()).add(item.id)
+                    presenters.add(item.id)
                 continue  # a theme, a place, its status: none counts in its figures
             found.add(item.id)
         elif isinstance(item, Attendance | ActivityInvitee):
             found.add(item.activity_id)
     found.discard(None)
-    return found
+    return found, presenters
 
 
 def _before_flush(session: Session, _context, _instances) -> None:
     semesters, activities = _touched(session)
     if semesters or activities:
         session.info["kept_figures"] = (semesters, activities)
-    figures = _figures_touched(session)
+    figures, presenters = _figures_touched(session)
     if figures:
         session.info["kept_activity_figures"] = figures
+    if presenters:
+        session.info.setdefault("kept_presenters", set()).update(presenters)
 
 
 def _after_flush(session: Session, _context) -> None:
