@@ -19,6 +19,40 @@
   // the list. A choice becomes a hidden input named like the field, so the form posts what a
   // select would.
   function pickerOf(el) { return el.closest && el.closest("[data-picker]"); }
+  function pickerLabel(picker) { return picker.querySelector("label").textContent; }
+  function pickerRemoveLabel(picker, text) { return "去掉" + pickerLabel(picker) + "：" + text; }
+  // What every picker's search and chosen list do is said here once, not in each row form,
+  // which travels on every edit: the markup names the search's URL (data-search).
+  function pickerWire(root) {
+    var searches = Array.prototype.slice.call(root.querySelectorAll(".picker-search[data-search]"));
+    if (root.matches && root.matches(".picker-search[data-search]")) searches.push(root);
+    searches.forEach(function (search) {
+      var picker = pickerOf(search);
+      var url = search.dataset.search;
+      var listbox = search.id + "-listbox";
+      var attributes = {
+        "autocomplete": "off", "spellcheck": "false", "role": "combobox", "aria-expanded": "false",
+        "aria-autocomplete": "list", "aria-controls": listbox,
+        "hx-get": url + (url.indexOf("?") < 0 ? "?" : "&") + "for=" + encodeURIComponent(listbox),
+        "hx-trigger": "input changed delay:200ms, focus once", "hx-target": "next .picker-results",
+        // not the enclosing form's: a filter form swaps its results and pushes its URL
+        "hx-swap": "innerHTML", "hx-sync": "this:replace", "hx-push-url": "false", "hx-params": "*"
+      };
+      Object.keys(attributes).forEach(function (name) { search.setAttribute(name, attributes[name]); });
+      search.removeAttribute("data-search");
+      htmx.process(search);
+      if (!search.placeholder) {
+        search.placeholder = (picker.hasAttribute("data-multiple") ? "添加：" : "查找：") + "姓名或拼音首字母";
+      }
+      var chosen = picker.querySelector(".picker-chosen");
+      chosen.setAttribute("aria-label", "已选的" + pickerLabel(picker));
+      chosen.setAttribute("aria-live", "polite");
+      chosen.querySelectorAll("li").forEach(function (item) {
+        item.querySelector("[data-picker-remove]").setAttribute("aria-label", pickerRemoveLabel(picker, item.querySelector("span").textContent));
+      });
+    });
+  }
+  htmx.onLoad(pickerWire);
   function pickerOptions(picker) {
     return Array.prototype.slice.call(picker.querySelectorAll("[role=option]"));
   }
@@ -69,7 +103,7 @@
       remove.type = "button";
       remove.className = "picker-remove";
       remove.setAttribute("data-picker-remove", "");
-      remove.setAttribute("aria-label", "去掉" + picker.querySelector("label").textContent + "：" + option.dataset.label);
+      remove.setAttribute("aria-label", pickerRemoveLabel(picker, option.dataset.label));
       remove.textContent = "×";
       item.append(input, text, remove);
       chosen.appendChild(item);

@@ -353,6 +353,12 @@ def test_manager_picks_people_by_pinyin_initials_with_the_keyboard(page, app, ma
     expect(row.get_by_label("日期")).to_be_focused()  # the row has settled: typing stays put
 
     responsible = row.get_by_label("责任人", exact=True)
+    # app.js wires each picker the row brings: its hint, and the names of the chosen ones' buttons
+    expect(responsible).to_have_attribute("placeholder", "查找：姓名或拼音首字母")
+    expect(row.get_by_label("主讲人", exact=True)).to_have_attribute(
+        "placeholder", "添加：姓名或拼音首字母"
+    )
+    expect(row.get_by_role("button", name="去掉责任人：徐丽萍")).to_be_visible()
     # The picker loads when focused: wait for that answer, so the typing below is searched.
     with page.expect_response(lambda r: "/schedule/people" in r.url):
         responsible.focus()
