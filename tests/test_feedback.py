@@ -10,6 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import event
 
 from intranet.auth.permissions import FEEDBACK_DAYS
 from intranet.clock import school_today, utcnow
@@ -388,3 +389,24 @@ def test_an_activity_someone_answered_keeps_its_date(app, school, travel):
     values |= {"date": day.isoformat(), "theme": "读书交流会（改名）"}
     r = manager.put(f"/schedule/activities/{school['held']}", data=values, headers=headers)
     assert r.status_code == 200
+
+
+def test_the_answer_page_asks_once_whether_its_reader_was_present(app, school):
+    """The view's refusal is the panel's: one presence question per request, not one each."""
+    client = client_of(app, school["attendees"][0], school["held"])
+    with app.app_context():
+        engine = db.engine
+    asked = []
+
+    def listener(_connection, _cursor, statement, *_args):
+        if "FROM attendance" in statement and "attendance.staff_id" in statement:
+            asked.append(statement)
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(url(school["held"])).status_code == 200
+        assert len(asked) == 1
+        assert answer(client, school["held"], useful="").status_code == 200
+        assert len(asked) == 2
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)

@@ -27,15 +27,18 @@ from intranet.schedule.models import Activity, Guest
 from intranet.schedule.services import activity_by_checkin_token
 
 bp = Blueprint("feedback", __name__, url_prefix="/feedback")
+ASK = object()  # feedback_panel asks feedback_refusal itself
 NO_STORE = {"Cache-Control": "no-store"}  # shared staff-room computers (SECURITY.md L)
 bp.add_app_template_global(FEEDBACK_DAYS, "feedback_days")  # the rule, as pages explain it
 
 
 @bp.app_template_global()
-def feedback_panel(activity, form=None, error=None) -> dict:
+def feedback_panel(activity, form=None, error=None, refusal=ASK) -> dict:
     """What the activity's page and the check-in page show of feedback, for the current user:
-    `state` "open" (the question), "answered" (the thanks) or None; `summary` for readers."""
-    refusal = feedback_refusal(current_user, activity)
+    `state` "open" (the question), "answered" (the thanks) or None; `summary` for readers.
+    `refusal`: feedback_refusal() when the view has asked already (answering does not move it)."""
+    if refusal is ASK:
+        refusal = feedback_refusal(current_user, activity)
     state = None
     if refusal is None or refusal[0] != 403:  # present at it
         if services.has_answered(activity.id, current_user.id):
@@ -78,7 +81,7 @@ def show(activity):
     refusal = feedback_refusal(current_user, activity)
     if refusal and refusal[0] == 403:
         deny(refusal[1])
-    return _answer(activity)
+    return _answer(activity, refusal=refusal)
 
 
 @bp.post("/activities/<int:activity_id>")
@@ -90,9 +93,9 @@ def answer(activity):
         deny(refusal[1])
     form = FeedbackForm()
     if refusal:
-        return _answer(activity, refusal[0], form=form)
+        return _answer(activity, refusal[0], form=form, refusal=refusal)
     if not form.validate():
-        return _answer(activity, 422, form=form)
+        return _answer(activity, 422, form=form, refusal=refusal)
     try:
         services.answer(
             activity.id,
@@ -104,9 +107,11 @@ def answer(activity):
         db.session.commit()
     except (services.AlreadyAnswered, IntegrityError):  # the mark's key: a second answer
         db.session.rollback()
-        return _answer(activity, 409, error="你已经反馈过这次活动了，每人只能反馈一次。谢谢！")
+        return _answer(
+            activity, 409, error="你已经反馈过这次活动了，每人只能反馈一次。谢谢！", refusal=refusal
+        )
     if is_htmx():
-        return _answer(activity)
+        return _answer(activity, refusal=refusal)
     return redirect(url_for(".show", activity_id=activity.id), 303)
 
 
