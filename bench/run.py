@@ -91,33 +91,6 @@ def form_fields(html: str) -> list[tuple[str, str]]:
     return parser.fields
 
 
-class FormClient(Client):
-    """A Client that can send repeated fields (multiple selects)."""
-
-    def send_form(self, method: str, path: str, fields: list[tuple[str, str]]):
-        import urllib.parse
-
-        return self.request_raw(method, path, urllib.parse.urlencode(fields).encode())
-
-    def request_raw(self, method, path, body):
-        import urllib.error
-        import urllib.request
-
-        request = urllib.request.Request(self.base + path, data=body, method=method)
-        request.add_header("X-CSRFToken", self.token)
-        request.add_header("HX-Request", "true")
-        request.add_header("Content-Type", "application/x-www-form-urlencoded")
-        started = time.perf_counter()
-        try:
-            with self.opener.open(request, timeout=30) as response:
-                status, text = response.status, response.read().decode()
-                self.headers = response.headers
-        except urllib.error.HTTPError as error:
-            status, text = error.code, error.read().decode(errors="replace")
-            self.headers = error.headers
-        return status, text, time.perf_counter() - started
-
-
 # --- one scale ----------------------------------------------------------------------------
 
 
@@ -150,10 +123,10 @@ def measure_pages(server: Server, rounds: int, row: int) -> dict:
     """Latency, bytes and SQL count of each page, interleaved with /healthz in every round."""
     clients = {}
     for username in ("leader", "manager", "teacher"):
-        client = FormClient(server.url)
+        client = Client(server.url)
         client.login(username)
         clients[username] = client
-    health = FormClient(server.url)
+    health = Client(server.url)
     version = re.compile(r'name="version" type="hidden" value="(\d+)"')
 
     def get(username, path, htmx=False):
@@ -174,7 +147,9 @@ def measure_pages(server: Server, rounds: int, row: int) -> dict:
         fields = [(k, v) for k, v in form_fields(form) if k != "theme"]
         fields.append(("theme", f"基准测试 {time.perf_counter_ns()}"))
         assert version.search(form), "the row form carries its version"
-        status, text, seconds = client.send_form("PUT", f"/schedule/activities/{row}", fields)
+        status, text, seconds = client.request(
+            "PUT", f"/schedule/activities/{row}", fields, htmx=True
+        )
         if status != 200:
             raise RuntimeError(f"row save answered {status}: {text[:200]}")
         return text, seconds, int(client.headers.get("X-Bench-Queries", -1))

@@ -178,8 +178,9 @@ class Client:
         self.token = ""
         self.headers = {}  # the last response's headers
 
-    def request(self, method: str, path: str, data: dict | None = None, htmx: bool = False):
-        """Returns (status, body text, seconds)."""
+    def request(self, method: str, path: str, data=None, htmx: bool = False):
+        """Returns (status, body text, seconds). `data`: a dict, or (name, value) pairs where a
+        name repeats (a multiple select)."""
         body = urllib.parse.urlencode(data).encode() if data is not None else None
         path = urllib.parse.quote(path, safe="/?=&%")
         request = urllib.request.Request(self.base + path, data=body, method=method)
