@@ -315,6 +315,15 @@ Index(
     Activity.date,
 )
 Index("ix_activity_held", Activity.date, Activity.semester_id)
+# The schedule's window (services.table_rows, opening_row): a semester's live activities in
+# the table's order, read and counted from index entries, not sorted from its rows.
+Index(
+    "ix_activity_window",
+    Activity.semester_id,
+    Activity.deleted_at,
+    Activity.date,
+    Activity.start_time,
+)
 
 
 class Attendance(db.Model):

@@ -115,12 +115,16 @@ ROW_COLUMNS = (
 def table_rows(query, offset: int = 0, limit: int | None = None) -> tuple[list[Row], int]:
     """The query's activities as rows, with whether each left a trace (for the 已完成 offer),
     from `offset` on, `limit` of them (all without); and how many the whole query has. Two
-    statements however many rows: the window is chosen on ids alone (a window function), so
-    the rows' text and traces are read for its rows only."""
+    statements however many rows: the window is chosen on ids alone, so the rows' text and
+    traces are read for its rows only. The count is a subquery of its own, run once: a window
+    function (count over all) would sort the semester's rows instead of reading an index."""
     total = None
     if limit is not None:
+        every = select(func.count()).select_from(
+            query.with_only_columns(Activity.id).order_by(None).subquery()
+        )
         page = (
-            query.with_only_columns(Activity.id, func.count().over().label("total"))
+            query.with_only_columns(Activity.id, every.scalar_subquery().label("total"))
             .offset(offset)
             .limit(limit)
             .subquery()
@@ -210,7 +214,7 @@ def opening_row(query, semester: Semester, size: int) -> int:
     today = school_today()
     if not semester.contains(today):
         return 0
-    rows = query.order_by(None).subquery()
+    rows = query.with_only_columns(Activity.date).order_by(None).subquery()
     before, total = db.session.execute(
         select(func.count().filter(rows.c.date < today.replace(day=1)), func.count()).select_from(
             rows
