@@ -16,7 +16,14 @@ from intranet.clock import school_now, school_today
 from intranet.extensions import db
 from intranet.people.models import ExternalMentor, Staff
 from intranet.schedule import services
-from intranet.schedule.models import Activity, Attendance, PartnerSchool, PlanTarget, Semester
+from intranet.schedule.models import (
+    Activity,
+    Attendance,
+    LibraryForm,
+    PartnerSchool,
+    PlanTarget,
+    Semester,
+)
 from tests.conftest import as_user, csrf_token, htmx, send
 
 TODAY = school_today()
@@ -1068,3 +1075,34 @@ def test_a_saved_row_names_the_new_responsible_person(app, school):
     assert r.status_code == 200 and "王晓燕" in r.get_data(as_text=True)
     assert "顾雅琴" not in r.get_data(as_text=True)
     assert stored(app, activity_id).responsible_id == school["teacher"]
+
+
+# --- rows drawn once and kept (schedule/views.kept_row) --------------------------------------
+
+
+def test_a_kept_row_shows_what_changed_and_only_what_the_viewer_may_do(app, school):
+    activity = add_activity(app, school, theme="读书交流：《给教师的建议》")
+    manager = as_user(app, school["manager"], "/schedule")
+    row = re.compile(rf'<tr id="activity-{activity}".*?</tr>', re.S)
+    first = row.search(manager.get("/schedule").get_data(as_text=True))[0]
+    assert "读书交流" in first and ">编辑</button>" in first and ">删除</button>" in first
+    teacher = as_user(app, school["teacher"], "/schedule")
+    seen = row.search(teacher.get("/schedule").get_data(as_text=True))[0]
+    assert "读书交流" in seen and "编辑" not in seen and "删除" not in seen
+    with app.app_context():
+        db.session.get(Activity, activity).theme = "读书交流：《静悄悄的革命》"
+        db.session.commit()
+    again = row.search(manager.get("/schedule").get_data(as_text=True))[0]
+    assert "静悄悄的革命" in again and "给教师的建议" not in again and ">编辑</button>" in again
+
+
+def test_a_kept_row_takes_a_form_renamed_in_the_library(app, school):
+    activity = add_activity(app, school, form="demo_lesson")
+    manager = as_user(app, school["manager"], "/schedule")
+    row = re.compile(rf'<tr id="activity-{activity}".*?</tr>', re.S)
+    assert "展示课" in row.search(manager.get("/schedule").get_data(as_text=True))[0]
+    with app.app_context():
+        form = db.session.scalar(select(LibraryForm).where(LibraryForm.key == "demo_lesson"))
+        form.label = "名师示范课"
+        db.session.commit()
+    assert "名师示范课" in row.search(manager.get("/schedule").get_data(as_text=True))[0]

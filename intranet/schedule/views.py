@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import date
 
 import segno
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -686,11 +686,34 @@ class RowUrls:
         return self._built[endpoint].replace(str(ID_MAX), str(activity_id))
 
 
+ROWS_KEPT = 4096  # rows of HTML kept per app; full, it starts over
+
+
+def kept_row(draw, row: services.Row, rights: dict):
+    """A window row's HTML (`draw` is the row macro), drawn once per everything it shows and
+    what the viewer may do to it, then kept: a window draws a hundred rows, and all but the
+    ones a colleague changed look as they did. Every field of the row is in the key, so a
+    field the macro shows is in it too; the labels, since the form library may rename."""
+    kept = current_app.extensions.setdefault("schedule_rows", {})
+    key = (
+        tuple(tuple(v) if isinstance(v, list) else v for v in vars(row).values()),
+        (row.level_label, row.form_label, row.status_label),
+        (row.id in rights["edit"], row.id in rights["mark_done"], rights["manage"]),
+    )
+    found = kept.get(key)
+    if found is None:
+        if len(kept) >= ROWS_KEPT:
+            kept.clear()
+        found = kept[key] = draw(row, rights)
+    return found
+
+
 @bp.app_context_processor
 def schedule_helpers():
     return {
         "calendar_feed_url": feed_url,
         "row_url": RowUrls(),
+        "kept_row": kept_row,
     }
 
 
