@@ -156,10 +156,7 @@ def measure_pages(server: Server, rounds: int, row: int) -> dict:
 
     pages = {
         "leader /suggestions": get("leader", "/suggestions"),
-        # Each round's dashboard follows the last round's save, so its figures are worked out;
-        # a second look before any change shows them again (intranet/unchanged.py): reported.
         "leader /dashboard": get("leader", "/dashboard"),
-        "leader /dashboard again": get("leader", "/dashboard"),
         "manager /schedule": get("manager", "/schedule"),
         "manager row edit GET": get("manager", f"/schedule/activities/{row}/edit", htmx=True),
         "manager row save PUT": save_row,

@@ -5,7 +5,6 @@ from datetime import date
 
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
-from markupsafe import Markup
 
 from intranet.achievements.models import Achievement
 from intranet.achievements.services import achievements_query
@@ -20,9 +19,7 @@ from intranet.mentoring.services import pairing_health
 from intranet.schedule.models import FORMS, LEVELS, Activity
 from intranet.schedule.services import plan_progress
 from intranet.semesters import all_semesters, requested
-from intranet.suggestions.services import released_through
 from intranet.suggestions.services import stats as suggestion_stats
-from intranet.unchanged import shown_again
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -36,21 +33,9 @@ def _until(semester):
 def index():
     semesters = all_semesters()
     semester = requested(request.args, semesters)
-    reads_box = can(current_user, "suggestions.manage")
-    # The board follows the semester asked for (its links name it), the viewer's role, and the
-    # hour the box's figures take the day's anonymous items (shown again until a commit).
-    released = released_through() if reads_box else None
-    key = (semester.id, request.args.get("semester"), current_user.role, released)
-    board = shown_again("dashboard", key, lambda: _board(semester, semesters, reads_box))
-    return render_template(
-        "dashboard/index.html", semester=semester, semesters=semesters, board=Markup(board)
-    )
-
-
-def _board(semester, semesters, reads_box: bool) -> str:
-    """The figures and charts, as HTML; keeps what it worked out for the next board."""
     today = school_today()
     progress = plan_progress(semester)
+    reads_box = can(current_user, "suggestions.manage")
     recent = services.gain_semesters(semester, semesters)
     until = _until(semester)
     window = services.window_start(until)
@@ -67,8 +52,9 @@ def _board(semester, semesters, reads_box: bool) -> str:
     figures = services.overview(semester, today, until, kept_figures, semesters)
     months, groups, health = figures.months, figures.groups, figures.health
     page = render_template(
-        "dashboard/_board.html",
+        "dashboard/index.html",
         semester=semester,
+        semesters=semesters,
         today=today,
         plan_chart=bar_chart(
             [row.label for row in progress],
