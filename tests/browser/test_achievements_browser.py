@@ -115,7 +115,9 @@ def test_a_teacher_takes_a_wrong_file_out_of_a_draft_on_a_phone(new_page, studio
     expect(files).to_contain_text("听课记录.png")
     expect(page.get_by_label("汇报内容")).to_have_value("本学期上汇报课一节，听课十二节。")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    page.get_by_role("button", name="保存草稿").click()
+    # The first save's toast may still show: wait for this save's own answer before reloading.
+    with page.expect_response(lambda r: r.request.method == "POST" and "/reports/mine" in r.url):
+        page.get_by_role("button", name="保存草稿").click()
     expect(page.locator("#messages")).to_contain_text("草稿已保存")
     page.reload()
     expect(page.get_by_label("汇报内容")).to_have_value("本学期上汇报课一节，听课十二节。")
